@@ -1,0 +1,5 @@
+"""Allow ``python -m ceasefire``."""
+
+from ceasefire.cli.main import run
+
+run()

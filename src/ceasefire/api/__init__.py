@@ -1,0 +1,1 @@
+"""HTTP edge (FastAPI): comes with the HQ issue."""

@@ -1,0 +1,41 @@
+"""One hierarchy of errors, so edges (CLI, HTTP) can map them to exit codes and statuses.
+
+Every error that concerns a piece of input names the *field* (or key path) and the *rule* it
+broke, because an analyst fixing a file needs both, and a quarantine row stores both.
+"""
+
+from __future__ import annotations
+
+
+class CeasefireError(Exception):
+    """Root of every error the domain raises on purpose."""
+
+
+class InputError(CeasefireError):
+    """Input that breaks a rule of a format: names the field (or key path) and the rule.
+
+    >>> str(InputError("lat", "range", "lat 91 is outside -90..90"))
+    'lat: lat 91 is outside -90..90 [range]'
+    """
+
+    def __init__(self, field: str, rule: str, message: str) -> None:
+        super().__init__(f"{field}: {message} [{rule}]")
+        self.field = field
+        self.rule = rule
+        self.message = message
+
+
+class AgreementError(InputError):
+    """An agreement file that cannot be loaded; ``field`` is the key path (``zones[2].id``)."""
+
+
+class UnknownFormatError(CeasefireError):
+    """An input file whose format is neither given nor recognisable."""
+
+
+class NotFoundError(CeasefireError):
+    """A record asked for by id does not exist."""
+
+
+class StoreError(CeasefireError):
+    """The store cannot do what was asked (no agreement loaded, schema too old, ...)."""

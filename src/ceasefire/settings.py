@@ -1,0 +1,45 @@
+"""One settings object, built at the edge (CLI, app factory) and passed in, never a global."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB_FILE = "ceasefire.db"
+
+
+class Settings(BaseSettings):
+    """Process-wide configuration; every field can be set as ``CEASEFIRE_<FIELD>``.
+
+    ``db`` is an SQLAlchemy URL; the default is an SQLite file in the working directory, so
+    one laptop with no server is enough.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CEASEFIRE_", extra="ignore")
+
+    db: str = f"sqlite:///{DEFAULT_DB_FILE}"
+    ingest_batch_size: int = 50_000
+
+    @classmethod
+    def from_cli(cls, db: str | None) -> Settings:
+        """Build settings, letting an explicit ``--db`` win over ``CEASEFIRE_DB``."""
+        settings = cls()
+        if db:
+            settings = settings.model_copy(update={"db": normalise_db_url(db)})
+        else:
+            settings = settings.model_copy(update={"db": normalise_db_url(settings.db)})
+        return settings
+
+
+def normalise_db_url(value: str) -> str:
+    """Accept a bare file path as shorthand for an SQLite URL.
+
+    >>> normalise_db_url("demo/ceasefire.db")
+    'sqlite:///demo/ceasefire.db'
+    >>> normalise_db_url("postgresql+psycopg://localhost/ceasefire")
+    'postgresql+psycopg://localhost/ceasefire'
+    """
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value)}"
