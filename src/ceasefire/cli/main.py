@@ -10,6 +10,20 @@ from typing import Annotated
 
 import typer
 
+from ceasefire.cli import agreement, ingest, init, quarantine, reports, violations
+from ceasefire.cli import attribution as attribution_cli
+from ceasefire.cli import coalition as coalition_cli
+from ceasefire.cli import coverage as coverage_cli
+from ceasefire.cli import demo as demo_cli
+from ceasefire.cli import force as force_cli
+from ceasefire.cli import guarantees as guarantees_cli
+from ceasefire.cli import incidents as incidents_cli
+from ceasefire.cli import keys as keys_cli
+from ceasefire.cli import ledger as ledger_cli
+from ceasefire.cli import obligations as obligations_cli
+from ceasefire.cli import pledges as pledges_cli
+from ceasefire.cli import report as report_cli
+from ceasefire.cli import simulate as simulate_cli
 from ceasefire.settings import Settings
 
 app = typer.Typer(
@@ -19,6 +33,27 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("init")(init.init)
+app.add_typer(agreement.app)
+app.command("ingest")(ingest.ingest)
+app.command("reports")(reports.reports)
+app.command("violations")(violations.violations)
+app.command("quarantine")(quarantine.quarantine)
+app.add_typer(report_cli.app)
+app.command("demo")(demo_cli.demo)
+app.command("simulate")(simulate_cli.simulate)
+app.add_typer(coalition_cli.app)
+app.add_typer(pledges_cli.app)
+app.add_typer(force_cli.app)
+app.add_typer(keys_cli.app)
+app.add_typer(ledger_cli.app)
+app.add_typer(guarantees_cli.app)
+app.add_typer(obligations_cli.app)
+app.command("incidents")(incidents_cli.incidents)
+app.add_typer(incidents_cli.app)
+app.add_typer(attribution_cli.app)
+app.command("coverage")(coverage_cli.coverage)
+app.command("coverage-load")(coverage_cli.coverage_load)
 
 
 @app.callback()

@@ -1,0 +1,110 @@
+"""``ceasefire ingest FILE...``: read, validate, place, judge and store observation reports.
+
+Exit 0 when every file was read, even if some reports were quarantined (that is the
+quarantine's job); exit 2 for a missing or unreadable file or an unknown format, before
+anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from ceasefire.cli.context import settings_of
+from ceasefire.cli.monitoring_common import cli_store, echo_json
+
+#: Called after each chunk with the file and the records it read (as ``pipeline.ingest``).
+ProgressCallback = Callable[[Path, int], None]
+
+#: Files with more records than this get a progress bar.
+PROGRESS_THRESHOLD = 10_000
+
+
+class FormatChoice(StrEnum):
+    """``--format``: ``auto`` detects from the name and first bytes."""
+
+    AUTO = "auto"
+    NDJSON = "ndjson"
+    CSV = "csv"
+    GEOJSON = "geojson"
+    UCDP = "ucdp"
+    ACLED = "acled"
+
+
+def estimate_records(path: Path) -> int:
+    """Roughly how many records a file holds: its lines (features, for GeoJSON), counted fast."""
+    marker = b'"Feature"' if path.suffix.lower() in {".geojson", ".json"} else b"\n"
+    total = 0
+    with path.open("rb") as stream:
+        while block := stream.read(1 << 22):
+            total += block.count(marker)
+    return total
+
+
+@contextmanager
+def progress_bars(paths: list[Path], *, enabled: bool) -> Iterator[ProgressCallback | None]:
+    """A Rich progress bar per file over ``PROGRESS_THRESHOLD`` records (on stderr)."""
+    sizes = {path: estimate_records(path) for path in paths} if enabled else {}
+    big = {path: n for path, n in sizes.items() if n > PROGRESS_THRESHOLD}
+    if not big:
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=False) as bars:
+        tasks = {path: bars.add_task(path.name, total=n) for path, n in big.items()}
+
+        def advance(path: Path, read: int) -> None:
+            if path in tasks:
+                bars.advance(tasks[path], read)
+
+        yield advance
+
+
+def ingest(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Report files (NDJSON, CSV, GeoJSON, ...).")],
+    fmt: Annotated[
+        FormatChoice, typer.Option("--format", help="Input format; auto detects it.")
+    ] = FormatChoice.AUTO,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Ingest observation report files and print what happened to them.
+
+    Counts: read, accepted, duplicates, amended, withdrawn, quarantined.
+    """
+    # deferred: parsers and geometry load only for the commands that need them
+    from ceasefire.pipeline.ingest import check_inputs, ingest_files  # noqa: PLC0415
+    from ceasefire.reports.gazetteer import Gazetteer  # noqa: PLC0415
+    from ceasefire.reports.parse import ReportFormat  # noqa: PLC0415
+
+    chosen = None if fmt is FormatChoice.AUTO else ReportFormat(fmt.value)
+    with cli_store(ctx) as store:
+        check_inputs(files, chosen)
+        with progress_bars(files, enabled=not as_json) as progress:
+            summary = ingest_files(
+                store,
+                files,
+                fmt=chosen,
+                gazetteer=Gazetteer.default(),
+                progress=progress,
+                chunk_size=settings_of(ctx).ingest_batch_size,
+            )
+    if as_json:
+        echo_json({**summary.counts(), "files": list(summary.files)})
+        return
+    counts = summary.counts()
+    typer.echo("  ".join(f"{key} {value:,}" for key, value in counts.items()))
+    if counts["quarantined"]:
+        typer.echo("see `ceasefire quarantine` for the rejected reports, with field and rule")

@@ -1,0 +1,91 @@
+"""``ceasefire report daily|flash``: the daily report, and a flash report on one incident."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ceasefire.cli.context import settings_of
+from ceasefire.errors import CeasefireError
+from ceasefire.store.base import open_store
+
+# The reporting services (matplotlib, geometry) are imported inside the commands, so that
+# `ceasefire --help` and every other command start fast and never depend on them.
+
+app = typer.Typer(
+    name="report",
+    help="Write the daily report (HTML + Markdown, map, 30-day trend) or a flash report.",
+    no_args_is_help=True,
+)
+
+
+def _parse_day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"{value!r} is not a date YYYY-MM-DD", param_hint="--date"
+        ) from exc
+
+
+@app.command("daily")
+def daily(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="Folder to write report.html/.md into.")],
+    day: Annotated[
+        str | None,
+        typer.Option("--date", help="Day (UTC) YYYY-MM-DD; default: the latest observed day."),
+    ] = None,
+    region: Annotated[
+        list[str] | None,
+        typer.Option("--region", help="Oblast (ISO 3166-2 code or name); repeat for several."),
+    ] = None,
+) -> None:
+    """Write the daily report of DATE into OUT and print the path of report.html."""
+    from ceasefire.reporting.daily import build_daily_report, latest_day  # noqa: PLC0415
+
+    settings = settings_of(ctx)
+    store = open_store(settings)
+    try:
+        chosen = _parse_day(day) or latest_day(store)
+        files = build_daily_report(store, chosen, out, regions=tuple(region or ()))
+    except CeasefireError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    finally:
+        store.close()
+    s = files.summary
+    typer.echo(
+        f"{chosen}: {s.fire.total:,} ceasefire violations observed "
+        f"(previous day {s.fire_previous.total:,}), {s.n_reports:,} reports",
+        err=True,
+    )
+    typer.echo(str(files.html))
+
+
+@app.command("flash")
+def flash(
+    ctx: typer.Context,
+    incident_id: Annotated[int, typer.Argument(help="Incident id (as `ceasefire violations`).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder; default ./flash-<INCIDENT_ID>.")
+    ] = None,
+) -> None:
+    """Write a flash report on one incident and print the path of its HTML."""
+    from ceasefire.reporting.flash import build_flash_report  # noqa: PLC0415
+
+    settings = settings_of(ctx)
+    store = open_store(settings)
+    try:
+        html = build_flash_report(store, incident_id, out or Path(f"flash-{incident_id}"))
+    except CeasefireError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    finally:
+        store.close()
+    typer.echo(str(html))

@@ -1,0 +1,154 @@
+"""The ledger's values: events handed in, chained entries, checkpoints, signatures, keys.
+
+All hashes, public keys and signatures are lowercase hexadecimal strings: hex has exactly one
+spelling per byte string (base64 has spare bits a forger could flip unnoticed), so the export
+can be checked byte for byte.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from ceasefire.errors import InputError
+from ceasefire.ledger.canonical import JsonValue
+
+HASH_HEX_LEN = 64
+GENESIS_HASH = "0" * HASH_HEX_LEN
+"""The ``prev`` of entry 1 and of checkpoint 1: no predecessor."""
+
+EVENT_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+OWNER_RE = re.compile(r"^[A-Z][A-Z0-9_-]{1,31}$")
+MAX_SUBJECT_LEN = 256
+
+
+class EventType(StrEnum):
+    """Fact-changing events the platform records. A verifier accepts any dotted lowercase name,
+    so new types can be added without breaking nations' verifiers."""
+
+    REPORT_ACCEPTED = "report.accepted"
+    REPORT_QUARANTINED = "report.quarantined"
+    REPORT_AMENDED = "report.amended"
+    REPORT_WITHDRAWN = "report.withdrawn"
+    INCIDENT_STATE = "incident.state"
+    ATTRIBUTION = "attribution.recorded"
+    VIOLATION = "violation.recorded"
+    TRIGGER_FIRED = "trigger.fired"
+    OBLIGATION_STATE = "obligation.state"
+    INSTRUMENT_STATE = "instrument.state"
+    RATIFICATION = "ratification.recorded"
+    PLEDGE_STATUS = "pledge.status"
+    AGREEMENT_LOADED = "agreement.loaded"
+    KEY_ADDED = "key.added"
+
+
+class KeyRole(StrEnum):
+    """Who a signing key speaks for: the HQ signs checkpoints, nations countersign them."""
+
+    HQ = "hq"
+    NATION = "nation"
+
+
+HQ_OWNER = "HQ"
+"""Owner name of the HQ's keys (nations are ISO 3166-1 alpha-3 codes such as ``FRA``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEvent:
+    """A fact to record, as handed in by a domain service.
+
+    ``subject_id`` names what changed (a report id, an obligation id...); ``payload`` holds the
+    facts, restricted to canonical JSON (see ``ceasefire.ledger.canonical``). The time recorded
+    is the ledger's clock at append; a payload may carry the domain's own times as strings.
+    """
+
+    event_type: EventType | str
+    subject_id: str
+    payload: Mapping[str, JsonValue] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not EVENT_TYPE_RE.match(str(self.event_type)) or len(self.event_type) > 64:
+            raise InputError("event_type", "pattern", f"{self.event_type!r} is not a.b_c form")
+        if not self.subject_id or len(self.subject_id) > MAX_SUBJECT_LEN:
+            raise InputError("subject_id", "length", "subject_id must have 1..256 characters")
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One link of the hash chain.
+
+    ``hash`` = SHA-256 of the canonical JSON of ``{at, payload, prev, seq, subject, type}``;
+    ``payload_json`` is the exact canonical payload bytes that went into it (kept as bytes so
+    storing and exporting never re-encode).
+    """
+
+    seq: int
+    at: str
+    event_type: str
+    subject_id: str
+    payload_json: bytes
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """The last entry's sequence number and hash (``0`` and ``GENESIS_HASH`` when empty)."""
+
+    seq: int
+    hash: str
+
+
+EMPTY_HEAD = ChainHead(0, GENESIS_HASH)
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A signed statement that entries ``first_seq..last_seq`` have Merkle root ``root``.
+
+    Checkpoints cover consecutive, non-overlapping ranges starting at entry 1, and chain to
+    each other through ``prev_hash`` (the previous checkpoint's ``hash``).
+    """
+
+    seq: int
+    ledger_id: str
+    first_seq: int
+    last_seq: int
+    root: str
+    prev_hash: str
+    at: str
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublicKey:
+    """A signing key's public half and who it speaks for.
+
+    ``fingerprint`` = SHA-256 of the 32 raw Ed25519 public-key bytes, hex.
+    """
+
+    fingerprint: str
+    owner: str
+    role: KeyRole
+    public_key: str
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """One signature (the HQ's or a nation's countersignature) over a checkpoint."""
+
+    checkpoint_seq: int
+    checkpoint_hash: str
+    key_fingerprint: str
+    signer: str
+    role: KeyRole
+    at: str
+    signature: str
+
+
+def signature_order(sig: Signature) -> tuple[int, int, str, str]:
+    """Order of signatures everywhere (store, export, verify): checkpoint, HQ first, signer, key."""
+    return (sig.checkpoint_seq, 0 if sig.role is KeyRole.HQ else 1, sig.signer, sig.key_fingerprint)

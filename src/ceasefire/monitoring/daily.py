@@ -1,0 +1,413 @@
+"""The daily report's numbers: a pure function of one day's columns (and the day before).
+
+Modelled on the OSCE SMM daily report (``docs/reports.md``): ceasefire violations per oblast
+and category with the change against the previous day; violations by rule and zone; weapons in
+violation of withdrawal lines, weapons beyond them outside storage sites, weapons at storage
+sites; military presence; restrictions of movement and impeded sensors; civilian casualties
+and damage; a 30-day trend. Every count sums the reports' ``count`` ("42 explosions" is one
+report that adds 42); withdrawn and superseded reports never reach this module.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ceasefire.monitoring.columns import (
+    CATEGORIES,
+    WEAPON_CLASSES,
+    DailySeries,
+    ViolationColumns,
+    WindowReports,
+    WithdrawalPolicy,
+    category_code,
+)
+from ceasefire.monitoring.tables import (
+    ACCESS_ORDER,
+    CIVILIAN_ORDER,
+    FIRE_ORDER,
+    PRESENCE_ORDER,
+    UNLOCATED,
+    CountTable,
+    count_table,
+)
+from ceasefire.reports.model import Category
+
+#: Report categories that carry weapons the withdrawal rules count.
+WEAPON_CATEGORIES: tuple[Category, ...] = (Category.HEAVY_WEAPON, Category.ARMOUR)
+
+#: How many single events a section lists by name before it says "and N more".
+LIST_LIMIT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class RuleZoneRow:
+    """Violations of one rule in one zone (``zone`` is ``None`` for a rule valid anywhere).
+
+    ``certain``/``possible`` count violation records (report × rule); ``observed`` sums the
+    reports' ``count`` (explosions, weapons ...) over both.
+    """
+
+    rule_id: str
+    article: str
+    severity: int
+    zone: str | None
+    certain: int
+    possible: int
+    observed: int
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """One listed report: a weapon, a restriction, a casualty ... with where and what it broke."""
+
+    observed_at: datetime
+    category: Category
+    weapon_class: str | None
+    count: int
+    oblast: str
+    lon: float | None
+    lat: float | None
+    rule_id: str | None
+    zone: str | None
+    certain: bool
+    source: str | None
+    place: str | None
+    description: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class MapPoints:
+    """Located reports for the map; ``severity`` is the most severe violation, 0 for none."""
+
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    severity: NDArray[np.int8]
+    certain: NDArray[np.bool_]
+    count: NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class DailySummary:
+    """Everything the daily report shows, computed; renderers only lay it out."""
+
+    day: date
+    window_start: datetime
+    window_end: datetime
+    regions: tuple[str, ...]
+    n_reports: int
+    n_reports_previous: int
+    fire: CountTable
+    fire_previous: CountTable
+    presence: CountTable
+    access: CountTable
+    civilian: CountTable
+    rules: tuple[RuleZoneRow, ...]
+    weapons_in_violation: tuple[Sighting, ...]
+    weapons_outside_storage: tuple[Sighting, ...]
+    weapons_at_storage: dict[str, int]
+    access_events: tuple[Sighting, ...]
+    civilian_events: tuple[Sighting, ...]
+    truncated: dict[str, int]
+    points: MapPoints
+    trend: DailySeries
+
+
+def _kyiv() -> ZoneInfo:
+    for key in ("Europe/Kyiv", "Europe/Kiev"):
+        try:
+            return ZoneInfo(key)
+        except ZoneInfoNotFoundError:
+            continue
+    raise ZoneInfoNotFoundError("neither Europe/Kyiv nor Europe/Kiev is known (install tzdata)")
+
+
+#: The mission's calendar: a report's day is a day in Kyiv, as the SMM's days were local.
+MISSION_TZ: tzinfo = _kyiv()
+
+
+def day_window(day: date, tz: tzinfo = MISSION_TZ) -> tuple[datetime, datetime]:
+    """The reporting window of ``day``: [00:00, 24:00) local time in ``tz``, as UTC datetimes.
+
+    The SMM's cut-off was 19:30 local time; a whole local calendar day is used instead so that
+    days never overlap and a dataset of dated events (UCDP, ACLED: whole Kyiv days) falls on
+    the day it names. A day with a clock change lasts 23 or 25 hours.
+
+    >>> [t.isoformat() for t in day_window(date(2015, 2, 15))]
+    ['2015-02-14T22:00:00+00:00', '2015-02-15T22:00:00+00:00']
+    """
+    start = datetime.combine(day, time(0), tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tz).astimezone(UTC)
+    return start, end
+
+
+def summarise_day(
+    day: date,
+    today: WindowReports,
+    violations: ViolationColumns,
+    previous: WindowReports,
+    trend: DailySeries,
+    *,
+    oblast_names: tuple[str, ...],
+    policy: WithdrawalPolicy,
+    region_codes: NDArray[np.int16] | None = None,
+    region_labels: tuple[str, ...] = (),
+    tz: tzinfo = MISSION_TZ,
+) -> DailySummary:
+    """Aggregate one day's reports and violations into the daily report's tables.
+
+    ``previous`` is the day before (only its fire counts are used, for the change column).
+    With ``region_codes`` only reports located in those oblasts count; unlocated reports are
+    then left out, since they cannot be shown to lie in the region.
+    """
+    if region_codes is not None:
+        keep = np.isin(today.oblast, region_codes)
+        violations = violations.for_reports(keep)
+        today = today.take(keep)
+        previous = previous.take(np.isin(previous.oblast, region_codes))
+
+    def table(reports: WindowReports, columns: tuple[Category, ...]) -> CountTable:
+        return count_table(
+            reports.oblast,
+            reports.category,
+            reports.count,
+            oblast_names=oblast_names,
+            columns=columns,
+        )
+
+    start, end = day_window(day, tz)
+    worst, worst_certain = _worst_violation(len(today), violations)
+    in_violation, beyond, at_storage, weapons_more = _weapon_sightings(
+        today, violations, policy, oblast_names
+    )
+    access_events, access_more = _events(today, ACCESS_ORDER, oblast_names)
+    civilian_events, civilian_more = _events(today, CIVILIAN_ORDER, oblast_names)
+    located = np.isfinite(today.lon) & np.isfinite(today.lat)
+    return DailySummary(
+        day=day,
+        window_start=start,
+        window_end=end,
+        regions=region_labels,
+        n_reports=len(today),
+        n_reports_previous=len(previous),
+        fire=table(today, FIRE_ORDER),
+        fire_previous=table(previous, FIRE_ORDER),
+        presence=table(today, PRESENCE_ORDER),
+        access=table(today, ACCESS_ORDER),
+        civilian=table(today, CIVILIAN_ORDER),
+        rules=_rule_zone_rows(today, violations),
+        weapons_in_violation=in_violation,
+        weapons_outside_storage=beyond,
+        weapons_at_storage=at_storage,
+        access_events=access_events,
+        civilian_events=civilian_events,
+        truncated={
+            **weapons_more,
+            "access_events": access_more,
+            "civilian_events": civilian_more,
+        },
+        points=MapPoints(
+            lon=today.lon[located],
+            lat=today.lat[located],
+            severity=worst[located],
+            certain=worst_certain[located],
+            count=today.count[located],
+        ),
+        trend=trend,
+    )
+
+
+def _worst_violation(
+    n: int, violations: ViolationColumns
+) -> tuple[NDArray[np.int8], NDArray[np.bool_]]:
+    """Per report: the highest severity violated (0 for none), and whether it is certain."""
+    # A certain violation outranks a possible one of the same severity: rank = 2*sev + certain.
+    rank = np.zeros(n, dtype=np.int16)
+    np.maximum.at(
+        rank,
+        violations.report_row,
+        violations.severity.astype(np.int16) * 2 + violations.certain.astype(np.int16),
+    )
+    return (rank // 2).astype(np.int8), (rank % 2 == 1) | (rank == 0)
+
+
+def _natural(text: str) -> tuple[tuple[int, str], ...]:
+    """Sort key putting R2 before R11: digit runs compare as numbers."""
+    return tuple(
+        (int(part), "") if part.isdigit() else (0, part) for part in re.split(r"(\d+)", text)
+    )
+
+
+def _rule_zone_rows(today: WindowReports, violations: ViolationColumns) -> tuple[RuleZoneRow, ...]:
+    """One row per (rule, zone) pair present, most severe first, then by rule id."""
+    if not len(violations):
+        return ()
+    n_zones = len(violations.zone_ids) + 1
+    key = violations.rule.astype(np.int64) * n_zones + (violations.zone.astype(np.int64) + 1)
+    uniq, inverse = np.unique(key, return_inverse=True)
+    certain = np.bincount(inverse, weights=violations.certain, minlength=uniq.size)
+    total = np.bincount(inverse, minlength=uniq.size)
+    observed = np.bincount(
+        inverse,
+        weights=today.count[violations.report_row].astype(np.float64),
+        minlength=uniq.size,
+    )
+    severity = np.zeros(uniq.size, dtype=np.int64)
+    np.maximum.at(severity, inverse, violations.severity.astype(np.int64))
+    rows = []
+    for i, k in enumerate(uniq):
+        rule, zone = divmod(int(k), n_zones)
+        rows.append(
+            RuleZoneRow(
+                rule_id=violations.rule_ids[rule],
+                article=violations.rule_articles[rule],
+                severity=int(severity[i]),
+                zone=violations.zone_ids[zone - 1] if zone > 0 else None,
+                certain=round(certain[i]),
+                possible=int(total[i]) - round(certain[i]),
+                observed=round(observed[i]),
+            )
+        )
+    rows.sort(key=lambda r: (-r.severity, _natural(r.rule_id), r.zone or ""))
+    return tuple(rows)
+
+
+def _sighting(
+    today: WindowReports,
+    i: int,
+    oblast_names: tuple[str, ...],
+    *,
+    rule_id: str | None = None,
+    zone: str | None = None,
+    certain: bool = True,
+) -> Sighting:
+    note = today.notes.get(i)
+    code = int(today.weapon_class[i])
+    ob = int(today.oblast[i])
+    lon, lat = float(today.lon[i]), float(today.lat[i])
+    located = bool(np.isfinite(lon) and np.isfinite(lat))
+    return Sighting(
+        observed_at=datetime.fromtimestamp(float(today.observed_at_s[i]), UTC),
+        category=CATEGORIES[int(today.category[i])],
+        weapon_class=WEAPON_CLASSES[code].value if code >= 0 else None,
+        count=int(today.count[i]),
+        oblast=oblast_names[ob] if ob >= 0 else UNLOCATED,
+        lon=lon if located else None,
+        lat=lat if located else None,
+        rule_id=rule_id,
+        zone=zone,
+        certain=certain,
+        source=note.source if note else None,
+        place=note.place if note else None,
+        description=note.description if note else None,
+    )
+
+
+def _weapon_sightings(
+    today: WindowReports,
+    violations: ViolationColumns,
+    policy: WithdrawalPolicy,
+    oblast_names: tuple[str, ...],
+) -> tuple[tuple[Sighting, ...], tuple[Sighting, ...], dict[str, int], dict[str, int]]:
+    """Heavy weapons: in violation of withdrawal lines / beyond them but not stored / stored.
+
+    A weapon report is one of ``WEAPON_CATEGORIES`` (a tank is reported as armour).
+    "In violation" = a weapon report with a violation of a zone rule that orders weapons
+    out (the most severe, certain first, is named). "Beyond, outside storage" = a located
+    heavy-weapon report of a class some rule orders out, with no such violation, not at a
+    storage site — the SMM's "weapons beyond withdrawal lines but outside storage sites".
+    """
+    heavy = np.isin(today.category, [category_code(c) for c in WEAPON_CATEGORIES])
+    zone_rule = np.isin(
+        violations.rule,
+        [i for i, r in enumerate(violations.rule_ids) if r in policy.zone_rule_ids],
+    )
+    order = np.lexsort((-violations.certain.astype(np.int8), -violations.severity))
+    best: dict[int, int] = {}
+    for v in order[zone_rule[order]]:
+        best.setdefault(int(violations.report_row[v]), int(v))
+    in_violation = []
+    violating_heavy = sorted(r for r in best if heavy[r])
+    for i in violating_heavy[:LIST_LIMIT]:
+        v = best[i]
+        zone = int(violations.zone[v])
+        in_violation.append(
+            _sighting(
+                today,
+                i,
+                oblast_names,
+                rule_id=violations.rule_ids[int(violations.rule[v])],
+                zone=violations.zone_ids[zone] if zone >= 0 else None,
+                certain=bool(violations.certain[v]),
+            )
+        )
+    violating = np.zeros(len(today), dtype=np.bool_)
+    violating[list(best)] = True
+    withdrawn_class = np.isin(today.weapon_class, sorted(policy.weapon_codes))
+    located = np.isfinite(today.lon) & np.isfinite(today.lat)
+    beyond_rows = np.flatnonzero(
+        heavy & withdrawn_class & located & ~violating & ~today.at_storage_site
+    )
+    beyond = tuple(_sighting(today, int(i), oblast_names) for i in beyond_rows[:LIST_LIMIT])
+    stored = heavy & today.at_storage_site
+    at_storage: dict[str, int] = {}
+    for code in np.unique(today.weapon_class[stored]):
+        label = WEAPON_CLASSES[int(code)].value if code >= 0 else "unspecified"
+        at_storage[label] = int(today.count[stored & (today.weapon_class == code)].sum())
+    more = {
+        "weapons_in_violation": max(0, len(violating_heavy) - LIST_LIMIT),
+        "weapons_outside_storage": max(0, int(beyond_rows.size) - LIST_LIMIT),
+    }
+    return tuple(in_violation), beyond, at_storage, more
+
+
+def _events(
+    today: WindowReports, categories: tuple[Category, ...], oblast_names: tuple[str, ...]
+) -> tuple[tuple[Sighting, ...], int]:
+    """Reports of ``categories`` in time order, at most ``LIST_LIMIT``, and how many more."""
+    mask = np.isin(today.category, [category_code(c) for c in categories])
+    rows = np.flatnonzero(mask)
+    rows = rows[np.argsort(today.observed_at_s[rows], kind="stable")]
+    listed = tuple(_sighting(today, int(i), oblast_names) for i in rows[:LIST_LIMIT])
+    return listed, max(0, rows.size - LIST_LIMIT)
+
+
+def series_from_window(
+    days: tuple[date, ...],
+    reports: WindowReports,
+    violations: ViolationColumns,
+    *,
+    tz: tzinfo = MISSION_TZ,
+) -> DailySeries:
+    """The trend's per-day totals binned from loaded columns (the regional trend).
+
+    The store groups the all-oblast trend in SQL; a trend limited to some oblasts needs each
+    report's oblast, so it is binned here from the window's columns instead. Reports outside
+    ``days`` are ignored. Same totals as ``ceasefire.store.queries.fetch_daily_series``.
+    """
+    edges = np.asarray(
+        [day_window(d, tz)[0].timestamp() for d in days] + [day_window(days[-1], tz)[1].timestamp()]
+    )
+    k = np.searchsorted(edges, reports.observed_at_s, side="right") - 1
+    inside = (k >= 0) & (k < len(days))
+    fire = np.isin(reports.category, [category_code(c) for c in FIRE_ORDER]) & inside
+    n = len(days)
+    by_sev = np.zeros((n, 5), dtype=np.int64)
+    if len(violations):
+        vk = k[violations.report_row]
+        ok = inside[violations.report_row]
+        sev = np.clip(violations.severity.astype(np.int64), 1, 5) - 1
+        np.add.at(by_sev, (vk[ok], sev[ok]), 1)
+    return DailySeries(
+        days=days,
+        fire=np.bincount(k[fire], weights=reports.count[fire], minlength=n)
+        .round()
+        .astype(np.int64),
+        reports=np.bincount(k[inside], minlength=n).astype(np.int64),
+        violations_by_severity=by_sev,
+    )

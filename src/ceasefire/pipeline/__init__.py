@@ -1,0 +1,1 @@
+"""Services that run the monitoring core end to end: agreement loading and report ingest."""

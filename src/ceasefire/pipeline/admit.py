@@ -1,0 +1,202 @@
+"""Stage 2 of the ingest: decide against the store what a prepared chunk adds, in file order.
+
+Decisions (documented in the README):
+
+* ``(source, id)`` already stored with the same content (hash of the parsed report, so the same
+  report re-sent as CSV instead of NDJSON is still a duplicate) → counted as a duplicate,
+  nothing written. Different content → quarantined whole, field ``id``, rule
+  ``duplicate_id_different_content``.
+* ``amends`` must name a report of the same source received *earlier* (stored, or accepted
+  earlier in the same chunk); otherwise the report is quarantined (field ``amends``, rule
+  ``unknown_report``). Quarantine, not a hold: nothing waits invisibly, and a re-send after the
+  original arrived is accepted normally.
+* A withdrawal (``withdrawn: true`` with ``amends``) is stored but gets no incident: it is a
+  notice about another report, not an observation.
+
+The outcome equals processing the reports one by one, whatever the chunking: a report is
+compared only with what was stored or accepted before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ceasefire.pipeline.prepare import PreparedChunk
+from ceasefire.store.base import ChunkWrite, KnownReport, ReportStatus, StatusChange, Store
+
+T = TypeVar("T")
+
+COUNT_KEYS = ("read", "accepted", "duplicates", "amended", "withdrawn", "quarantined")
+
+
+def reason_hash(raw: str, field: str, rule: str) -> bytes:
+    """Quarantine identity: the same text rejected for the same reason is stored once."""
+    data = "\x1f".join((raw, field, rule)).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+@dataclass(slots=True)
+class _Admission:
+    """Which reports of a chunk are accepted, and why the others are not."""
+
+    accept: NDArray[np.bool_]
+    quarantine: list[tuple[object, ...]]
+    changes: list[tuple[int, int | None, ReportStatus]]  # (report i, stored target pk, status)
+    change_local: dict[int, int]  # report i -> chunk index of its target, when in the chunk
+    duplicates: int = 0
+    amended: int = 0
+    withdrawn: int = 0
+
+
+def admit_chunk(
+    chunk: PreparedChunk, *, store: Store, run_pk: int, received_at: datetime
+) -> tuple[ChunkWrite, dict[str, int]]:
+    """The store write for ``chunk`` (accepted reports, their incidents and violations, status
+    changes, quarantine) and its summary counts."""
+    admission = _admit(chunk, store)
+    source = chunk.source_file
+    admission.quarantine.extend(
+        (reason_hash(r.raw, r.field, r.rule), r.raw, source, r.line_no, r.field, r.rule, r.message)
+        for r in chunk.rejected
+    )
+    accept = admission.accept
+    accepted = np.flatnonzero(accept)
+    rows = chunk.rows if len(accepted) == len(chunk) else [chunk.rows[i] for i in accepted]
+    local_of = np.full(len(chunk), -1, dtype=np.int64)
+    local_of[accepted] = np.arange(len(accepted))
+    has_incident = accept & ~chunk.withdrawn
+    incident_of = np.cumsum(has_incident) - 1
+    keep = np.flatnonzero(accept[chunk.violation_report])
+    vr = chunk.violation_report[keep]
+
+    counts = {
+        "read": len(chunk) + len(chunk.rejected),
+        "accepted": len(accepted),
+        "duplicates": admission.duplicates,
+        "amended": admission.amended,
+        "withdrawn": admission.withdrawn,
+        "quarantined": len(admission.quarantine),
+    }
+    write = ChunkWrite(
+        run_pk=run_pk,
+        received_at=received_at,
+        report_rows=rows,
+        incident_report_local=local_of[has_incident],
+        violation_incident_local=incident_of[vr].astype(np.int64),
+        violation_rule_id=_pick(chunk.violation_rule_id, keep),
+        violation_article=_pick(chunk.violation_article, keep),
+        violation_severity=_pick(chunk.violation_severity, keep),
+        violation_certainty=_pick(chunk.violation_certainty, keep),
+        violation_zone_id=_pick(chunk.violation_zone_id, keep),
+        violation_agreement_version_pk=_pick(chunk.violation_agreement_version_pk, keep),
+        violation_observed_at=_pick(chunk.violation_observed_at, keep),
+        status_changes=[
+            StatusChange(status, target_pk=pk)
+            if pk is not None
+            else StatusChange(status, target_local=int(local_of[admission.change_local[i]]))
+            for i, pk, status in admission.changes
+        ],
+        quarantine_rows=admission.quarantine,
+        counts=counts,
+    )
+    return write, counts
+
+
+def _pick(values: list[T], keep: NDArray[np.intp]) -> list[T]:
+    return values if len(keep) == len(values) else [values[i] for i in keep]
+
+
+def _admit(chunk: PreparedChunk, store: Store) -> _Admission:
+    """Decide, in file order, which reports are new, duplicates, or to quarantine."""
+    n, keys, hashes = len(chunk), chunk.keys, chunk.hashes
+    known = store.find_reports(keys)
+    admission = _Admission(np.ones(n, dtype=bool), [], [], {})
+    pending = [i for i, a in enumerate(chunk.amends) if a is not None] + [
+        int(i) for i in np.flatnonzero(chunk.withdrawn) if chunk.amends[i] is None
+    ]
+    pending.sort()
+    targets = (
+        store.find_reports([(keys[i][0], chunk.amends[i] or "") for i in pending])
+        if pending
+        else {}
+    )
+    amend = _AmendContext(chunk, targets, admission)
+    first = dict(zip(keys, range(n), strict=True))
+    if not known and len(first) == n:  # fast path: every key new and unique in the chunk
+        for i in pending:
+            amend.admit(i, first)
+        return admission
+    seen: dict[tuple[str, str], int] = {}
+    amending = set(pending)
+    for i, key in enumerate(keys):
+        prior = known.get(key)
+        if prior is not None:
+            prior_hash = prior.content_hash
+        elif key in seen:
+            prior_hash = hashes[seen[key]]
+        else:
+            if i not in amending or amend.admit(i, seen):
+                seen[key] = i
+            continue
+        admission.accept[i] = False
+        if prior_hash == hashes[i]:
+            admission.duplicates += 1
+        else:
+            message = f"{key[0]}/{key[1]} was received before with different content"
+            admission.quarantine.append(
+                _reject(chunk, i, "id", "duplicate_id_different_content", message)
+            )
+    return admission
+
+
+@dataclass(frozen=True, slots=True)
+class _AmendContext:
+    chunk: PreparedChunk
+    targets: dict[tuple[str, str], KnownReport]
+    admission: _Admission
+
+    def admit(self, i: int, seen: dict[tuple[str, str], int]) -> bool:
+        """Resolve report ``i``'s ``amends`` to a stored or earlier accepted report, or
+        quarantine it; ``seen`` maps keys to chunk indices (only earlier accepted ones count)."""
+        chunk, admission = self.chunk, self.admission
+        source, report_id = chunk.keys[i]
+        amends = chunk.amends[i]
+        status = ReportStatus.WITHDRAWN if chunk.withdrawn[i] else ReportStatus.AMENDED
+        reason: tuple[str, str, str] | None = None
+        if amends is None:
+            reason = ("withdrawn", "withdrawal_without_amends", "withdrawn: true needs amends")
+        elif amends == report_id:
+            reason = ("amends", "amends_itself", f"report {report_id} names itself in amends")
+        else:
+            stored = self.targets.get((source, amends))
+            earlier = seen.get((source, amends))
+            if stored is not None:
+                admission.changes.append((i, stored.pk, status))
+            elif earlier is not None and earlier < i and admission.accept[earlier]:
+                admission.changes.append((i, None, status))
+                admission.change_local[i] = earlier
+            else:
+                message = f"no earlier report {amends!r} from source {source!r}"
+                reason = ("amends", "unknown_report", message)
+        if reason is not None:
+            admission.accept[i] = False
+            admission.quarantine.append(_reject(chunk, i, *reason))
+            return False
+        if status is ReportStatus.WITHDRAWN:
+            admission.withdrawn += 1
+        else:
+            admission.amended += 1
+        return True
+
+
+def _reject(
+    chunk: PreparedChunk, i: int, field: str, rule: str, message: str
+) -> tuple[object, ...]:
+    raw = chunk.raws[i]
+    return (reason_hash(raw, field, rule), raw, chunk.source_file, None, field, rule, message)

@@ -1,0 +1,215 @@
+"""Stage 1 of the ingest, pure: a parsed chunk → rows, placements and violations, no database.
+
+Everything here depends only on the chunk and the agreement versions, never on what is stored,
+so it can run ahead of the writer (in a worker process for large files) and is the same
+whatever was ingested before. Placement and rules run on numpy columns of the whole chunk, one
+call per agreement version present in it; per-report Python work is limited to what a row
+needs (the report's fields as a tuple, a content hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+from numpy.typing import NDArray
+
+from ceasefire.assessment.rules import evaluate_rules
+from ceasefire.assessment.violations import ViolationBatch
+from ceasefire.geo.placement import place_points
+from ceasefire.pipeline.agreements import AgreementBook
+from ceasefire.reports.columns import ReportColumns, to_columns
+from ceasefire.reports.gazetteer import Gazetteer
+from ceasefire.reports.model import LocationForm, ObservationReport
+from ceasefire.reports.parse import ParsedChunk, Rejected
+from ceasefire.store.base import REPORT_ROW_FIELDS
+
+#: Spec fields copied verbatim into the row (the first columns of ``REPORT_ROW_FIELDS``).
+SPEC_FIELDS: tuple[str, ...] = REPORT_ROW_FIELDS[: REPORT_ROW_FIELDS.index("releasable_to")]
+_spec_row = operator.attrgetter(*SPEC_FIELDS)
+_key = operator.attrgetter("source", "id")
+_FORM_NAMES = np.array([form.value for form in LocationForm] + [None], dtype=object)
+
+
+def content_hash(report: ObservationReport) -> bytes:
+    """16-byte BLAKE2b of the parsed report: equal for equal content whatever the format."""
+    return hashlib.blake2b(orjson.dumps(report), digest_size=16).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedChunk:
+    """A chunk ready to be admitted and written; plain values only (cheap to pickle).
+
+    All per-report sequences have one entry per parsed report, in file order. Violation arrays
+    have one entry per violation; ``violation_report`` indexes the reports. Withdrawal notices
+    (``withdrawn``) get no incident and so no violations.
+    """
+
+    source_file: str
+    keys: list[tuple[str, str]]
+    amends: list[str | None]
+    withdrawn: NDArray[np.bool_]
+    raws: list[str]
+    hashes: list[bytes]
+    rows: list[tuple[object, ...]]
+    rejected: list[Rejected]
+    violation_report: NDArray[np.intp]
+    violation_rule_id: list[str]
+    violation_article: list[str]
+    violation_severity: list[int]
+    violation_certainty: list[str]
+    violation_zone_id: list[str | None]
+    violation_agreement_version_pk: list[int]
+    violation_observed_at: list[float]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def prepare_chunk(
+    parsed: ParsedChunk, *, source_file: str, book: AgreementBook, gazetteer: Gazetteer
+) -> PreparedChunk:
+    """Locate, place and judge every report of ``parsed`` and build its store row."""
+    reports = parsed.reports
+    n = len(reports)
+    columns = to_columns(reports, gazetteer)
+    placed = _place_and_judge(columns, book)
+    withdrawn = np.fromiter((r.withdrawn for r in reports), dtype=bool, count=n)
+    vr, rule_id, article, severity, certainty, zone_id = _violation_columns(
+        placed.parts, ~withdrawn
+    )
+    hashes = [content_hash(report) for report in reports]
+    return PreparedChunk(
+        source_file=source_file,
+        keys=list(map(_key, reports)),
+        amends=[r.amends for r in reports],
+        withdrawn=withdrawn,
+        raws=list(parsed.raws),
+        hashes=hashes,
+        rows=_report_rows(reports, parsed.raws, hashes, columns, placed),
+        rejected=list(parsed.rejected),
+        violation_report=vr,
+        violation_rule_id=rule_id,
+        violation_article=article,
+        violation_severity=severity,
+        violation_certainty=certainty,
+        violation_zone_id=zone_id,
+        violation_agreement_version_pk=placed.version_pk[vr].tolist(),
+        violation_observed_at=columns.observed_at_s[vr].tolist(),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _RuleColumns:
+    category: NDArray[np.int16]
+    weapon_class: NDArray[np.int16]
+    observed_at_s: NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    party: NDArray[np.object_]
+    distance_km: NDArray[np.float64]
+    zones_inside: NDArray[np.int64]
+    zones_possibly: NDArray[np.int64]
+    version_pk: NDArray[np.int64]
+    parts: list[tuple[NDArray[np.intp], ViolationBatch]]
+
+
+def _place_and_judge(columns: ReportColumns, book: AgreementBook) -> _Placed:
+    """Placement and rules, one vectorised call each per agreement version in the chunk."""
+    m = len(columns.lon)
+    version_of = book.assign(columns.observed_at_s) if m else np.empty(0, dtype=np.intp)
+    placed = _Placed(
+        party=np.full(m, None, dtype=object),
+        distance_km=np.full(m, np.nan),
+        zones_inside=np.zeros(m, dtype=np.int64),
+        zones_possibly=np.zeros(m, dtype=np.int64),
+        version_pk=np.zeros(m, dtype=np.int64),
+        parts=[],
+    )
+    for g in np.unique(version_of):
+        version = book.versions[int(g)]
+        sel = np.flatnonzero(version_of == g)
+        placements = place_points(
+            version.geography, columns.lon[sel], columns.lat[sel], columns.uncertainty_m[sel]
+        )
+        weights = np.array(
+            [1 << version.zone_bits.index(z) for z in placements.zone_ids], dtype=np.int64
+        )
+        placed.zones_inside[sel] = placements.inside.astype(np.int64) @ weights
+        placed.zones_possibly[sel] = placements.possibly_inside.astype(np.int64) @ weights
+        party_names = np.array([*version.geography.party_ids, None], dtype=object)
+        placed.party[sel] = party_names[placements.party_index]
+        placed.distance_km[sel] = placements.distance_to_line_km
+        placed.version_pk[sel] = version.pk
+        rule_columns = _RuleColumns(
+            category=columns.category[sel],
+            weapon_class=columns.weapon_class[sel],
+            observed_at_s=columns.observed_at_s[sel],
+        )
+        batch = evaluate_rules(version.agreement, rule_columns, placements)
+        placed.parts.append((sel[batch.report_index], batch))
+    return placed
+
+
+def _violation_columns(
+    parts: Sequence[tuple[NDArray[np.intp], ViolationBatch]], has_incident: NDArray[np.bool_]
+) -> tuple[NDArray[np.intp], list[str], list[str], list[int], list[str], list[str | None]]:
+    """Violations of every version group, in report order; withdrawals (no incident) dropped."""
+    if not parts:
+        return np.empty(0, dtype=np.intp), [], [], [], [], []
+    report = np.concatenate([index for index, _ in parts])
+    order = np.argsort(report, kind="stable")
+    keep = order[has_incident[report[order]]]
+
+    def gather(name: str) -> list[Any]:
+        column = np.concatenate([getattr(batch, name) for _, batch in parts])
+        return list(column[keep].tolist())
+
+    return (
+        report[keep],
+        gather("rule_id"),
+        gather("article"),
+        gather("severity"),
+        gather("certainty"),
+        gather("zone_id"),
+    )
+
+
+def _report_rows(
+    reports: Sequence[ObservationReport],
+    raws: Sequence[str],
+    hashes: Sequence[bytes],
+    columns: ReportColumns,
+    placed: _Placed,
+) -> list[tuple[object, ...]]:
+    """Rows in ``REPORT_ROW_FIELDS`` order; NaN floats are stored as NULL by SQLite."""
+    spec = map(_spec_row, reports)
+    releasable = [";".join(r.releasable_to) if r.releasable_to else None for r in reports]
+    attachments = [orjson.dumps(r.attachments).decode() if r.attachments else None for r in reports]
+    until = [r.observed_until.timestamp() if r.observed_until else None for r in reports]
+    tail = zip(
+        releasable,
+        attachments,
+        columns.observed_at_s.tolist(),
+        until,
+        raws,
+        hashes,
+        columns.lon.tolist(),
+        columns.lat.tolist(),
+        columns.uncertainty_m.tolist(),
+        _FORM_NAMES[columns.location_form].tolist(),
+        placed.party.tolist(),
+        placed.distance_km.tolist(),
+        placed.zones_inside.tolist(),
+        placed.zones_possibly.tolist(),
+        placed.version_pk.tolist(),
+        strict=True,
+    )
+    return [head + rest for head, rest in zip(spec, tail, strict=True)]

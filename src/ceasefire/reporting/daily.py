@@ -1,0 +1,233 @@
+"""Write a daily report from the store: query, place, aggregate, draw, lay out, write.
+
+The one service the CLI (``ceasefire report daily``), the demo and later the HQ call. The
+steps are separate functions so each can be reused: ``load_day`` (store → columns),
+``summarise`` (pure aggregation, ``ceasefire.monitoring.daily``), ``render_daily`` (pictures
+and files).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import Connection
+
+from ceasefire.errors import StoreError
+from ceasefire.geo.placement import place_points
+from ceasefire.monitoring.columns import (
+    DailySeries,
+    WithdrawalPolicy,
+    category_code,
+    withdrawal_policy,
+)
+from ceasefire.monitoring.daily import (
+    MISSION_TZ,
+    WEAPON_CATEGORIES,
+    DailySummary,
+    day_window,
+    series_from_window,
+    summarise_day,
+)
+from ceasefire.monitoring.oblasts import Oblasts
+from ceasefire.pipeline.agreements import AgreementBook, JudgingVersion
+from ceasefire.reporting.charts import render_map, render_trend
+from ceasefire.reporting.daily_document import build_daily_document
+from ceasefire.reporting.layers import map_layers
+from ceasefire.reporting.render import write_document
+from ceasefire.store.base import Store
+from ceasefire.store.queries import (
+    RawWindow,
+    engine_of,
+    fetch_daily_series,
+    fetch_window,
+    latest_observation_day,
+)
+
+TREND_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class DailyReportFiles:
+    """Where a daily report was written, and the numbers it shows."""
+
+    day: date
+    html: Path
+    markdown: Path
+    summary: DailySummary
+
+
+def latest_day(store: Store) -> date:
+    """The (Kyiv) day of the latest stored observation; ``StoreError`` for an empty store."""
+    with engine_of(store).connect() as conn:
+        day = latest_observation_day(conn)
+    if day is None:
+        raise StoreError("no reports stored yet: run `ceasefire ingest FILE` first")
+    return day
+
+
+_BOOKS: dict[tuple[object, ...], AgreementBook] = {}
+
+
+def agreement_book(store: Store) -> AgreementBook | None:
+    """The store's agreement versions, compiled once per process (``None`` when none loaded).
+
+    Compiling a geography (geodesic buffers of every zone) takes seconds; a process writing
+    several reports (the demo, the HQ) compiles each stored version once. The key is the
+    versions' content, so a newly loaded version is picked up.
+    """
+    records = store.agreement_versions()
+    if not records:
+        return None
+    key = tuple((r.pk, r.agreement_id, r.version, r.source_text, r.loaded_at) for r in records)
+    if key not in _BOOKS:
+        _BOOKS.clear()  # one database at a time is the normal case; keep memory flat
+        _BOOKS[key] = AgreementBook.from_store(store)
+    return _BOOKS[key]
+
+
+def _version_for(book: AgreementBook, day: date) -> JudgingVersion:
+    """The agreement version in force at noon (Kyiv) of ``day`` (the earliest before any)."""
+    noon = datetime.combine(day, time(12), MISSION_TZ).timestamp()
+    return book.versions[int(book.assign(np.asarray([noon]))[0])]
+
+
+def _place(raw: RawWindow, oblasts: Oblasts, version: JudgingVersion | None) -> RawWindow:
+    """Fill the geometry columns: oblast for every report, storage site for weapon reports."""
+    reports = raw.reports
+    oblast = oblasts.assign(reports.lon, reports.lat)
+    at_site = np.zeros(len(reports), dtype=np.bool_)
+    weapons = np.flatnonzero(
+        np.isin(reports.category, [category_code(c) for c in WEAPON_CATEGORIES])
+        & np.isfinite(reports.lon)
+    )
+    if version is not None and weapons.size:
+        placed = place_points(
+            version.geography,
+            reports.lon[weapons],
+            reports.lat[weapons],
+            np.nan_to_num(raw.uncertainty_m[weapons], nan=0.0),
+        )
+        at_site[weapons] = placed.at_storage_site
+    return dataclasses.replace(
+        raw, reports=dataclasses.replace(reports, oblast=oblast, at_storage_site=at_site)
+    )
+
+
+def _series(conn: Connection, day: date, today: RawWindow) -> DailySeries:
+    """The 30-day trend: the 29 days before grouped in SQL, the report's own day binned from
+    the columns already loaded (it is usually the largest; no need to scan it twice)."""
+    before = fetch_daily_series(conn, day - timedelta(days=1), TREND_DAYS - 1)
+    own = series_from_window((day,), today.reports, today.violations)
+    return DailySeries(
+        days=(*before.days, day),
+        fire=np.concatenate([before.fire, own.fire]),
+        reports=np.concatenate([before.reports, own.reports]),
+        violations_by_severity=np.concatenate(
+            [before.violations_by_severity, own.violations_by_severity]
+        ),
+    )
+
+
+def _regional_series(
+    conn: Connection, days: tuple[date, ...], oblasts: Oblasts, region_codes: NDArray[np.int16]
+) -> DailySeries:
+    """The trend of some oblasts: the whole period's columns, placed and binned (slower)."""
+    raw = fetch_window(conn, day_window(days[0])[0], day_window(days[-1])[1], with_notes=False)
+    keep = np.isin(oblasts.assign(raw.reports.lon, raw.reports.lat), region_codes)
+    return series_from_window(days, raw.reports.take(keep), raw.violations.for_reports(keep))
+
+
+def build_daily_report(
+    store: Store,
+    day: date,
+    out_dir: Path,
+    *,
+    regions: tuple[str, ...] = (),
+    oblasts: Oblasts | None = None,
+    book: AgreementBook | None = None,
+    now: datetime | None = None,
+) -> DailyReportFiles:
+    """Write ``report.html``, ``report.md``, ``map.png`` and ``trend.png`` for ``day`` (a Kyiv day).
+
+    ``regions`` limits the report to oblasts (ISO 3166-2 codes or names; unknown ones raise
+    ``InputError``). ``book`` (the stored agreement versions, compiled) may be passed in when
+    several reports are written in a row; it is built from the store otherwise.
+    """
+    oblasts = oblasts or Oblasts.default()
+    region_codes = oblasts.select(regions) if regions else None
+    region_labels = (
+        tuple(oblasts.names[int(c)] for c in region_codes) if region_codes is not None else ()
+    )
+    if book is None:
+        book = agreement_book(store)
+    version = _version_for(book, day) if book is not None else None
+    start, end = day_window(day)
+    with engine_of(store).connect() as conn:
+        today = _place(fetch_window(conn, start, end), oblasts, version)
+        before = day_window(day - timedelta(days=1))[0]
+        previous = _place(
+            fetch_window(conn, before, start, with_violations=False, with_notes=False),
+            oblasts,
+            None,
+        )
+        if region_codes is not None:
+            days = tuple(day - timedelta(days=TREND_DAYS - 1 - k) for k in range(TREND_DAYS))
+            series = _regional_series(conn, days, oblasts, region_codes)
+        else:
+            series = _series(conn, day, today)
+    policy = withdrawal_policy(version.agreement.rules) if version else WithdrawalPolicy()
+    summary = summarise_day(
+        day,
+        today.reports,
+        today.violations,
+        previous.reports,
+        series,
+        oblast_names=oblasts.names,
+        policy=policy,
+        region_codes=region_codes,
+        region_labels=region_labels,
+    )
+    label = (
+        f"agreement {version.agreement.id} v{version.agreement.version}"
+        if version
+        else "no agreement loaded"
+    )
+    html = render_daily(summary, out_dir, oblasts=oblasts, version=version, label=label, now=now)
+    return DailyReportFiles(day=day, html=html, markdown=out_dir / "report.md", summary=summary)
+
+
+def render_daily(
+    summary: DailySummary,
+    out_dir: Path,
+    *,
+    oblasts: Oblasts,
+    version: JudgingVersion | None,
+    label: str,
+    now: datetime | None = None,
+) -> Path:
+    """Draw the map and the trend, lay the report out and write it; returns the HTML path."""
+    scope = ", ".join(summary.regions) if summary.regions else "all oblasts"
+    map_png = render_map(
+        map_layers(
+            oblasts,
+            version.geography if version else None,
+            east_party_name=version.agreement.parties[-1].name if version else None,
+        ),
+        summary.points,
+        title=f"Ceasefire monitoring — {summary.day:%d %B %Y} (00:00–24:00 Kyiv time)",
+        subtitle=f"{summary.n_reports:,} reports, {scope}; {label}",
+    )
+    trend_png = render_trend(
+        summary.trend,
+        day=summary.day,
+        title=f"Last {len(summary.trend.days)} days to {summary.day:%d %B %Y} — {scope}",
+    )
+    doc = build_daily_document(
+        summary, map_png=map_png, trend_png=trend_png, agreement_label=label, generated_at=now
+    )
+    return write_document(doc, out_dir)

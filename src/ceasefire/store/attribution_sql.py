@@ -1,0 +1,124 @@
+"""Attribution records: proposals, Special Commission decisions, remedies — append only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from ceasefire.errors import NotFoundError
+from ceasefire.store import schema
+from ceasefire.store.fusion import attribution_decisions, attributions, incident_fusion, remedies
+
+
+@dataclass(frozen=True)
+class ViolationContext:
+    """What an attribution proposal reads about a violation and its incident."""
+
+    violation_pk: int
+    incident_pk: int
+    rule_id: str
+    observed_at_s: float
+    category: str
+    lon: float | None
+    lat: float | None
+    uncertainty_m: float | None
+    confidence: float
+    fire_directions: frozenset[str]
+
+
+def violation_context(engine: Engine, violation_pk: int) -> ViolationContext:
+    """The violation, its incident's fused position and confidence, its reports' directions."""
+    v, i, ir, r = schema.violations, schema.incidents, schema.incident_reports, schema.reports
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(
+                v.c.pk,
+                v.c.incident_pk,
+                v.c.rule_id,
+                i.c.observed_at,
+                i.c.category,
+                i.c.lon,
+                i.c.lat,
+                i.c.uncertainty_m,
+                incident_fusion.c.confidence,
+            )
+            .join(i, i.c.pk == v.c.incident_pk)
+            .join(incident_fusion, incident_fusion.c.incident_pk == i.c.pk, isouter=True)
+            .where(v.c.pk == violation_pk)
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no violation {violation_pk}")
+        directions = conn.execute(
+            select(r.c.fire_direction)
+            .join(ir, ir.c.report_pk == r.c.pk)
+            .where(ir.c.incident_pk == row.incident_pk, r.c.fire_direction.is_not(None))
+        ).scalars()
+        found = frozenset(str(d) for d in directions)
+    return ViolationContext(
+        violation_pk=row.pk,
+        incident_pk=row.incident_pk,
+        rule_id=row.rule_id,
+        observed_at_s=row.observed_at,
+        category=row.category,
+        lon=row.lon,
+        lat=row.lat,
+        uncertainty_m=row.uncertainty_m,
+        confidence=0.5 if row.confidence is None else float(row.confidence),
+        fire_directions=found,
+    )
+
+
+def _insert(engine: Engine, table: Any, values: dict[str, Any]) -> int:
+    with engine.begin() as conn:
+        result = conn.execute(table.insert().values(**values))
+        key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def add_attribution(engine: Engine, values: dict[str, Any]) -> int:
+    """Record a proposal (violation_pk, party, basis, confidence, proposed_by, proposed_at)."""
+    return _insert(engine, attributions, values)
+
+
+def add_decision(engine: Engine, values: dict[str, Any]) -> int:
+    """Record a decision on a proposal; raises ``NotFoundError`` for an unknown proposal."""
+    with engine.connect() as conn:
+        a = attributions
+        if conn.execute(select(a.c.pk).where(a.c.pk == values["attribution_pk"])).first() is None:
+            raise NotFoundError(f"no attribution {values['attribution_pk']}")
+    return _insert(engine, attribution_decisions, values)
+
+
+def add_remedy(engine: Engine, values: dict[str, Any]) -> int:
+    """Record a remedy for a decision; raises ``NotFoundError`` for an unknown decision."""
+    with engine.connect() as conn:
+        d = attribution_decisions
+        if conn.execute(select(d.c.pk).where(d.c.pk == values["decision_pk"])).first() is None:
+            raise NotFoundError(f"no decision {values['decision_pk']}")
+    return _insert(engine, remedies, values)
+
+
+def list_attributions(engine: Engine) -> list[dict[str, Any]]:
+    """Every proposal with its decisions and remedies, in order."""
+    a, d, m = attributions, attribution_decisions, remedies
+    query = (
+        select(
+            a,
+            d.c.pk.label("decision_pk"),
+            d.c.decision,
+            d.c.decided_by,
+            d.c.decided_at,
+            d.c.note,
+            m.c.remedy,
+            m.c.recorded_by,
+            m.c.recorded_at,
+        )
+        .join(d, d.c.attribution_pk == a.c.pk, isouter=True)
+        .join(m, m.c.decision_pk == d.c.pk, isouter=True)
+        .order_by(a.c.pk, d.c.pk, m.c.pk)
+    )
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]

@@ -1,0 +1,326 @@
+"""The store port: what the ingest service and the CLI need from a database, in plain types.
+
+No SQLAlchemy type appears here, so a PostgreSQL/PostGIS backend can implement the same
+``Store`` protocol later without any change to the domain or the services. Rows handed to
+``write_chunk`` are plain tuples and numpy arrays in the column orders defined below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from ceasefire.settings import Settings
+
+
+class ReportStatus(StrEnum):
+    """A stored report's standing: later reports of the same source may amend or withdraw it."""
+
+    ACTIVE = "active"
+    AMENDED = "amended"
+    WITHDRAWN = "withdrawn"
+
+
+class IncidentStatus(StrEnum):
+    """An incident's standing; only ``active`` incidents' violations count."""
+
+    ACTIVE = "active"
+    SUPERSEDED = "superseded"
+    WITHDRAWN = "withdrawn"
+
+
+#: What happens to a report's incident when the report is amended or withdrawn.
+INCIDENT_STATUS_FOR: Mapping[ReportStatus, IncidentStatus] = {
+    ReportStatus.ACTIVE: IncidentStatus.ACTIVE,
+    ReportStatus.AMENDED: IncidentStatus.SUPERSEDED,
+    ReportStatus.WITHDRAWN: IncidentStatus.WITHDRAWN,
+}
+
+
+#: Column order of a report row passed to ``Store.write_chunk`` (``pk`` is assigned by the store).
+REPORT_ROW_FIELDS: tuple[str, ...] = (
+    "id",
+    "source",
+    "source_type",
+    "reliability",
+    "credibility",
+    "lat",
+    "lon",
+    "uncertainty_m",
+    "observer_lat",
+    "observer_lon",
+    "bearing_deg",
+    "bearing_error_deg",
+    "distance_min_m",
+    "distance_max_m",
+    "place",
+    "category",
+    "weapon_class",
+    "count",
+    "fire_direction",
+    "heading_deg",
+    "attributed_to",
+    "description",
+    "amends",
+    "withdrawn",
+    "classification",
+    "releasable_to",
+    "attachments",
+    "observed_at",
+    "observed_until",
+    "raw",
+    "content_hash",
+    "located_lon",
+    "located_lat",
+    "located_uncertainty_m",
+    "location_form",
+    "party",
+    "distance_to_line_km",
+    "zones_inside",
+    "zones_possibly_inside",
+    "agreement_version_pk",
+)
+
+#: Column order of a quarantine row (``received_at`` and the run are added by the store).
+QUARANTINE_ROW_FIELDS: tuple[str, ...] = (
+    "reason_hash",
+    "raw",
+    "source_file",
+    "line_no",
+    "field",
+    "rule",
+    "message",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementVersionRecord:
+    """One loaded version of an agreement: its YAML verbatim and the GeoJSON files it names.
+
+    ``geojson`` maps each path as written in the YAML (relative to the YAML's folder) to the
+    file's text, so the agreement can be rebuilt from the database alone. ``zone_ids`` fixes
+    the bit of each zone in the reports' zone masks (bit ``i`` = ``zone_ids[i]``).
+    """
+
+    agreement_id: str
+    version: int
+    name: str
+    in_force_from: datetime | None
+    source_text: str
+    geojson: Mapping[str, str]
+    source_path: str
+    zone_ids: tuple[str, ...]
+    pk: int | None = None
+    loaded_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownReport:
+    """What the ingest needs to know about an already stored ``(source, id)``."""
+
+    pk: int
+    content_hash: bytes
+    status: ReportStatus
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """A later report amends or withdraws an earlier one.
+
+    Exactly one of ``target_pk`` (a report already stored) and ``target_local`` (an index into
+    the same chunk's report rows, written just before) is set.
+    """
+
+    new_status: ReportStatus
+    target_pk: int | None = None
+    target_local: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkWrite:
+    """Everything one chunk adds, written by ``Store.write_chunk`` in one transaction.
+
+    ``report_rows`` follow ``REPORT_ROW_FIELDS``. Each report at chunk-local index
+    ``incident_report_local[k]`` gets incident ``k`` (for now one report, one incident; the
+    incident copies the report's time, position and category). Violation arrays are parallel,
+    ``violation_incident_local`` indexing the chunk's incidents.
+    """
+
+    run_pk: int
+    received_at: datetime
+    report_rows: Sequence[tuple[object, ...]]
+    incident_report_local: NDArray[np.int64]
+    violation_incident_local: NDArray[np.int64]
+    violation_rule_id: Sequence[str]
+    violation_article: Sequence[str]
+    violation_severity: Sequence[int]
+    violation_certainty: Sequence[str]
+    violation_zone_id: Sequence[str | None]
+    violation_agreement_version_pk: Sequence[int]
+    violation_observed_at: Sequence[float]
+    status_changes: Sequence[StatusChange] = ()
+    quarantine_rows: Sequence[tuple[object, ...]] = ()
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportQuery:
+    """Filters for ``Store.list_reports``; times are inclusive, UTC-aware."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    source: str | None = None
+    limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReport:
+    """A stored report with its placement, as the analyst sees it."""
+
+    pk: int
+    id: str
+    source: str
+    source_type: str
+    category: str
+    weapon_class: str | None
+    count: int
+    observed_at: datetime
+    amends: str | None
+    withdrawn: bool
+    status: ReportStatus
+    located_lon: float | None
+    located_lat: float | None
+    located_uncertainty_m: float | None
+    location_form: str | None
+    party: str | None
+    distance_to_line_km: float | None
+    zones_inside: tuple[str, ...]
+    zones_possibly_inside: tuple[str, ...]
+    agreement_id: str
+    agreement_version: int
+    incident_pk: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ViolationQuery:
+    """Filters for ``Store.list_violations``; only active incidents' violations by default."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    zone: str | None = None
+    rule: str | None = None
+    include_inactive: bool = False
+    limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredViolation:
+    """One rule broken by one incident, judged by one agreement version."""
+
+    pk: int
+    incident_pk: int
+    rule_id: str
+    article: str
+    severity: int
+    certainty: str
+    zone_id: str | None
+    observed_at: datetime
+    active: bool
+    agreement_id: str
+    agreement_version: int
+    lon: float | None
+    lat: float | None
+    reports: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantinedItem:
+    """A bad input kept whole, as received, with the field and rule it broke."""
+
+    pk: int
+    raw: str
+    source_file: str | None
+    line_no: int | None
+    field: str
+    rule: str
+    message: str
+    received_at: datetime
+
+
+class Store(Protocol):
+    """The monitoring store; one writer at a time, every ``write_chunk`` atomic."""
+
+    def init_schema(self) -> None:
+        """Create or upgrade every table to the newest revision (idempotent)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+    def add_agreement_version(self, record: AgreementVersionRecord) -> tuple[int, bool]:
+        """Store a version; ``(pk, created)``. Same (id, version) with other text: StoreError."""
+        ...
+
+    def agreement_versions(self) -> list[AgreementVersionRecord]:
+        """Every stored version, ordered by agreement id and version, with texts."""
+        ...
+
+    def start_ingest_run(self, files: Sequence[str], started_at: datetime) -> int:
+        """Record the start of an ingest (committed at once, so a crash leaves a trace)."""
+        ...
+
+    def finish_ingest_run(self, run_pk: int, finished_at: datetime, *, status: str) -> None:
+        """Mark a run done or failed."""
+        ...
+
+    def find_reports(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], KnownReport]:
+        """The stored reports among ``(source, id)`` keys (absent keys are simply missing)."""
+        ...
+
+    def write_chunk(self, chunk: ChunkWrite) -> None:
+        """Write one chunk's reports, incidents, violations, status changes and quarantine,
+        all or nothing."""
+        ...
+
+    def list_reports(self, query: ReportQuery) -> list[StoredReport]:
+        """Reports with placement, ordered by observation time then pk."""
+        ...
+
+    def list_violations(self, query: ViolationQuery) -> list[StoredViolation]:
+        """Violations, ordered by observation time then pk."""
+        ...
+
+    def list_quarantine(self) -> list[QuarantinedItem]:
+        """Quarantined inputs in arrival order."""
+        ...
+
+    def incidents_in_bbox(
+        self, min_lon: float, min_lat: float, max_lon: float, max_lat: float
+    ) -> list[int]:
+        """Pks of incidents located inside the box (degrees, inclusive), via the spatial index.
+
+        Callers who care about uncertainty pad the box by the largest radius they accept.
+        """
+        ...
+
+
+def open_store(settings: Settings) -> Store:
+    """The backend for ``settings.db``: SQLite for ``sqlite://`` URLs (the embedded default).
+
+    Raises ``StoreError`` for a URL no backend serves yet (PostgreSQL is its own issue).
+    """
+    from ceasefire.errors import StoreError  # noqa: PLC0415 - keep base import-light
+
+    if settings.db.startswith("sqlite"):
+        from ceasefire.store.sqlite import SQLiteStore  # noqa: PLC0415 - backend chosen at runtime
+
+        return SQLiteStore(settings.db)
+    raise StoreError(f"no store backend for {settings.db!r} yet (only sqlite:// URLs)")

@@ -1,0 +1,428 @@
+"""Guarantees tables (SQLAlchemy Core) and the functions that read and append them.
+
+Append-only by convention: alerts, obligations and cases are inserted once (their ids are
+deterministic, so recording the same alert twice changes nothing); their life is a list of
+events, never an update. Every new alert and obligation event is also chained into the ledger
+(``trigger.fired``, ``obligation.state``) in the same transaction, when the ledger tables exist.
+Times are ISO 8601 UTC text, as the other bookkeeping columns of the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    insert,
+    inspect,
+    select,
+)
+
+from ceasefire.clock import Clock
+from ceasefire.errors import NotFoundError, StoreError
+from ceasefire.guarantees.alerts import Alert
+from ceasefire.guarantees.commission import Case, CaseEvent, cases_for
+from ceasefire.guarantees.loader import parse_instruments
+from ceasefire.guarantees.model import InstrumentSet, ObligationKind
+from ceasefire.guarantees.obligations import (
+    Obligation,
+    ObligationEvent,
+    ObligationState,
+    obligations_for,
+    opened,
+)
+from ceasefire.guarantees.triggers import AlertLevel, TriggerKind
+from ceasefire.ledger.model import EventType, LedgerEvent
+from ceasefire.store.ledger import append_events_in
+from ceasefire.store.metadata import metadata
+
+_TS = 40
+
+guarantee_files = Table(
+    "guarantee_files",
+    metadata,
+    Column("pk", Integer, primary_key=True),
+    Column("source_text", Text, nullable=False, comment="the YAML exactly as loaded"),
+    Column("source_path", Text, nullable=False),
+    Column("ceasefire_in_force_from", String(_TS), comment="resolved at load; NULL: not in force"),
+    Column("loaded_at", String(_TS), nullable=False),
+)
+
+guarantee_alerts = Table(
+    "guarantee_alerts",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("instrument_id", String(128), nullable=False),
+    Column("trigger_id", String(128), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("level", String(8), nullable=False),
+    Column("fired_at", String(_TS), nullable=False, index=True),
+    Column("key", Text, nullable=False),
+    Column("sector", String(64)),
+    Column("clause", Text, nullable=False, comment="JSON: the trigger's parameters"),
+    Column("measures", Text, nullable=False, comment="JSON: the values compared"),
+    Column("fact_ids", Text, nullable=False, comment="JSON list: incidents/violations"),
+    Column("report_ids", Text, nullable=False, comment="JSON list"),
+    Column("child_alert_ids", Text, nullable=False, comment="JSON list"),
+    Column("recorded_at", String(_TS), nullable=False),
+)
+
+guarantee_obligations = Table(
+    "guarantee_obligations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("alert_id", String(32), ForeignKey("guarantee_alerts.id"), nullable=False, index=True),
+    Column("instrument_id", String(128), nullable=False),
+    Column("template_id", String(128), nullable=False),
+    Column("owner", String(128), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("level", SmallInteger, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", String(_TS), nullable=False),
+    Column("deadline", String(_TS), nullable=False, index=True),
+)
+
+guarantee_obligation_events = Table(
+    "guarantee_obligation_events",
+    metadata,
+    Column("pk", Integer, primary_key=True),
+    Column(
+        "obligation_id",
+        String(32),
+        ForeignKey("guarantee_obligations.id"),
+        nullable=False,
+        index=True,
+    ),
+    Column("state", String(16), nullable=False),
+    Column("at", String(_TS), nullable=False),
+    Column("by", String(128), nullable=False),
+    Column("evidence", Text),
+)
+
+guarantee_cases = Table(
+    "guarantee_cases",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("instrument_id", String(128), nullable=False),
+    Column("fact_id", String(128), nullable=False),
+    Column("alert_id", String(32), ForeignKey("guarantee_alerts.id"), nullable=False),
+    Column("opened_at", String(_TS), nullable=False),
+)
+
+guarantee_case_events = Table(
+    "guarantee_case_events",
+    metadata,
+    Column("pk", Integer, primary_key=True),
+    Column("case_id", String(32), ForeignKey("guarantee_cases.id"), nullable=False, index=True),
+    Column("stage", String(32), nullable=False),
+    Column("at", String(_TS), nullable=False),
+    Column("by", String(128), nullable=False),
+    Column("party", String(64)),
+    Column("attribution_id", String(128), comment="fusion's attribution record"),
+    Column("remedy", Text),
+    Column("note", Text),
+)
+
+#: The guarantees tables, in creation order (revision 0004 creates exactly these).
+GUARANTEE_TABLES: tuple[Table, ...] = (
+    guarantee_files,
+    guarantee_alerts,
+    guarantee_obligations,
+    guarantee_obligation_events,
+    guarantee_cases,
+    guarantee_case_events,
+)
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 UTC text with microseconds (sorts as time)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_iso(text: str) -> datetime:
+    """Back from :func:`iso`."""
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def require_tables(engine: Engine) -> None:
+    """Raise StoreError unless the guarantees tables exist (``ceasefire init`` creates them)."""
+    if not inspect(engine).has_table("guarantee_alerts"):
+        raise StoreError("no guarantees tables: run `ceasefire init` first")
+
+
+def save_instrument_file(
+    engine: Engine, text: str, source_path: str, instruments: InstrumentSet, *, clock: Clock
+) -> None:
+    """Keep the loaded guarantees file (the latest one is the one in force for the CLI)."""
+    ceasefire = instruments.ceasefire_in_force_from
+    with engine.begin() as conn:
+        conn.execute(
+            insert(guarantee_files).values(
+                source_text=text,
+                source_path=source_path,
+                ceasefire_in_force_from=iso(ceasefire) if ceasefire else None,
+                loaded_at=iso(clock.now()),
+            )
+        )
+
+
+def load_instrument_set(engine: Engine) -> InstrumentSet:
+    """The latest stored guarantees file, parsed again (NotFoundError when none is stored)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(guarantee_files).order_by(guarantee_files.c.pk.desc()).limit(1)
+        ).first()
+    if row is None:
+        raise NotFoundError("no guarantees loaded: run `ceasefire guarantees load FILE`")
+    stored = from_iso(row.ceasefire_in_force_from) if row.ceasefire_in_force_from else None
+    return parse_instruments(row.source_text, agreement_in_force_from=lambda _path: stored)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSummary:
+    """What :func:`record_alerts` added (alerts already stored are not counted)."""
+
+    alerts: int
+    obligations: int
+    cases: int
+
+
+def record_alerts(
+    engine: Engine, alerts: Sequence[Alert], instruments: InstrumentSet, *, clock: Clock
+) -> RecordSummary:
+    """Store new alerts with the obligations and cases they create; idempotent by id."""
+    with engine.begin() as conn:
+        known = set(conn.execute(select(guarantee_alerts.c.id)).scalars())
+        new = [a for a in alerts if a.id not in known]
+        if not new:
+            return RecordSummary(0, 0, 0)
+        now = iso(clock.now())
+        conn.execute(insert(guarantee_alerts), [_alert_row(a, now) for a in new])
+        obligations = [
+            o for a in new for o in obligations_for(a, instruments.instrument(a.instrument_id))
+        ]
+        if obligations:
+            conn.execute(insert(guarantee_obligations), [_obligation_row(o) for o in obligations])
+            _append_obligation_events(conn, [opened(o) for o in obligations])
+        known_cases = set(conn.execute(select(guarantee_cases.c.id)).scalars())
+        cases = [
+            pair
+            for instrument in instruments.instruments
+            for pair in cases_for(new, instrument)
+            if pair[0].id not in known_cases
+        ]
+        if cases:
+            conn.execute(insert(guarantee_cases), [_case_row(c) for c, _ in cases])
+            append_case_events_in(conn, [e for _, e in cases])
+        _ledger(
+            conn,
+            [LedgerEvent(EventType.TRIGGER_FIRED, a.id, _alert_payload(a)) for a in new],
+            clock,
+        )
+        _ledger(conn, [_obligation_ledger_event(opened(o)) for o in obligations], clock)
+        return RecordSummary(len(new), len(obligations), len(cases))
+
+
+def append_obligation_events(
+    engine: Engine, events: Sequence[ObligationEvent], *, clock: Clock
+) -> None:
+    """Append obligation events (met, overdue), chained into the ledger too."""
+    with engine.begin() as conn:
+        _append_obligation_events(conn, events)
+        _ledger(conn, [_obligation_ledger_event(e) for e in events], clock)
+
+
+def append_case_events_in(conn: Connection, events: Sequence[CaseEvent]) -> None:
+    """Append Special Commission case events inside the caller's transaction."""
+    if events:
+        conn.execute(
+            insert(guarantee_case_events),
+            [
+                {
+                    "case_id": e.case_id,
+                    "stage": str(e.stage),
+                    "at": iso(e.at),
+                    "by": e.by,
+                    "party": e.party,
+                    "attribution_id": e.attribution_id,
+                    "remedy": e.remedy,
+                    "note": e.note,
+                }
+                for e in events
+            ],
+        )
+
+
+def read_alerts(engine: Engine, *, until: datetime | None = None) -> list[Alert]:
+    """Stored alerts that had fired by ``until`` (all when None), in firing order."""
+    query = select(guarantee_alerts).order_by(guarantee_alerts.c.fired_at, guarantee_alerts.c.id)
+    if until is not None:
+        query = query.where(guarantee_alerts.c.fired_at <= iso(until))
+    with engine.connect() as conn:
+        return [_alert_of(row) for row in conn.execute(query)]
+
+
+def read_alert(engine: Engine, alert_id: str) -> Alert:
+    """One stored alert (NotFoundError when there is none with that id)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(guarantee_alerts).where(guarantee_alerts.c.id == alert_id)
+        ).first()
+    if row is None:
+        raise NotFoundError(f"no alert {alert_id!r}")
+    return _alert_of(row)
+
+
+def read_obligations(engine: Engine) -> list[tuple[Obligation, list[ObligationEvent]]]:
+    """Every obligation with its history, by deadline."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(guarantee_obligations).order_by(
+                guarantee_obligations.c.deadline, guarantee_obligations.c.id
+            )
+        ).all()
+        events = conn.execute(
+            select(guarantee_obligation_events).order_by(guarantee_obligation_events.c.pk)
+        ).all()
+    history: dict[str, list[ObligationEvent]] = {}
+    for e in events:
+        history.setdefault(e.obligation_id, []).append(
+            ObligationEvent(
+                e.obligation_id, ObligationState(e.state), from_iso(e.at), e.by, e.evidence
+            )
+        )
+    return [(_obligation_of(r), history.get(r.id, [])) for r in rows]
+
+
+def _ledger(conn: Connection, events: list[LedgerEvent], clock: Clock) -> None:
+    if events and inspect(conn).has_table("ledger_entries"):
+        append_events_in(conn, events, clock=clock)
+
+
+def _append_obligation_events(conn: Connection, events: Sequence[ObligationEvent]) -> None:
+    if events:
+        conn.execute(
+            insert(guarantee_obligation_events),
+            [
+                {
+                    "obligation_id": e.obligation_id,
+                    "state": str(e.state),
+                    "at": iso(e.at),
+                    "by": e.by,
+                    "evidence": e.evidence,
+                }
+                for e in events
+            ],
+        )
+
+
+def _obligation_ledger_event(event: ObligationEvent) -> LedgerEvent:
+    payload: dict[str, str | None] = {
+        "state": str(event.state),
+        "at": iso(event.at),
+        "by": event.by,
+        "evidence": event.evidence,
+    }
+    return LedgerEvent(EventType.OBLIGATION_STATE, event.obligation_id, payload)
+
+
+def _alert_payload(alert: Alert) -> dict[str, str | list[str]]:
+    return {
+        "instrument": alert.instrument_id,
+        "trigger": alert.trigger_id,
+        "kind": str(alert.kind),
+        "level": str(alert.level),
+        "fired_at": iso(alert.fired_at),
+        "key": alert.key,
+        "facts": list(alert.fact_ids),
+    }
+
+
+def _alert_row(alert: Alert, now: str) -> dict[str, object]:
+    return {
+        "id": alert.id,
+        "instrument_id": alert.instrument_id,
+        "trigger_id": alert.trigger_id,
+        "kind": str(alert.kind),
+        "level": str(alert.level),
+        "fired_at": iso(alert.fired_at),
+        "key": alert.key,
+        "sector": alert.sector,
+        "clause": orjson.dumps(dict(alert.clause)).decode(),
+        "measures": orjson.dumps(dict(alert.measures)).decode(),
+        "fact_ids": orjson.dumps(list(alert.fact_ids)).decode(),
+        "report_ids": orjson.dumps(list(alert.report_ids)).decode(),
+        "child_alert_ids": orjson.dumps(list(alert.child_alert_ids)).decode(),
+        "recorded_at": now,
+    }
+
+
+def _alert_of(row: object) -> Alert:
+    r: Any = row
+    return Alert(
+        id=r.id,
+        instrument_id=r.instrument_id,
+        trigger_id=r.trigger_id,
+        kind=TriggerKind(r.kind),
+        level=AlertLevel(r.level),
+        fired_at=from_iso(r.fired_at),
+        key=r.key,
+        clause=orjson.loads(r.clause),
+        measures=orjson.loads(r.measures),
+        fact_ids=tuple(orjson.loads(r.fact_ids)),
+        report_ids=tuple(orjson.loads(r.report_ids)),
+        child_alert_ids=tuple(orjson.loads(r.child_alert_ids)),
+        sector=r.sector,
+    )
+
+
+def _obligation_row(o: Obligation) -> dict[str, object]:
+    return {
+        "id": o.id,
+        "alert_id": o.alert_id,
+        "instrument_id": o.instrument_id,
+        "template_id": o.template_id,
+        "owner": o.owner,
+        "kind": str(o.kind),
+        "level": o.level,
+        "text": o.text,
+        "created_at": iso(o.created_at),
+        "deadline": iso(o.deadline),
+    }
+
+
+def _obligation_of(r: Any) -> Obligation:
+    return Obligation(
+        id=r.id,
+        alert_id=r.alert_id,
+        instrument_id=r.instrument_id,
+        template_id=r.template_id,
+        owner=r.owner,
+        kind=ObligationKind(r.kind),
+        level=r.level,
+        text=r.text,
+        created_at=from_iso(r.created_at),
+        deadline=from_iso(r.deadline),
+    )
+
+
+def _case_row(case: Case) -> dict[str, object]:
+    return {
+        "id": case.id,
+        "instrument_id": case.instrument_id,
+        "fact_id": case.fact_id,
+        "alert_id": case.alert_id,
+        "opened_at": iso(case.opened_at),
+    }

@@ -1,0 +1,458 @@
+"""Read queries for the daily and flash reports: stored rows → the monitoring columns.
+
+Owned by the reporting workstream, kept apart from the backend files. Written in SQLAlchemy
+Core only (no dialect SQL), so the same functions serve SQLite and, later, PostgreSQL; each
+takes a ``Connection`` and returns plain numpy columns (``ceasefire.monitoring.columns``).
+
+"Current" reports are those with ``status = 'active'`` that are not themselves withdrawal
+notices (``withdrawn`` false): an amended report is replaced by its amendment, a withdrawn one
+is gone. Violations count when active and their incident is active.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import Connection, Engine, Select, and_, case, false, func, select
+
+from ceasefire.errors import NotFoundError, StoreError
+from ceasefire.monitoring.columns import (
+    CATEGORIES,
+    WEAPON_CLASSES,
+    DailySeries,
+    ReportNote,
+    ViolationColumns,
+    WindowReports,
+)
+from ceasefire.monitoring.daily import MISSION_TZ, day_window
+from ceasefire.monitoring.flash import FlashIncident, FlashReportLine, FlashViolation
+from ceasefire.reports.model import Category
+from ceasefire.store import schema
+
+#: Categories whose reports a daily report lists one by one (their notes are fetched).
+NOTED_CATEGORIES: tuple[Category, ...] = (
+    Category.HEAVY_WEAPON,
+    Category.MOVEMENT_RESTRICTION,
+    Category.SENSOR_IMPEDED,
+    Category.ATTACK_ON_MONITORS,
+    Category.ATTACK_ON_FORCE,
+    Category.CIVILIAN_CASUALTY,
+    Category.INFRASTRUCTURE_DAMAGE,
+)
+_CATEGORY_CODE = {c.value: i for i, c in enumerate(CATEGORIES)}
+_WEAPON_CODE = {w.value: i for i, w in enumerate(WEAPON_CLASSES)}
+_FIRE_VALUES = [
+    c.value
+    for c in (
+        Category.EXPLOSION,
+        Category.PROJECTILE_IN_FLIGHT,
+        Category.MUZZLE_FLASH,
+        Category.ILLUMINATION_FLARE,
+        Category.BURST_OF_FIRE,
+        Category.SHOTS,
+    )
+]
+_HOUR_S = 3_600.0
+
+
+def engine_of(store: object) -> Engine:
+    """The SQLAlchemy engine behind a store backend (its ``engine`` property)."""
+    engine = getattr(store, "engine", None)
+    if not isinstance(engine, Engine):
+        raise StoreError(f"{type(store).__name__} exposes no SQLAlchemy engine for reports")
+    return engine
+
+
+def _current(r: Any) -> Any:
+    return and_(r.c.status == "active", r.c.withdrawn == false())
+
+
+@dataclass(frozen=True, slots=True)
+class RawWindow:
+    """A window's reports before the oblast and storage-site columns are computed."""
+
+    reports: WindowReports
+    violations: ViolationColumns
+    uncertainty_m: np.ndarray[Any, np.dtype[np.float64]]
+    agreement_version_pk: np.ndarray[Any, np.dtype[np.int64]]
+
+
+def _fetch_all(conn: Connection, stmt: Select[Any]) -> list[tuple[Any, ...]]:
+    """Run a Core ``select`` on the DBAPI cursor and return plain tuples.
+
+    For 10^5-row windows SQLAlchemy's ``Row`` objects cost more than the query itself; the
+    statement is still built in Core and compiled for the connection's dialect (positional or
+    named parameters alike), so this stays portable. Only plain numbers and strings may be
+    selected (no result-type processing happens).
+    """
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    args: Any = (
+        tuple(params[name] for name in compiled.positiontup or ())
+        if compiled.positional
+        else params
+    )
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(compiled.string, args)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _first(row: tuple[Any, ...]) -> Any:
+    return row[0]
+
+
+#: Violations carry their incident's time; an incident's reports lie within this of it.
+INCIDENT_SPAN_S = 7 * 86_400.0
+
+
+def fetch_window(
+    conn: Connection,
+    start: datetime,
+    end: datetime,
+    *,
+    with_violations: bool = True,
+    with_notes: bool = True,
+) -> RawWindow:
+    """Current reports observed in ``[start, end)`` and their active violations.
+
+    ``oblast`` comes back as ``-1`` and ``at_storage_site`` as False: both are geometry, filled
+    by the caller (``ceasefire.reporting.daily``). Rows are ordered by ``pk``. A violation is
+    tied to the first (lowest-pk) of its incident's reports in the window. The previous day of
+    a report needs neither violations nor notes; leaving them out halves its cost.
+    """
+    r = schema.reports
+    s0, s1 = start.timestamp(), end.timestamp()
+    in_window = and_(r.c.observed_at >= s0, r.c.observed_at < s1, _current(r))
+    noted = r.c.category.in_([c.value for c in NOTED_CATEGORIES])
+    text_cols = (
+        (
+            case((noted, r.c.source), else_=None),
+            case((noted, r.c.place), else_=None),
+            case((noted, r.c.description), else_=None),
+        )
+        if with_notes
+        else ()
+    )
+    rows = _fetch_all(
+        conn,
+        select(
+            r.c.pk,
+            r.c.observed_at,
+            case(_CATEGORY_CODE, value=r.c.category, else_=-1),  # codes computed in SQL
+            case(_WEAPON_CODE, value=r.c.weapon_class, else_=-1),
+            r.c["count"],
+            r.c.located_lon,
+            r.c.located_lat,
+            r.c.located_uncertainty_m,
+            r.c.agreement_version_pk,
+            *text_cols,
+        ).where(in_window),
+    )
+    rows.sort(key=_first)  # by pk; cheaper here than ORDER BY's temporary b-tree
+    n = len(rows)
+    cols = list(zip(*rows, strict=True)) if n else [()] * (9 + len(text_cols))
+    pk = np.asarray(cols[0], dtype=np.int64)
+    notes: dict[int, ReportNote] = {}
+    if with_notes:
+        for k, (source, place, text) in enumerate(zip(cols[9], cols[10], cols[11], strict=True)):
+            if source is not None:
+                notes[k] = ReportNote(source=source, place=place, description=text)
+    reports = WindowReports(
+        row_id=pk,
+        observed_at_s=np.asarray(cols[1], dtype=np.float64),
+        category=np.asarray(cols[2], dtype=np.int16),
+        weapon_class=np.asarray(cols[3], dtype=np.int16),
+        count=np.asarray(cols[4], dtype=np.int64),
+        lon=np.asarray(cols[5], dtype=np.float64),
+        lat=np.asarray(cols[6], dtype=np.float64),
+        at_storage_site=np.zeros(n, dtype=np.bool_),
+        oblast=np.full(n, -1, dtype=np.int16),
+        notes=notes,
+    )
+    violations = (
+        _fetch_violations(conn, s0, s1, pk) if with_violations else ViolationColumns.empty()
+    )
+    return RawWindow(
+        reports=reports,
+        violations=violations,
+        uncertainty_m=np.asarray(cols[7], dtype=np.float64),
+        agreement_version_pk=np.asarray(cols[8], dtype=np.int64),
+    )
+
+
+def _fetch_violations(
+    conn: Connection, s0: float, s1: float, pk: NDArray[np.int64]
+) -> ViolationColumns:
+    """Active violations of the window's reports (``pk``, sorted), encoded against them.
+
+    Two indexed range scans joined in numpy, cheaper than the SQL join at 10^5 rows: the
+    incident links of the window's report pks, and the violations by ``observed_at`` (a
+    violation carries its incident's time, within ``INCIDENT_SPAN_S`` of its reports'). A
+    violation is tied to the lowest report pk of its incident in the window.
+    ``violations.active`` is kept false for superseded and withdrawn incidents by the store,
+    so the incidents table need not be read.
+    """
+    v, ir = schema.violations, schema.incident_reports
+    if not pk.size:
+        return ViolationColumns.empty()
+    # incident -> its lowest report pk in the window (pk is sorted; window pks are a range)
+    links = _fetch_all(
+        conn,
+        select(ir.c.incident_pk, ir.c.report_pk).where(
+            ir.c.report_pk >= int(pk[0]), ir.c.report_pk <= int(pk[-1])
+        ),
+    )
+    link = np.asarray(links, dtype=np.int64).reshape(-1, 2)
+    pos = np.minimum(np.searchsorted(pk, link[:, 1]), pk.size - 1)
+    link = link[pk[pos] == link[:, 1]]
+    link = link[np.lexsort((link[:, 1], link[:, 0]))]
+    incidents, first_link = np.unique(link[:, 0], return_index=True)
+    first_report = link[first_link, 1]
+    near = and_(v.c.observed_at >= s0 - INCIDENT_SPAN_S, v.c.observed_at < s1 + INCIDENT_SPAN_S)
+    vrows = _fetch_all(
+        conn,
+        select(
+            v.c.pk, v.c.incident_pk, v.c.rule_id, v.c.severity, v.c.certainty, v.c.zone_id
+        ).where(near, v.c.active.is_(True)),
+    )
+    if not vrows or not incidents.size:
+        return ViolationColumns.empty()
+    cols = list(zip(*vrows, strict=True))
+    vpk = np.asarray(cols[0], dtype=np.int64)
+    incident_pk = np.asarray(cols[1], dtype=np.int64)
+    at = np.minimum(np.searchsorted(incidents, incident_pk), incidents.size - 1)
+    keep = np.flatnonzero(incidents[at] == incident_pk)  # violations of the window's reports
+    if not keep.size:
+        return ViolationColumns.empty()
+    kept = keep.tolist()
+    report_pk = first_report[at]
+    row = np.searchsorted(pk, report_pk)
+    rule_of = {name: k for k, name in enumerate(dict.fromkeys(cols[2][k] for k in kept))}
+    zone_of = {
+        name: k
+        for k, name in enumerate(dict.fromkeys(cols[5][k] for k in kept if cols[5][k] is not None))
+    }
+    rule_ids = tuple(rule_of)
+    one_per_rule = {cols[2][k]: int(vpk[k]) for k in kept}  # any violation names the article
+    articles = dict(
+        _fetch_all(
+            conn,
+            select(v.c.rule_id, v.c.article).where(v.c.pk.in_(list(one_per_rule.values()))),
+        )
+    )
+    return ViolationColumns(
+        report_row=row[keep].astype(np.int64),
+        rule=np.asarray([rule_of[cols[2][k]] for k in kept], dtype=np.int16),
+        zone=np.asarray(
+            [-1 if cols[5][k] is None else zone_of[cols[5][k]] for k in kept], dtype=np.int16
+        ),
+        severity=np.asarray(cols[3], dtype=np.int8)[keep],
+        certain=np.asarray([cols[4][k] == "certain" for k in kept], dtype=np.bool_),
+        rule_ids=rule_ids,
+        rule_articles=tuple(str(articles.get(x, "")) for x in rule_ids),
+        zone_ids=tuple(zone_of),
+    )
+
+
+def _local_day(hour: float, tz: tzinfo) -> date:
+    """The local date of an hour bucket (``floor(epoch / 3600)``); Kyiv's offsets are whole
+    hours, so every bucket lies within one local day."""
+    return datetime.fromtimestamp(float(hour) * _HOUR_S, UTC).astimezone(tz).date()
+
+
+def fetch_daily_series(
+    conn: Connection, last_day: date, days: int = 30, *, tz: tzinfo = MISSION_TZ
+) -> DailySeries:
+    """Per-day totals of the ``days`` local days ending with ``last_day``, for the trend.
+
+    Grouped in SQL by hour (``floor(observed_at / 3600)``, at most 24 × ``days`` groups) and
+    folded into local days here, so the trend costs one indexed scan whatever the volume, and
+    clock changes are right. Same "current report" and "active violation" rules as the day.
+    """
+    r, v, i = schema.reports, schema.violations, schema.incidents
+    first = last_day - timedelta(days=days - 1)
+    s0 = day_window(first, tz)[0].timestamp()
+    s1 = day_window(last_day, tz)[1].timestamp()
+    hour_r = func.floor(r.c.observed_at / _HOUR_S)
+    fire = func.sum(case((r.c.category.in_(_FIRE_VALUES), r.c["count"]), else_=0))
+    rrows = conn.execute(
+        select(hour_r, func.count(), fire)
+        .where(r.c.observed_at >= s0, r.c.observed_at < s1, _current(r))
+        .group_by(hour_r)
+    ).all()
+    hour_v = func.floor(v.c.observed_at / _HOUR_S)
+    vrows = conn.execute(
+        select(hour_v, v.c.severity, func.count())
+        .join(i, i.c.pk == v.c.incident_pk)
+        .where(
+            v.c.observed_at >= s0,
+            v.c.observed_at < s1,
+            v.c.active.is_(True),
+            i.c.status == "active",
+        )
+        .group_by(hour_v, v.c.severity)
+    ).all()
+    index = {first + timedelta(days=k): k for k in range(days)}
+    reports = np.zeros(days, dtype=np.int64)
+    fire_sum = np.zeros(days, dtype=np.int64)
+    by_sev = np.zeros((days, 5), dtype=np.int64)
+    for hour, n, f in rrows:
+        k = index[_local_day(hour, tz)]
+        reports[k] += int(n)
+        fire_sum[k] += int(f or 0)
+    for hour, sev, n in vrows:
+        by_sev[index[_local_day(hour, tz)], min(max(int(sev), 1), 5) - 1] += int(n)
+    return DailySeries(
+        days=tuple(index),
+        fire=fire_sum,
+        reports=reports,
+        violations_by_severity=by_sev,
+    )
+
+
+def latest_observation_day(conn: Connection, *, tz: tzinfo = MISSION_TZ) -> date | None:
+    """The latest local day with observations, if the data cover it to its end; ``None`` if
+    the store is empty.
+
+    The candidate is the day of the latest ``observed_at``. It counts as covered when some
+    report of it lasts (``observed_until``, else ``observed_at``) to within an hour of the
+    day's end: a dated UCDP event covers its whole day. Otherwise (a feed still running, a
+    simulation run in UTC days) the day before is taken, as long as it has any report.
+    """
+    r = schema.reports
+    latest = conn.execute(select(func.max(r.c.observed_at)).where(_current(r))).scalar()
+    if latest is None:
+        return None
+    day = datetime.fromtimestamp(float(latest), UTC).astimezone(tz).date()
+    start, stop = (t.timestamp() for t in day_window(day, tz))
+    end = func.coalesce(r.c.observed_until, r.c.observed_at)
+    last_end = conn.execute(
+        select(func.max(end)).where(_current(r), r.c.observed_at >= start, r.c.observed_at < stop)
+    ).scalar()
+    if last_end is not None and float(last_end) >= stop - _HOUR_S:
+        return day
+    b0, b1 = (t.timestamp() for t in day_window(day - timedelta(days=1), tz))
+    n = conn.execute(
+        select(func.count()).where(_current(r), r.c.observed_at >= b0, r.c.observed_at < b1)
+    ).scalar()
+    return day - timedelta(days=1) if n else day
+
+
+def busiest_day(
+    conn: Connection, *, since: datetime | None = None, tz: tzinfo = MISSION_TZ
+) -> date | None:
+    """The local day with the most ceasefire violations observed (sum of the fire categories'
+    counts, as the SMM ranked days); ties go to the day with more reports, then the earliest.
+    ``None`` for an empty store.
+
+    ``since`` (e.g. the ceasefire's entry into force) leaves out earlier observations.
+    """
+    r = schema.reports
+    hour = func.floor(r.c.observed_at / _HOUR_S)
+    fire = func.sum(case((r.c.category.in_(_FIRE_VALUES), r.c["count"]), else_=0))
+    after = r.c.observed_at >= (since.timestamp() if since else float("-inf"))
+    totals: dict[date, tuple[int, int]] = {}
+    for h, f, n in conn.execute(
+        select(hour, fire, func.count()).where(_current(r), after).group_by(hour)
+    ).all():
+        day = _local_day(h, tz)
+        f0, n0 = totals.get(day, (0, 0))
+        totals[day] = (f0 + int(f or 0), n0 + int(n))
+    if not totals:
+        return None
+    return min(totals, key=lambda d: (-totals[d][0], -totals[d][1], d))
+
+
+def _opt_float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _epoch_dt(value: object) -> datetime:
+    return datetime.fromtimestamp(float(value), UTC)  # type: ignore[arg-type]
+
+
+def fetch_incident(
+    conn: Connection, incident_pk: int
+) -> tuple[FlashIncident, tuple[FlashReportLine, ...], tuple[FlashViolation, ...]]:
+    """Everything a flash report shows about one incident; ``NotFoundError`` if absent.
+
+    Zone masks are decoded with the ``agreement_zones`` bit table of each report's version.
+    """
+    i, ir, r, v = schema.incidents, schema.incident_reports, schema.reports, schema.violations
+    row = conn.execute(select(i).where(i.c.pk == incident_pk)).mappings().first()
+    if row is None:
+        raise NotFoundError(f"incident {incident_pk} does not exist")
+    incident = FlashIncident(
+        id=int(row["pk"]),
+        status=str(row["status"]),
+        observed_at=_epoch_dt(row["observed_at"]),
+        category=Category(row["category"]),
+        weapon_class=row["weapon_class"],
+        count=int(row["count"]),
+        lon=_opt_float(row["lon"]),
+        lat=_opt_float(row["lat"]),
+        uncertainty_m=_opt_float(row["uncertainty_m"]),
+    )
+    bits: dict[int, list[str]] = {}
+    for version_pk, zone_id in conn.execute(
+        select(
+            schema.agreement_zones.c.agreement_version_pk, schema.agreement_zones.c.zone_id
+        ).order_by(schema.agreement_zones.c.agreement_version_pk, schema.agreement_zones.c.bit)
+    ).all():
+        bits.setdefault(int(version_pk), []).append(str(zone_id))
+
+    def zones(mask: int, version_pk: int) -> tuple[str, ...]:
+        ids = bits.get(version_pk, [])
+        return tuple(z for b, z in enumerate(ids) if int(mask) >> b & 1)
+
+    lines = tuple(
+        FlashReportLine(
+            source=x["source"],
+            source_id=x["id"],
+            source_type=x["source_type"],
+            reliability=x["reliability"],
+            credibility=int(x["credibility"]),
+            observed_at=_epoch_dt(x["observed_at"]),
+            category=Category(x["category"]),
+            weapon_class=x["weapon_class"],
+            count=int(x["count"]),
+            status=x["status"],
+            location_form=x["location_form"],
+            lon=_opt_float(x["located_lon"]),
+            lat=_opt_float(x["located_lat"]),
+            uncertainty_m=_opt_float(x["located_uncertainty_m"]),
+            party_side=x["party"],
+            distance_to_line_km=_opt_float(x["distance_to_line_km"]),
+            zones_inside=zones(x["zones_inside"], x["agreement_version_pk"]),
+            zones_possibly_inside=zones(x["zones_possibly_inside"], x["agreement_version_pk"]),
+            place=x["place"],
+            description=x["description"],
+        )
+        for x in conn.execute(
+            select(r)
+            .join(ir, ir.c.report_pk == r.c.pk)
+            .where(ir.c.incident_pk == incident_pk)
+            .order_by(r.c.observed_at, r.c.pk)
+        ).mappings()
+    )
+    violations = tuple(
+        FlashViolation(
+            rule_id=x["rule_id"],
+            article=x["article"],
+            severity=int(x["severity"]),
+            certainty=x["certainty"],
+            zone_id=x["zone_id"],
+            active=bool(x["active"]),
+        )
+        for x in conn.execute(
+            select(v).where(v.c.incident_pk == incident_pk).order_by(v.c.severity.desc(), v.c.pk)
+        ).mappings()
+    )
+    return incident, lines, violations

@@ -1,0 +1,400 @@
+"""The embedded backend: SQLite in WAL mode, one writer, every chunk one transaction.
+
+Hot inserts go through the raw DBAPI cursor of the SQLAlchemy connection (``executemany`` with
+tuples): Core's per-row parameter processing costs more than the insert itself at 10^5 rows/s.
+Row ids are assigned by SQLite as ``max(pk) + 1`` inside the chunk's transaction, so ids are
+deterministic: the same inputs in the same order give the same ids, whether or not an earlier
+attempt was killed (a killed transaction leaves nothing behind).
+
+Spatial prefilter: a composite B-tree index on ``incidents (lon, lat)``. Measured on 100,000
+incidents (2 cores, loaded machine): inserting into an R*Tree cost 1.47 s CPU against 0.31 s for
+the index (0.23 s with neither), while a 0.1-degree box query took 0.05 ms with the R*Tree and
+0.6 ms with the index (7 ms with neither). Ingest speed wins; the query stays sub-millisecond.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select
+
+from ceasefire.errors import StoreError
+from ceasefire.reports.model import (
+    Category,
+    Classification,
+    FireDirection,
+    Reliability,
+    SourceType,
+    WeaponClass,
+)
+from ceasefire.store import schema
+from ceasefire.store.base import (
+    INCIDENT_STATUS_FOR,
+    REPORT_ROW_FIELDS,
+    AgreementVersionRecord,
+    ChunkWrite,
+    KnownReport,
+    QuarantinedItem,
+    ReportQuery,
+    ReportStatus,
+    StoredReport,
+    StoredViolation,
+    ViolationQuery,
+)
+from ceasefire.store.migrate import upgrade_to_head
+from ceasefire.store.sqlite_queries import list_reports, list_violations
+
+#: Metres per degree of latitude (mean); boxes are padded, so the mean is good enough.
+_M_PER_DEG = 111_320.0
+
+_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",  # WAL + NORMAL: durable at checkpoints, never corrupt
+    "PRAGMA temp_store=MEMORY",
+    "PRAGMA cache_size=-131072",  # 128 MiB page cache
+    "PRAGMA mmap_size=268435456",
+    "PRAGMA busy_timeout=10000",
+    # Foreign keys are declared (documentation, PostgreSQL) but not enforced here: write_chunk
+    # builds every reference itself, and enforcement cost ~20 % of the insert time (measured).
+    "PRAGMA foreign_keys=OFF",
+)
+
+
+# Bind the domain's StrEnum values as plain text at C speed: without an adapter, sqlite3 tries
+# the adaptation protocol on every str subclass (an attribute miss per value), which cost a third
+# of the report insert (measured: 6 enum columns x 100,000 rows, 0.84 s vs 0.30 s as str).
+for _enum in (SourceType, Reliability, Category, WeaponClass, FireDirection, Classification):
+    sqlite3.register_adapter(_enum, str.__str__)
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 text in UTC for bookkeeping columns."""
+    return moment.astimezone(UTC).isoformat()
+
+
+def create_sqlite_engine(url: str) -> Engine:
+    """An engine whose connections use WAL and explicit ``BEGIN`` (pysqlite's implicit
+    transactions would start them too late for ``max(pk)`` reads)."""
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: object) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in _PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+class SQLiteStore:
+    """The ``Store`` protocol on an SQLite file."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._engine = create_sqlite_engine(url)
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def init_schema(self) -> None:
+        database = self._engine.url.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        upgrade_to_head(self._engine)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, for backend-specific read queries (daily report)."""
+        return self._engine
+
+    def _require_schema(self) -> None:
+        database = self._engine.url.database
+        missing = bool(database) and database != ":memory:" and not Path(str(database)).exists()
+        if missing or not inspect(self._engine).has_table("reports"):
+            raise StoreError(f"database {self._url} is not initialised: run `ceasefire init`")
+
+    # -- agreements ----------------------------------------------------------------------
+    def add_agreement_version(self, record: AgreementVersionRecord) -> tuple[int, bool]:
+        self._require_schema()
+        if len(record.zone_ids) > schema.MAX_ZONES_PER_AGREEMENT:
+            raise StoreError(
+                f"zones: {len(record.zone_ids)} zones, at most "
+                f"{schema.MAX_ZONES_PER_AGREEMENT} per agreement version [zone_limit]"
+            )
+        table = schema.agreement_versions
+        geojson_text = json.dumps(dict(record.geojson), sort_keys=True, ensure_ascii=False)
+        with self._engine.begin() as conn:
+            existing = conn.execute(
+                select(table.c.pk, table.c.source_text, table.c.geojson).where(
+                    table.c.agreement_id == record.agreement_id,
+                    table.c.version == record.version,
+                )
+            ).first()
+            if existing is not None:
+                if existing.source_text == record.source_text and existing.geojson == geojson_text:
+                    return int(existing.pk), False
+                raise StoreError(
+                    f"version: agreement {record.agreement_id!r} version {record.version} is "
+                    "already loaded with different content; give the new text a new version "
+                    "[version_exists_with_different_content]"
+                )
+            pk = conn.execute(
+                insert(table).values(
+                    agreement_id=record.agreement_id,
+                    version=record.version,
+                    name=record.name,
+                    in_force_from=iso(record.in_force_from) if record.in_force_from else None,
+                    source_text=record.source_text,
+                    geojson=geojson_text,
+                    source_path=record.source_path,
+                    loaded_at=iso(record.loaded_at or datetime.now(UTC)),
+                )
+            ).inserted_primary_key
+            assert pk is not None
+            if record.zone_ids:
+                conn.execute(
+                    insert(schema.agreement_zones),
+                    [
+                        {"agreement_version_pk": pk[0], "bit": bit, "zone_id": zone_id}
+                        for bit, zone_id in enumerate(record.zone_ids)
+                    ],
+                )
+        return int(pk[0]), True
+
+    def agreement_versions(self) -> list[AgreementVersionRecord]:
+        self._require_schema()
+        table, zones = schema.agreement_versions, schema.agreement_zones
+        with self._engine.connect() as conn:
+            zone_rows = conn.execute(
+                select(zones.c.agreement_version_pk, zones.c.zone_id).order_by(
+                    zones.c.agreement_version_pk, zones.c.bit
+                )
+            ).all()
+            rows = conn.execute(select(table).order_by(table.c.agreement_id, table.c.version)).all()
+        zone_ids: dict[int, list[str]] = {}
+        for version_pk, zone_id in zone_rows:
+            zone_ids.setdefault(version_pk, []).append(zone_id)
+        return [
+            AgreementVersionRecord(
+                agreement_id=row.agreement_id,
+                version=row.version,
+                name=row.name,
+                in_force_from=datetime.fromisoformat(row.in_force_from)
+                if row.in_force_from
+                else None,
+                source_text=row.source_text,
+                geojson=json.loads(row.geojson),
+                source_path=row.source_path,
+                zone_ids=tuple(zone_ids.get(row.pk, ())),
+                pk=row.pk,
+                loaded_at=datetime.fromisoformat(row.loaded_at),
+            )
+            for row in rows
+        ]
+
+    # -- ingest --------------------------------------------------------------------------
+    def start_ingest_run(self, files: Sequence[str], started_at: datetime) -> int:
+        self._require_schema()
+        with self._engine.begin() as conn:
+            pk = conn.execute(
+                insert(schema.ingest_runs).values(
+                    started_at=iso(started_at),
+                    files=json.dumps(list(files)),
+                    status="running",
+                    read=0,
+                    accepted=0,
+                    duplicates=0,
+                    amended=0,
+                    withdrawn=0,
+                    quarantined=0,
+                )
+            ).inserted_primary_key
+        assert pk is not None
+        return int(pk[0])
+
+    def finish_ingest_run(self, run_pk: int, finished_at: datetime, *, status: str) -> None:
+        runs = schema.ingest_runs
+        with self._engine.begin() as conn:
+            conn.execute(
+                runs.update()
+                .where(runs.c.pk == run_pk)
+                .values(finished_at=iso(finished_at), status=status)
+            )
+
+    def find_reports(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], KnownReport]:
+        if not keys:
+            return {}
+        with self._engine.connect() as conn:
+            cursor = conn.connection.cursor()
+            cursor.execute(
+                "SELECT r.source, r.id, r.pk, r.content_hash, r.status FROM json_each(?) AS j "
+                "JOIN reports AS r ON r.source = j.value ->> 0 AND r.id = j.value ->> 1",
+                (orjson.dumps(keys),),
+            )
+            found = {
+                (source, id_): KnownReport(pk, content_hash, ReportStatus(status))
+                for source, id_, pk, content_hash, status in cursor.fetchall()
+            }
+            cursor.close()
+        return found
+
+    def write_chunk(self, chunk: ChunkWrite) -> None:
+        received_at = iso(chunk.received_at)
+        with self._engine.begin() as conn:
+            cur = conn.connection.cursor()
+            report_base = _next_pk(cur, "reports")
+            incident_base = _next_pk(cur, "incidents")
+            violation_base = _next_pk(cur, "violations")
+            columns = ", ".join(f'"{name}"' for name in REPORT_ROW_FIELDS)
+            marks = ", ".join("?" for _ in REPORT_ROW_FIELDS)
+            cur.executemany(
+                f"INSERT INTO reports ({columns}, received_at, ingest_run_pk, status) "
+                f"VALUES ({marks}, '{received_at}', {int(chunk.run_pk)}, 'active')",
+                chunk.report_rows,
+            )
+            _check_pks(cur, "reports", report_base, len(chunk.report_rows))
+            # one statement each, driven by a JSON array of report pks: no per-row round trip
+            report_pks = orjson.dumps(
+                chunk.incident_report_local + report_base, option=orjson.OPT_SERIALIZE_NUMPY
+            )
+            cur.execute(
+                "INSERT INTO incidents (pk, status, observed_at, lon, lat, uncertainty_m, "
+                "category, weapon_class, count, agreement_version_pk) "
+                "SELECT ? + j.key, 'active', r.observed_at, r.located_lon, r.located_lat, "
+                "r.located_uncertainty_m, r.category, r.weapon_class, r.count, "
+                "r.agreement_version_pk FROM json_each(?) AS j JOIN reports AS r ON r.pk = j.value",
+                (incident_base, report_pks),
+            )
+            cur.execute(
+                "INSERT INTO incident_reports (incident_pk, report_pk) "
+                "SELECT ? + j.key, j.value FROM json_each(?) AS j",
+                (incident_base, report_pks),
+            )
+            _check_pks(cur, "incidents", incident_base, len(chunk.incident_report_local))
+            violation_incident_pks = (chunk.violation_incident_local + incident_base).tolist()
+            cur.executemany(
+                "INSERT INTO violations (incident_pk, rule_id, article, severity, certainty, "
+                "zone_id, agreement_version_pk, observed_at, active) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                list(
+                    zip(
+                        violation_incident_pks,
+                        chunk.violation_rule_id,
+                        chunk.violation_article,
+                        chunk.violation_severity,
+                        chunk.violation_certainty,
+                        chunk.violation_zone_id,
+                        chunk.violation_agreement_version_pk,
+                        chunk.violation_observed_at,
+                        strict=True,
+                    )
+                ),
+            )
+            _check_pks(cur, "violations", violation_base, len(violation_incident_pks))
+            for change in chunk.status_changes:
+                target = change.target_pk
+                if target is None:
+                    assert change.target_local is not None
+                    target = report_base + change.target_local
+                _apply_status(cur, target, change.new_status)
+            cur.executemany(
+                "INSERT OR IGNORE INTO quarantine (reason_hash, raw, source_file, line_no, "
+                "field, rule, message, received_at, ingest_run_pk) "
+                f"VALUES (?, ?, ?, ?, ?, ?, ?, '{received_at}', {int(chunk.run_pk)})",
+                chunk.quarantine_rows,
+            )
+            if chunk.counts:
+                names = sorted(chunk.counts)
+                cur.execute(
+                    "UPDATE ingest_runs SET "
+                    + ", ".join(f'"{n}" = "{n}" + ?' for n in names)
+                    + " WHERE pk = ?",
+                    [chunk.counts[n] for n in names] + [chunk.run_pk],
+                )
+            cur.close()
+
+    # -- queries -------------------------------------------------------------------------
+    def list_reports(self, query: ReportQuery) -> list[StoredReport]:
+        self._require_schema()
+        with self._engine.connect() as conn:
+            return list_reports(conn, query)
+
+    def list_violations(self, query: ViolationQuery) -> list[StoredViolation]:
+        self._require_schema()
+        with self._engine.connect() as conn:
+            return list_violations(conn, query)
+
+    def list_quarantine(self) -> list[QuarantinedItem]:
+        self._require_schema()
+        table = schema.quarantine
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(table).order_by(table.c.pk)).all()
+        return [
+            QuarantinedItem(
+                pk=row.pk,
+                raw=row.raw,
+                source_file=row.source_file,
+                line_no=row.line_no,
+                field=row.field,
+                rule=row.rule,
+                message=row.message,
+                received_at=datetime.fromisoformat(row.received_at),
+            )
+            for row in rows
+        ]
+
+    def incidents_in_bbox(
+        self, min_lon: float, min_lat: float, max_lon: float, max_lat: float
+    ) -> list[int]:
+        self._require_schema()
+        i = schema.incidents
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(i.c.pk)
+                .where(i.c.lon.between(min_lon, max_lon), i.c.lat.between(min_lat, max_lat))
+                .order_by(i.c.pk)
+            ).all()
+        return [int(row[0]) for row in rows]
+
+
+def _next_pk(cur: Any, table: str) -> int:
+    cur.execute(f"SELECT coalesce(max(pk), 0) + 1 FROM {table}")
+    return int(cur.fetchone()[0])
+
+
+def _check_pks(cur: Any, table: str, base: int, n: int) -> None:
+    """SQLite gives ``max(pk) + 1``; anything else means a second writer got in between."""
+    if n and _next_pk(cur, table) != base + n:
+        raise StoreError(f"{table}: ids are not contiguous; is another process writing?")
+
+
+def _apply_status(cur: Any, report_pk: int, status: ReportStatus) -> None:
+    """Amend or withdraw a report: its incidents stop counting, and their violations with them.
+
+    Withdrawal is final: a withdrawn report is never turned back into an amended one.
+    """
+    incidents_of = "SELECT incident_pk FROM incident_reports WHERE report_pk = ?"
+    cur.execute(
+        "UPDATE reports SET status = ? WHERE pk = ? AND status != 'withdrawn'",
+        (str(status), report_pk),
+    )
+    cur.execute(
+        f"UPDATE incidents SET status = ? WHERE pk IN ({incidents_of}) AND status != 'withdrawn'",
+        (str(INCIDENT_STATUS_FOR[status]), report_pk),
+    )
+    cur.execute(
+        f"UPDATE violations SET active = 0 WHERE incident_pk IN ({incidents_of})", (report_pk,)
+    )

@@ -1,0 +1,10 @@
+"""Types shared by the CLI tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from typer.testing import Result
+
+#: ``cli("ingest", "a.ndjson")`` runs ``ceasefire --db <tmp>/cf.db ingest a.ndjson`` in-process.
+Invoke = Callable[..., Result]

@@ -1,0 +1,160 @@
+"""Fusion through the store and the CLI: ingest → fused incidents, rules, states, decisions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import MetaData, select
+from typer.testing import CliRunner, Result
+
+from ceasefire.cli.main import app
+from ceasefire.scenarios import scenario_dir
+from ceasefire.store import schema
+from ceasefire.store.fusion import FUSION_TABLES, incident_states
+from ceasefire.store.sqlite import SQLiteStore
+
+# A point just behind the paris-2026 line near Pokrovsk, where fire breaks the ceasefire.
+LON, LAT = 37.45, 48.15
+WHEN = "2026-12-10T22:00:00Z"
+LATER = "2026-12-11T03:00:00Z"
+
+
+def _report(rid: str, source: str, source_type: str, **extra: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "id": rid,
+        "source": source,
+        "source_type": source_type,
+        "reliability": "B",
+        "credibility": 2,
+        "observed_at": WHEN,
+        "category": "explosion",
+        "count": 4,
+        "lat": LAT,
+        "lon": LON,
+        "uncertainty_m": 200,
+    }
+    return base | extra
+
+
+class Run:
+    """``run("incidents", "--json")`` = ``ceasefire --db <tmp db> incidents --json``."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+
+    def __call__(self, *args: str) -> Result:
+        return CliRunner().invoke(app, ["--db", str(self.db), *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+    monkeypatch.delenv("CEASEFIRE_DB", raising=False)
+    invoke = Run(tmp_path / "cf.db")
+    assert invoke("init").exit_code == 0
+    loaded = invoke("agreement", "load", str(scenario_dir("paris-2026") / "agreement.yaml"))
+    assert loaded.exit_code == 0, loaded.output
+    return invoke
+
+
+def _write(path: Path, reports: list[dict[str, object]]) -> Path:
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in reports))
+    return path
+
+
+def test_two_posts_and_a_uav_become_one_incident_with_history(run: Run, tmp_path: Path) -> None:
+    reports = [
+        _report("a", "post-1", "observation_post", uncertainty_m=500, count=3),
+        _report("b", "post-2", "observation_post", lon=LON + 0.003, uncertainty_m=500),
+        _report("c", "uav-1", "uav", reliability="A", uncertainty_m=30, lat=LAT + 0.0002),
+        _report("far", "post-3", "observation_post", lon=LON + 0.5, observed_at=LATER),
+    ]  # fmt: skip
+    first = _write(tmp_path / "a.ndjson", reports[:2])
+    second = _write(tmp_path / "b.ndjson", reports[2:])
+    assert run("ingest", str(first)).exit_code == 0
+    assert run("ingest", str(second)).exit_code == 0
+    listed = orjson.loads(run("incidents", "--json").stdout)
+    assert len(listed) == 2
+    fused = next(i for i in listed if i["reports"] == 3)
+    assert fused["count"] == {"low": 3, "best": 4, "high": 4}
+    assert fused["independent_sources"] == 3
+    assert fused["state"] == "corroborated"
+    assert abs(fused["lat"] - (LAT + 0.0002)) < 0.0005  # the UAV's fix dominates
+
+    store = SQLiteStore(f"sqlite:///{run.db}")
+    with store.engine.connect() as conn:
+        violations = conn.execute(
+            select(schema.violations.c.incident_pk).where(schema.violations.c.active.is_(True))
+        ).scalars().all()  # fmt: skip
+    assert fused["incident"] in violations  # rules judged the fused incident
+    assert len(set(violations)) <= 2  # never one violation per report of one event
+
+    verified = run(
+        "incident", "verify", str(fused["incident"]), "--by", "A. Analyst", "--note", "craters"
+    )
+    assert verified.exit_code == 0, verified.output
+    again = run("incident", "verify", str(fused["incident"]), "--by", "A. Analyst")
+    assert again.exit_code != 0
+    shown = run("incident", "show", str(fused["incident"]))
+    assert "corroborated → verified  by A. Analyst" in shown.stdout
+    assert "uav-1/c" in shown.stdout
+
+    # re-ingesting the same files changes nothing: fusion is idempotent
+    with store.engine.connect() as conn:
+        before = conn.execute(select(incident_states)).all()
+    assert run("ingest", str(first), str(second)).exit_code == 0
+    assert orjson.loads(run("incidents", "--json").stdout) == [
+        i | {"state": "verified"} if i["incident"] == fused["incident"] else i for i in listed
+    ]
+    with store.engine.connect() as conn:
+        assert conn.execute(select(incident_states)).all() == before
+    geo = orjson.loads(run("incidents", "--geojson", "--state", "verified").stdout)
+    assert [f["properties"]["incident"] for f in geo["features"]] == [fused["incident"]]
+    with store.engine.connect() as conn:
+        violation = (
+            conn.execute(
+                select(schema.violations.c.pk).where(
+                    schema.violations.c.incident_pk == fused["incident"]
+                )
+            )
+            .scalars()
+            .first()
+        )
+    store.close()
+
+    proposed = run("attribution", "propose", str(violation), "--by", "staff")
+    assert proposed.exit_code == 0, proposed.output
+    assert "impact_across" in proposed.stdout  # an explosion with no origin observed
+    assert (
+        run("attribution", "decide", "1", "--decision", "upheld", "--by", "member").exit_code == 0
+    )
+    assert (
+        run(
+            "attribution", "remedy", "1", "--remedy", "withdraw battery", "--by", "member"
+        ).exit_code
+        == 0
+    )
+    (record,) = orjson.loads(run("attribution", "list", "--json").stdout)
+    assert (record["decision"], record["decided_by"], record["remedy"]) == (
+        "upheld",
+        "member",
+        "withdraw battery",
+    )
+    assert record["proposed_by"] == "staff"
+    assert run("attribution", "decide", "9", "--decision", "upheld", "--by", "m").exit_code != 0
+
+
+def test_migration_creates_exactly_the_fusion_tables(tmp_path: Path) -> None:
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'm.db'}")
+    store.init_schema()
+    ours = MetaData()
+    for table in (*schema.MONITORING_TABLES, *FUSION_TABLES):
+        table.to_metadata(ours)
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), ours)
+    names = {t.name for t in FUSION_TABLES}
+    assert [d for d in diff if any(n in repr(d) for n in names)] == []
+    store.close()

@@ -1,0 +1,235 @@
+"""Helpers of the report tests: an HTML reader, independent counts, running the demo.
+
+The "independent" helpers read the SQLite file with the standard library and place points with
+one shapely ``contains`` per point and oblast: none of the code under test is used, so a wrong
+query, a wrong oblast or a wrong sum in the report shows up as a difference.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import shapely
+from shapely.geometry import shape
+from typer.testing import CliRunner
+
+from ceasefire.cli.main import app
+
+OBLAST_FILE = (
+    Path(__file__).resolve().parents[2]
+    / "src"
+    / "ceasefire"
+    / "data"
+    / "ukraine_oblasts_simplified.geojson"
+)
+FIRE_HEADERS = {
+    "explosion": "Explosions",
+    "projectile_in_flight": "Projectiles in flight",
+    "muzzle_flash": "Muzzle flashes",
+    "illumination_flare": "Illumination flares",
+    "burst_of_fire": "Bursts",
+    "shots": "Shots",
+}
+
+
+@dataclass
+class ParsedReport:
+    """What a reader sees in report.html: sections, their tables (rows of cell text), images."""
+
+    sections: dict[str, list[list[list[str]]]] = field(default_factory=dict)
+    images: dict[str, list[bytes]] = field(default_factory=dict)
+    text: dict[str, str] = field(default_factory=dict)
+
+
+class _Reader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.out = ParsedReport()
+        self.section: str | None = None
+        self.row: list[str] | None = None
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "section":
+            self.section = a.get("id") or ""
+            self.out.sections[self.section] = []
+            self.out.images[self.section] = []
+            self.out.text[self.section] = ""
+        elif tag == "table" and self.section is not None:
+            self.out.sections[self.section].append([])
+        elif tag == "tr":
+            self.row = []
+        elif tag in {"td", "th"}:
+            self.cell = []
+        elif tag == "img" and self.section is not None:
+            src = a.get("src") or ""
+            prefix = "data:image/png;base64,"
+            assert src.startswith(prefix), f"image not embedded as PNG: {src[:40]}"
+            self.out.images[self.section].append(base64.b64decode(src[len(prefix) :]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"td", "th"} and self.row is not None and self.cell is not None:
+            self.row.append("".join(self.cell).strip())
+            self.cell = None
+        elif tag == "tr" and self.row is not None and self.section is not None:
+            self.out.sections[self.section][-1].append(self.row)
+            self.row = None
+        elif tag == "section":
+            self.section = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+        if self.section is not None:
+            self.out.text[self.section] += data
+
+
+def read_report(path: Path) -> ParsedReport:
+    """Parse a report.html into sections, tables and decoded images."""
+    reader = _Reader()
+    reader.feed(path.read_text(encoding="utf-8"))
+    return reader.out
+
+
+def table_as_counts(table: list[list[str]]) -> dict[str, dict[str, int]]:
+    """``{row label: {column header: int}}`` of a count table, without its Total row."""
+    headers = table[0]
+    out: dict[str, dict[str, int]] = {}
+    for row in table[1:]:
+        if row[0] == "Total":
+            continue
+        out[row[0]] = {
+            h: int(v.replace(",", "")) for h, v in zip(headers[1:], row[1:], strict=True)
+        }
+    return out
+
+
+class IndependentOblasts:
+    """One prepared polygon per oblast, named the way a reader of the report would name it."""
+
+    def __init__(self) -> None:
+        doc = json.loads(OBLAST_FILE.read_text(encoding="utf-8"))
+        self.units: list[tuple[str, object]] = []
+        for feature in doc["features"]:
+            name = feature["properties"]["shapeName"]
+            short = name.removesuffix(" Oblast")
+            if name == "Kyiv":
+                short = "Kyiv city"
+            geom = shape(feature["geometry"])
+            shapely.prepare(geom)
+            self.units.append((short, geom))
+
+    def name_of(self, lon: float | None, lat: float | None) -> str:
+        if lon is None or lat is None:
+            return "Unlocated / outside Ukraine"
+        point = shapely.Point(lon, lat)
+        for name, geom in self.units:
+            if geom.contains(point):  # type: ignore[attr-defined]
+                return name
+        return "Unlocated / outside Ukraine"
+
+
+KYIV = ZoneInfo("Europe/Kyiv")
+
+
+def _bounds(day: date) -> tuple[float, float]:
+    """A report's day is a Kyiv calendar day (23 or 25 hours on a clock change)."""
+    start = datetime(day.year, day.month, day.day, tzinfo=KYIV).timestamp()
+    nxt = day + timedelta(days=1)
+    return start, datetime(nxt.year, nxt.month, nxt.day, tzinfo=KYIV).timestamp()
+
+
+def independent_fire_counts(db: Path, day: date) -> dict[str, dict[str, int]]:
+    """Fire counts per oblast and category, straight from the stored rows of ``day``."""
+    oblasts = IndependentOblasts()
+    start, end = _bounds(day)
+    counts: Counter[tuple[str, str]] = Counter()
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT category, count, located_lon, located_lat FROM reports "
+            "WHERE status = 'active' AND withdrawn = 0 AND observed_at >= ? AND observed_at < ?",
+            (start, end),
+        ).fetchall()
+    for category, count, lon, lat in rows:
+        if category in FIRE_HEADERS:
+            counts[(oblasts.name_of(lon, lat), FIRE_HEADERS[category])] += count
+    out: dict[str, dict[str, int]] = {}
+    for (oblast, header), n in counts.items():
+        out.setdefault(oblast, dict.fromkeys(FIRE_HEADERS.values(), 0))[header] = n
+    return out
+
+
+def independent_category_totals(db: Path, day: date) -> Counter[str]:
+    """Sum of ``count`` per category of the current reports of ``day``."""
+    start, end = _bounds(day)
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT category, sum(count) FROM reports WHERE status = 'active' AND withdrawn = 0 "
+            "AND observed_at >= ? AND observed_at < ? GROUP BY category",
+            (start, end),
+        ).fetchall()
+    return Counter({c: int(n) for c, n in rows})
+
+
+def independent_rule_counts(db: Path, day: date) -> dict[tuple[str, str], tuple[int, int]]:
+    """``{(rule, zone or 'anywhere'): (certain, possible)}`` of the day's active violations."""
+    start, end = _bounds(day)
+    out: dict[tuple[str, str], list[int]] = {}
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT v.pk, v.rule_id, coalesce(v.zone_id, 'anywhere'), v.certainty "
+            "FROM violations v JOIN incidents i ON i.pk = v.incident_pk "
+            "JOIN incident_reports ir ON ir.incident_pk = i.pk "
+            "JOIN reports r ON r.pk = ir.report_pk "
+            "WHERE v.active = 1 AND i.status = 'active' AND r.status = 'active' "
+            "AND r.withdrawn = 0 AND r.observed_at >= ? AND r.observed_at < ?",
+            (start, end),
+        ).fetchall()
+    seen: set[int] = set()
+    for pk, rule, zone, certainty in rows:
+        if pk in seen:
+            continue
+        seen.add(pk)
+        pair = out.setdefault((rule, zone), [0, 0])
+        pair[0 if certainty == "certain" else 1] += 1
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def day_of_report(path: Path) -> date:
+    """Reports are written to ``reports/<YYYY-MM-DD>/report.html``."""
+    return date.fromisoformat(path.parent.name)
+
+
+def previous(day: date) -> date:
+    return day - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A demo run: its folder, the database file, the report paths it printed."""
+
+    directory: Path
+    db: Path
+    reports: tuple[Path, ...]
+    stdout: str
+
+
+def run_demo_cli(directory: Path, *args: str) -> Demo:
+    result = CliRunner().invoke(app, ["demo", "--dir", str(directory), *args])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    return Demo(
+        directory=directory,
+        db=directory / "ceasefire.db",
+        reports=tuple(Path(line) for line in lines if line.endswith("report.html")),
+        stdout=result.stdout,
+    )
