@@ -8,7 +8,9 @@ as the floor, the bare SQL that sums the day's counts per category. Also times t
 itself (a new process: imports and start-up included).
 
 The agreement's geography is compiled once before the timing (a running HQ or the demo has it;
-``compile_seconds`` prints that one-off cost, which ``cli_seconds`` includes).
+``compile_seconds`` prints that one-off cost). The command reads it from the file cache that
+loading the agreement wrote beside the database (``ceasefire.geo.cache``): ``cli_seconds``
+includes reading that file, not compiling.
 
 Last line: JSON with ``seconds`` (the report), ``reports``, ``cli_seconds``, ``floor_seconds``,
 ``compile_seconds``.

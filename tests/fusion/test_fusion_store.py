@@ -15,6 +15,7 @@ from ceasefire.cli.main import app
 from ceasefire.scenarios import scenario_dir
 from ceasefire.store import schema
 from ceasefire.store.fusion import FUSION_TABLES, incident_states
+from ceasefire.store.ledger import ledger_entries
 from ceasefire.store.sqlite import SQLiteStore
 
 # A point just behind the paris-2026 line near Pokrovsk, where fire breaks the ceasefire.
@@ -105,12 +106,14 @@ def test_two_posts_and_a_uav_become_one_incident_with_history(run: Run, tmp_path
     # re-ingesting the same files changes nothing: fusion is idempotent
     with store.engine.connect() as conn:
         before = conn.execute(select(incident_states)).all()
+        chained = conn.execute(select(ledger_entries.c.seq)).scalars().all()
     assert run("ingest", str(first), str(second)).exit_code == 0
     assert orjson.loads(run("incidents", "--json").stdout) == [
         i | {"state": "verified"} if i["incident"] == fused["incident"] else i for i in listed
     ]
     with store.engine.connect() as conn:
         assert conn.execute(select(incident_states)).all() == before
+        assert conn.execute(select(ledger_entries.c.seq)).scalars().all() == chained
     geo = orjson.loads(run("incidents", "--geojson", "--state", "verified").stdout)
     assert [f["properties"]["incident"] for f in geo["features"]] == [fused["incident"]]
     with store.engine.connect() as conn:
@@ -144,6 +147,25 @@ def test_two_posts_and_a_uav_become_one_incident_with_history(run: Run, tmp_path
         "withdraw battery",
     )
     assert record["proposed_by"] == "staff"
+    # every state and every attribution step is on the ledger's hash chain
+    store = SQLiteStore(f"sqlite:///{run.db}")
+    with store.engine.connect() as conn:
+        entries = conn.execute(
+            select(
+                ledger_entries.c.event_type, ledger_entries.c.subject_id, ledger_entries.c.payload
+            )
+            .where(ledger_entries.c.event_type.in_(["incident.state", "attribution.recorded"]))
+            .order_by(ledger_entries.c.seq)
+        ).all()
+    store.close()
+    analyst = [orjson.loads(p) for t, s, p in entries if s == f"I-{fused['incident']}"]
+    assert analyst == [
+        {"by": "A. Analyst", "note": "craters", "previous": "corroborated", "state": "verified"}
+    ]
+    fused_states = [orjson.loads(p) for t, s, p in entries if s == "incidents"]
+    assert any([fused["incident"], "corroborated", "fusion"] in x["states"] for x in fused_states)
+    steps = [orjson.loads(p)["step"] for t, s, p in entries if s == "attribution-1"]
+    assert steps == ["proposal", "decision", "remedy"]
     assert run("attribution", "decide", "9", "--decision", "upheld", "--by", "m").exit_code != 0
 
 

@@ -4,10 +4,16 @@ This really starts ``ceasefire ingest`` as a subprocess on a large generated fil
 at least one chunk is committed, SIGKILLs it, runs the same command again, and compares every
 content table with a clean single run (bookkeeping columns aside: ``received_at``,
 ``ingest_run_pk``, and the ``ingest_runs`` table itself, which keeps the killed attempt).
+
+The ledger is compared too: the same entries in the same order, with equal event types,
+subjects and payloads (every accepted report's digest, every quarantined line's reason, the
+incident states). Its ``at``, ``prev_hash`` and ``hash`` columns are excluded: entries carry
+the wall-clock time of their chunk, so the two runs' hashes differ by construction.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -51,6 +57,14 @@ def big_file(path: Path) -> Path:
     return write_ndjson(path, lines)
 
 
+def ledger_rows(db: Path) -> list[tuple[object, ...]]:
+    """The ledger entries without their time and hashes (which depend on the wall clock)."""
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT seq, event_type, subject_id, payload FROM ledger_entries ORDER BY seq"
+        ).fetchall()
+
+
 def _reports_in(db: Path) -> int:
     try:
         with sqlite3.connect(db, timeout=1) as conn:
@@ -83,6 +97,17 @@ def test_kill_9_then_rerun_equals_one_clean_run(mini_db: Path, tmp_path: Path) -
     rerun = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert rerun.returncode == 0, rerun.stderr
     assert snapshot(mini_db) == snapshot(clean)
+    entries = ledger_rows(clean)
+    assert ledger_rows(mini_db) == entries
+    chained = sum(
+        json.loads(str(payload))["count"]
+        for _, kind, _, payload in entries
+        if kind == "report.accepted"
+    )
+    with sqlite3.connect(clean) as conn:
+        stored = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+    assert chained == stored  # every report is on the chain, once
+    assert any(kind == "report.quarantined" for _, kind, _, _ in entries)
     with sqlite3.connect(mini_db) as conn:
         runs = conn.execute("SELECT status FROM ingest_runs ORDER BY pk").fetchall()
     assert runs == [("running",), ("done",)]  # the killed attempt stays on record

@@ -8,24 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import numpy as np
 import typer
 
-from ceasefire.assessment.attribution import Basis, Decision, propose_attribution
+from ceasefire.assessment.attribution import Basis, Decision
 from ceasefire.cli.incidents import store_engine
 from ceasefire.cli.monitoring_common import cli_store, echo_json
 from ceasefire.clock import SystemClock
-from ceasefire.geo.placement import place_points
-from ceasefire.pipeline.agreements import AgreementBook
-from ceasefire.reports.model import Category, FireDirection
-from ceasefire.store.attribution_sql import (
-    add_attribution,
-    add_decision,
-    add_remedy,
-    list_attributions,
-    violation_context,
-)
-from ceasefire.store.sqlite import iso
+
+# The store, geometry and agreement modules are imported inside the commands: they pull in
+# SQLAlchemy, shapely and scipy, which would slow every ``ceasefire`` invocation (even --help).
 
 app = typer.Typer(name="attribution", help="Propose, decide and remedy attributions of violations.")
 
@@ -45,6 +36,15 @@ def propose(
     confidence: Annotated[float, typer.Option("--confidence", min=0.0, max=1.0)] = 0.5,
 ) -> None:
     """Propose who is responsible for a violation (from observations, or stated by hand)."""
+    import numpy as np  # noqa: PLC0415
+
+    from ceasefire.assessment.attribution import propose_attribution  # noqa: PLC0415
+    from ceasefire.geo.placement import place_points  # noqa: PLC0415
+    from ceasefire.pipeline.agreements import AgreementBook  # noqa: PLC0415
+    from ceasefire.reports.model import Category, FireDirection  # noqa: PLC0415
+    from ceasefire.store.attribution_sql import add_attribution, violation_context  # noqa: PLC0415
+    from ceasefire.store.sqlite import iso  # noqa: PLC0415
+
     with cli_store(ctx) as store:
         engine = store_engine(store)
         context = violation_context(engine, violation)
@@ -105,6 +105,9 @@ def decide(
     note: Annotated[str | None, typer.Option("--note")] = None,
 ) -> None:
     """Record a Special Commission member's decision on a proposal."""
+    from ceasefire.store.attribution_sql import add_decision  # noqa: PLC0415
+    from ceasefire.store.sqlite import iso  # noqa: PLC0415
+
     with cli_store(ctx) as store:
         pk = add_decision(
             store_engine(store),
@@ -128,6 +131,9 @@ def remedy(
     by: By,
 ) -> None:
     """Record the remedy the Commission determined for a decision."""
+    from ceasefire.store.attribution_sql import add_remedy  # noqa: PLC0415
+    from ceasefire.store.sqlite import iso  # noqa: PLC0415
+
     with cli_store(ctx) as store:
         pk = add_remedy(
             store_engine(store),
@@ -147,6 +153,8 @@ def list_all(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Every proposal with its decisions and remedies."""
+    from ceasefire.store.attribution_sql import list_attributions  # noqa: PLC0415
+
     with cli_store(ctx) as store:
         rows = list_attributions(store_engine(store))
     if as_json:

@@ -9,20 +9,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, inspect
 
 from ceasefire.cli.context import settings_of
 from ceasefire.cli.monitoring_common import fail
-from ceasefire.coalition.model import Sourced
 from ceasefire.errors import CeasefireError, StoreError
-from ceasefire.store.base import open_store
-from ceasefire.store.coalition import load_coalition_scenario, read_registry
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from ceasefire.coalition.model import Sourced
+
+# SQLAlchemy and the store are imported inside the commands: they are slow to import, and
+# every ``ceasefire`` invocation (even --help) imports this module.
 
 app = typer.Typer(
     name="coalition", help="Coalition members and declarations.", no_args_is_help=True
@@ -32,6 +36,10 @@ app = typer.Typer(
 @contextmanager
 def coalition_engine(ctx: typer.Context) -> Iterator[Engine]:
     """The store's engine; domain errors become one ``error: ...`` line and exit code 2."""
+    from sqlalchemy import Engine, inspect  # noqa: PLC0415
+
+    from ceasefire.store.base import open_store  # noqa: PLC0415
+
     try:
         store = open_store(settings_of(ctx))
     except CeasefireError as exc:
@@ -63,6 +71,8 @@ AsJson = Annotated[bool, typer.Option("--json", help="JSON instead of a table.")
 @app.command("members")
 def members(ctx: typer.Context, as_json: AsJson = False) -> None:
     """List coalition participants with role and the source and date each row rests on."""
+    from ceasefire.store.coalition import read_registry  # noqa: PLC0415
+
     with coalition_engine(ctx) as engine, engine.connect() as conn:
         registry = read_registry(conn)
     if as_json:
@@ -87,6 +97,8 @@ def members(ctx: typer.Context, as_json: AsJson = False) -> None:
 @app.command("declarations")
 def declarations(ctx: typer.Context, as_json: AsJson = False) -> None:
     """List declarations and instruments with their signatories and sources."""
+    from ceasefire.store.coalition import read_registry  # noqa: PLC0415
+
     with coalition_engine(ctx) as engine, engine.connect() as conn:
         registry = read_registry(conn)
     if as_json:
@@ -127,6 +139,8 @@ def load(
     ],
 ) -> None:
     """Load a scenario's registry, pledges and CJSOR into the store (all or nothing)."""
+    from ceasefire.store.coalition import load_coalition_scenario  # noqa: PLC0415
+
     with coalition_engine(ctx) as engine:
         scenario = load_coalition_scenario(engine, scenario_dir)
     typer.echo(

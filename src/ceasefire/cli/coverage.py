@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import orjson
@@ -16,9 +16,13 @@ from ceasefire.assessment.coverage import CoverageInput, coverage_on, days_befor
 from ceasefire.cli.incidents import store_engine
 from ceasefire.cli.monitoring_common import cli_store, echo_json
 from ceasefire.clock import SystemClock
-from ceasefire.monitoring.oblasts import Oblasts
-from ceasefire.store.coverage_sql import FloatColumns, add_declarations, coverage_rows
-from ceasefire.store.sqlite import iso
+
+if TYPE_CHECKING:
+    from ceasefire.monitoring.oblasts import Oblasts
+    from ceasefire.store.coverage_sql import FloatColumns
+
+# The store and the oblast geometry are imported inside the commands: SQLAlchemy and shapely
+# are slow to import, and every ``ceasefire`` invocation (even --help) imports this module.
 
 
 def coverage_load(
@@ -26,6 +30,9 @@ def coverage_load(
     path: Annotated[Path, typer.Argument(help="NDJSON of coverage windows (coverage.ndjson).")],
 ) -> None:
     """Declare coverage: UAV sorties, camera fields of view, post and patrol windows."""
+    from ceasefire.store.coverage_sql import add_declarations  # noqa: PLC0415
+    from ceasefire.store.sqlite import iso  # noqa: PLC0415
+
     objects = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
     with cli_store(ctx) as store:
         n = add_declarations(store_engine(store), objects, iso(SystemClock().now()))
@@ -40,6 +47,9 @@ def coverage(
 ) -> None:
     """Coverage per sector (oblast) on a day: observer-hours, impediments, incidents, and
     whether a quiet sector was quiet because nobody could see."""
+    from ceasefire.monitoring.oblasts import Oblasts  # noqa: PLC0415
+    from ceasefire.store.coverage_sql import coverage_rows  # noqa: PLC0415
+
     try:
         when = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC).date()
     except ValueError as exc:

@@ -10,7 +10,7 @@ writes ``coverage.png`` (heat map, lines × months), ``rotations.png`` (Gantt) a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
@@ -20,15 +20,14 @@ from rich.table import Table
 from ceasefire.cli.coalition import coalition_engine
 from ceasefire.cli.monitoring_common import fail
 from ceasefire.coalition.catalogue import PledgeStatus
-from ceasefire.coalition.diagnose import Shortfall, shortfalls
-from ceasefire.coalition.export import burden_by_nation, plan_to_dict
-from ceasefire.coalition.figures import coverage_heatmap, rotation_gantt
-from ceasefire.coalition.loader import parse_requirements
-from ceasefire.coalition.model import DEFAULT_COUNTED
-from ceasefire.coalition.solver import Plan, SolveOptions, solve
-from ceasefire.coalition.whatif import what_if
 from ceasefire.errors import CeasefireError, InputError
-from ceasefire.store.coalition import read_pledges, read_registry, read_requirements
+
+if TYPE_CHECKING:
+    from ceasefire.coalition.diagnose import Shortfall
+    from ceasefire.coalition.solver import Plan
+
+# The solver (HiGHS), the figures (matplotlib) and the store (SQLAlchemy) are imported inside
+# the command: every ``ceasefire`` invocation (even --help) imports this module.
 
 app = typer.Typer(name="force", help="Force generation against a CJSOR.", no_args_is_help=True)
 
@@ -78,6 +77,15 @@ def solve_command(
     time_limit: Annotated[float, typer.Option(help="Solver time limit, seconds.")] = 60.0,
 ) -> None:
     """Assign pledged units to CJSOR lines month by month and explain every gap."""
+    from ceasefire.coalition.diagnose import shortfalls  # noqa: PLC0415
+    from ceasefire.coalition.export import plan_to_dict  # noqa: PLC0415
+    from ceasefire.coalition.figures import coverage_heatmap, rotation_gantt  # noqa: PLC0415
+    from ceasefire.coalition.loader import parse_requirements  # noqa: PLC0415
+    from ceasefire.coalition.model import DEFAULT_COUNTED  # noqa: PLC0415
+    from ceasefire.coalition.solver import SolveOptions, solve  # noqa: PLC0415
+    from ceasefire.coalition.whatif import what_if  # noqa: PLC0415
+    from ceasefire.store.coalition import read_pledges, read_registry, read_requirements  # noqa: PLC0415
+
     try:
         assumed = parse_assumptions(assume or [])
     except InputError as exc:
@@ -117,6 +125,8 @@ def solve_command(
 def _print(
     plan: Plan, gaps_found: list[Shortfall], data: dict[str, object], out: Path | None
 ) -> None:
+    from ceasefire.coalition.export import burden_by_nation  # noqa: PLC0415
+
     console = Console()
     console.print(
         f"[bold]Force generation[/bold]: {plan.status}, gap {plan.gap:.3%}, "

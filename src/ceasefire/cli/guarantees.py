@@ -12,29 +12,20 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import Engine
 
 from ceasefire.cli.monitoring_common import cli_store, echo_json, fail, iso_z, parse_when
 from ceasefire.clock import SystemClock
 from ceasefire.errors import CeasefireError
-from ceasefire.guarantees.activation import activation_of
-from ceasefire.guarantees.alerts import explain as explain_text
-from ceasefire.guarantees.loader import load_instruments
-from ceasefire.guarantees.obligations import status_at
 from ceasefire.scenarios import scenario_dir
-from ceasefire.store.guarantee_facts import refresh_guarantees
-from ceasefire.store.guarantees import (
-    load_instrument_set,
-    read_alert,
-    read_alerts,
-    read_obligations,
-    require_tables,
-    save_instrument_file,
-)
-from ceasefire.store.queries import engine_of
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# The store (SQLAlchemy) is imported inside the commands: every ``ceasefire`` invocation
+# (even --help) imports this module.
 
 app = typer.Typer(
     name="guarantees", help="Guarantee instruments, triggers and alerts.", no_args_is_help=True
@@ -50,6 +41,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document inst
 @contextmanager
 def guarantees_engine(ctx: typer.Context) -> Iterator[Engine]:
     """The engine of ``--db`` with the guarantees tables; errors end in one line, exit 2."""
+    from ceasefire.store.guarantees import require_tables  # noqa: PLC0415
+    from ceasefire.store.queries import engine_of  # noqa: PLC0415
+
     with cli_store(ctx) as store:
         engine = engine_of(store)
         try:
@@ -68,6 +62,9 @@ def load(
     ] = None,
 ) -> None:
     """Validate a guarantees file and keep it as the instruments in force."""
+    from ceasefire.guarantees.loader import load_instruments  # noqa: PLC0415
+    from ceasefire.store.guarantees import save_instrument_file  # noqa: PLC0415
+
     with guarantees_engine(ctx) as engine:
         path = file or scenario_dir("paris-2026") / "guarantees.yaml"
         instruments = load_instruments(path)
@@ -80,6 +77,8 @@ def load(
 @app.command("evaluate")
 def evaluate(ctx: typer.Context, until: AtOption = None) -> None:
     """Evaluate every trigger over the monitored facts and record new alerts and obligations."""
+    from ceasefire.store.guarantee_facts import refresh_guarantees  # noqa: PLC0415
+
     at = parse_when(until, "--at", end_of_day=True)
     with guarantees_engine(ctx) as engine:
         summary = refresh_guarantees(engine, clock=SystemClock(), until=at)
@@ -93,6 +92,14 @@ def evaluate(ctx: typer.Context, until: AtOption = None) -> None:
 @app.command("status")
 def status(ctx: typer.Context, at: AtOption = None, as_json: JsonOption = False) -> None:
     """Each instrument at a moment: in force or not (and why), alerts, obligations."""
+    from ceasefire.guarantees.activation import activation_of  # noqa: PLC0415
+    from ceasefire.guarantees.obligations import status_at  # noqa: PLC0415
+    from ceasefire.store.guarantees import (  # noqa: PLC0415
+        load_instrument_set,
+        read_alerts,
+        read_obligations,
+    )
+
     moment = parse_when(at, "--at", end_of_day=True) or SystemClock().now()
     with guarantees_engine(ctx) as engine:
         instruments = load_instrument_set(engine)
@@ -150,6 +157,9 @@ def explain(
     as_json: JsonOption = False,
 ) -> None:
     """The trigger clause of an alert and the incidents and reports that made it true."""
+    from ceasefire.guarantees.alerts import explain as explain_text  # noqa: PLC0415
+    from ceasefire.store.guarantees import load_instrument_set, read_alert  # noqa: PLC0415
+
     with guarantees_engine(ctx) as engine:
         alert = read_alert(engine, alert_id)
         instruments = load_instrument_set(engine)

@@ -7,7 +7,7 @@ decision is appended to the incident's state history with name, time and note.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,21 +15,19 @@ from ceasefire.cli.monitoring_common import cli_store, echo_json, fail, iso_z, p
 from ceasefire.clock import SystemClock
 from ceasefire.errors import CeasefireError, InputError
 from ceasefire.fusion.verification import VerificationState, decide
-from ceasefire.pipeline.fuse import HasEngine
-from ceasefire.store.base import Store
-from ceasefire.store.fusion_queries import (
-    IncidentFilter,
-    current_state,
-    incident_detail,
-    list_incidents,
-)
-from ceasefire.store.fusion_sql import record_state
-from ceasefire.store.sqlite import iso
+
+if TYPE_CHECKING:
+    from ceasefire.store.base import Store
+
+# The store and fusion modules are imported inside the commands: they pull in SQLAlchemy,
+# shapely and scipy, which would slow every ``ceasefire`` invocation (even --help).
 
 app = typer.Typer(name="incident", help="One incident: show it, or record an analyst's decision.")
 
 
 def store_engine(store: Store) -> Any:
+    from ceasefire.pipeline.fuse import HasEngine  # noqa: PLC0415
+
     if not isinstance(store, HasEngine):
         raise CeasefireError("this store backend has no incident queries yet")
     return store.engine
@@ -99,6 +97,8 @@ def incidents(
     ] = False,
 ) -> None:
     """List active (fused) incidents: where, when, what, how sure, and their state."""
+    from ceasefire.store.fusion_queries import IncidentFilter, list_incidents  # noqa: PLC0415
+
     start, end = parse_when(since, "--since"), parse_when(until, "--until", end_of_day=True)
     flt = IncidentFilter(
         since_s=start.timestamp() if start else None,
@@ -149,6 +149,8 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Reports, sources, grades, location ellipse, rules broken, state history, attribution."""
+    from ceasefire.store.fusion_queries import incident_detail  # noqa: PLC0415
+
     with cli_store(ctx) as store:
         detail = incident_detail(store_engine(store), incident)
     if as_json:
@@ -194,6 +196,10 @@ def show(
 def _decide(
     ctx: typer.Context, incident: int, target: VerificationState, by: str, note: str | None
 ) -> None:
+    from ceasefire.store.fusion_queries import current_state  # noqa: PLC0415
+    from ceasefire.store.fusion_sql import record_state  # noqa: PLC0415
+    from ceasefire.store.sqlite import iso  # noqa: PLC0415
+
     clock = SystemClock()
     with cli_store(ctx) as store:
         engine = store_engine(store)

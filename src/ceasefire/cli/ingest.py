@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ceasefire.cli.context import settings_of
 from ceasefire.cli.monitoring_common import cli_store, echo_json
@@ -56,6 +54,15 @@ def progress_bars(paths: list[Path], *, enabled: bool) -> Iterator[ProgressCallb
     if not big:
         yield None
         return
+    from rich.console import Console  # noqa: PLC0415 - rich.progress is slow to import
+    from rich.progress import (  # noqa: PLC0415
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -102,9 +109,10 @@ def ingest(
                 chunk_size=settings_of(ctx).ingest_batch_size,
             )
     if as_json:
-        echo_json({**summary.counts(), "files": list(summary.files)})
+        echo_json({**summary.counts(), "alerts": summary.alerts, "files": list(summary.files)})
         return
     counts = summary.counts()
     typer.echo("  ".join(f"{key} {value:,}" for key, value in counts.items()))
+    typer.echo(f"guarantee alerts fired {summary.alerts:,}")
     if counts["quarantined"]:
         typer.echo("see `ceasefire quarantine` for the rejected reports, with field and rule")

@@ -9,8 +9,6 @@ import typer
 from ceasefire.cli.context import settings_of
 from ceasefire.cli.monitoring_common import fail
 from ceasefire.errors import CeasefireError
-from ceasefire.settings import normalise_db_url
-from ceasefire.store.base import open_store
 
 
 def init(
@@ -21,6 +19,9 @@ def init(
     ] = None,
 ) -> None:
     """Create the database, or upgrade it to the newest schema; safe to run again."""
+    from ceasefire.settings import normalise_db_url  # noqa: PLC0415
+    from ceasefire.store.base import open_store  # noqa: PLC0415
+
     settings = settings_of(ctx)
     if db:
         settings = settings.model_copy(update={"db": normalise_db_url(db)})

@@ -12,23 +12,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import inspect
 
 from ceasefire.cli.context import settings_of
 from ceasefire.cli.monitoring_common import echo_json, fail
 from ceasefire.clock import SystemClock
 from ceasefire.errors import CeasefireError, InputError, StoreError
 from ceasefire.ledger.canonical import format_timestamp
-from ceasefire.ledger.keys import generate_key
 from ceasefire.ledger.model import HQ_OWNER, KeyRole
 from ceasefire.ledger.service import register_key
-from ceasefire.store.base import open_store
-from ceasefire.store.ledger import SqlLedger
+
+if TYPE_CHECKING:
+    from ceasefire.store.ledger import SqlLedger
+
+# The store (SQLAlchemy) is imported inside the commands: every ``ceasefire`` invocation
+# (even --help) imports this module.
 
 app = typer.Typer(name="keys", help="Signing keys of the HQ and the nations.", no_args_is_help=True)
 
@@ -41,6 +43,11 @@ DEFAULT_KEYS_DIR = Path("keys")
 @contextmanager
 def ledger_store(ctx: typer.Context) -> Iterator[SqlLedger]:
     """The ledger of ``--db``; errors become one ``error: ...`` line and exit code 2."""
+    from sqlalchemy import inspect  # noqa: PLC0415
+
+    from ceasefire.store.base import open_store  # noqa: PLC0415
+    from ceasefire.store.ledger import SqlLedger  # noqa: PLC0415
+
     try:
         store = open_store(settings_of(ctx))
     except CeasefireError as exc:
@@ -66,6 +73,8 @@ def add(
     keys_dir: KeysDir = DEFAULT_KEYS_DIR,
 ) -> None:
     """Create a signing key; store its public half; write the private half (0600)."""
+    from ceasefire.ledger.keys import generate_key  # noqa: PLC0415 - cryptography is slow to import
+
     if (nation is None) == (not hq):
         fail(InputError("--nation/--hq", "exactly-one", "give either --nation CODE or --hq"))
     role = KeyRole.HQ if hq else KeyRole.NATION

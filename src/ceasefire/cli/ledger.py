@@ -20,7 +20,6 @@ from ceasefire.cli.monitoring_common import echo_json, fail
 from ceasefire.clock import SystemClock
 from ceasefire.errors import CeasefireError, InputError, NotFoundError
 from ceasefire.ledger.export import export_ledger, export_lines
-from ceasefire.ledger.keys import TrustedKey, load_private_key, load_trusted_key
 from ceasefire.ledger.model import HQ_OWNER, KeyRole
 from ceasefire.ledger.ports import LedgerStore
 from ceasefire.ledger.service import countersign as countersign_checkpoints
@@ -52,6 +51,8 @@ def checkpoint(
     ctx: typer.Context, key: KeyFile = None, keys_dir: KeysDir = DEFAULT_KEYS_DIR
 ) -> None:
     """Sign a Merkle root over every entry since the last checkpoint, with the HQ key."""
+    from ceasefire.ledger.keys import load_private_key  # noqa: PLC0415 - cryptography is slow to import
+
     with ledger_store(ctx) as ledger:
         path = key or _private_key_path(ledger, HQ_OWNER, KeyRole.HQ, keys_dir)
         made = create_checkpoint(ledger, load_private_key(path), clock=SystemClock())
@@ -72,6 +73,8 @@ def countersign(
     keys_dir: KeysDir = DEFAULT_KEYS_DIR,
 ) -> None:
     """Verify the ledger, then countersign every checkpoint this nation has not signed yet."""
+    from ceasefire.ledger.keys import load_private_key  # noqa: PLC0415 - cryptography is slow to import
+
     owner = nation.upper()
     with ledger_store(ctx) as ledger:
         path = key or _private_key_path(ledger, owner, KeyRole.NATION, keys_dir)
@@ -136,6 +139,8 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="The verdict as JSON.")] = False,
 ) -> None:
     """Check an export offline: bytes, chain, hashes, Merkle roots, signatures, coverage."""
+    from ceasefire.ledger.keys import TrustedKey, load_trusted_key  # noqa: PLC0415 - cryptography is slow
+
     try:
         trusted: list[TrustedKey] = [load_trusted_key(p) for p in trust_key or []]
         for path in (file, previous):

@@ -24,7 +24,6 @@ from ceasefire.cli import obligations as obligations_cli
 from ceasefire.cli import pledges as pledges_cli
 from ceasefire.cli import report as report_cli
 from ceasefire.cli import simulate as simulate_cli
-from ceasefire.settings import Settings
 
 app = typer.Typer(
     name="ceasefire",
@@ -68,6 +67,8 @@ def root(
     ] = None,
 ) -> None:
     """Ceasefire monitoring, force generation and security guarantees for Ukraine."""
+    from ceasefire.settings import Settings  # noqa: PLC0415 - not needed for --help
+
     ctx.obj = Settings.from_cli(db)
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, time
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import orjson
 import typer
 
 from ceasefire.cli.context import settings_of
 from ceasefire.errors import CeasefireError, InputError
-from ceasefire.store.base import Store, open_store
+
+if TYPE_CHECKING:
+    from ceasefire.store.base import Store
 
 #: Exit code for an error the user can fix (bad input, missing file, no agreement loaded).
 EXIT_ERROR = 2
@@ -21,6 +23,8 @@ EXIT_ERROR = 2
 @contextmanager
 def cli_store(ctx: typer.Context) -> Iterator[Store]:
     """The store of ``--db`` / ``CEASEFIRE_DB``; domain errors become one clear line and exit 2."""
+    from ceasefire.store.base import open_store  # noqa: PLC0415 - SQLAlchemy is slow to import
+
     try:
         store = open_store(settings_of(ctx))
     except CeasefireError as exc:

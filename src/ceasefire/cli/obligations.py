@@ -14,8 +14,9 @@ from ceasefire.cli.guarantees import AtOption, JsonOption, guarantees_engine
 from ceasefire.cli.monitoring_common import echo_json, iso_z, parse_when
 from ceasefire.clock import SystemClock
 from ceasefire.errors import NotFoundError
-from ceasefire.guarantees.obligations import ObligationState, meet, status_at
-from ceasefire.store.guarantees import append_obligation_events, read_obligations
+
+# The store (SQLAlchemy) is imported inside the commands: every ``ceasefire`` invocation
+# (even --help) imports this module.
 
 app = typer.Typer(
     name="obligations",
@@ -44,6 +45,9 @@ def list_obligations(
     as_json: JsonOption = False,
 ) -> None:
     """List obligations with owner, level, deadline and state (as of --at, default now)."""
+    from ceasefire.guarantees.obligations import ObligationState, status_at  # noqa: PLC0415
+    from ceasefire.store.guarantees import read_obligations  # noqa: PLC0415
+
     moment = parse_when(at, "--at", end_of_day=True) or SystemClock().now()
     with guarantees_engine(ctx) as engine:
         rows = []
@@ -98,6 +102,9 @@ def meet_command(
     ] = None,
 ) -> None:
     """Record that an obligation is met, with its evidence."""
+    from ceasefire.guarantees.obligations import meet  # noqa: PLC0415
+    from ceasefire.store.guarantees import append_obligation_events, read_obligations  # noqa: PLC0415
+
     clock = SystemClock()
     when = parse_when(at, "--at") or clock.now()
     with guarantees_engine(ctx) as engine:

@@ -28,13 +28,9 @@ from ceasefire.coalition.caveats import (
 )
 from ceasefire.coalition.model import Pledge, Sourced, StatusChange
 from ceasefire.errors import InputError
-from ceasefire.store.coalition import (
-    append_status,
-    import_pledge_file,
-    insert_pledges,
-    read_pledges,
-    read_registry,
-)
+
+# The store (SQLAlchemy) is imported inside the commands: every ``ceasefire`` invocation
+# (even --help) imports this module.
 
 app = typer.Typer(name="pledges", help="Pledges to the multinational force.", no_args_is_help=True)
 
@@ -47,6 +43,8 @@ def list_pledges(
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
 ) -> None:
     """List pledges with capability, strength, caveats and current status."""
+    from ceasefire.store.coalition import read_pledges  # noqa: PLC0415
+
     with coalition_engine(ctx) as engine, engine.connect() as conn:
         items = [p for p in read_pledges(conn) if nation is None or p.nation == nation]
     if as_json:
@@ -144,6 +142,8 @@ def add(
     illustrative: Annotated[bool, typer.Option(help="The numbers are not public.")] = False,
 ) -> None:
     """Record one pledge (checked against the registry and the caveat vocabulary)."""
+    from ceasefire.store.coalition import insert_pledges, read_registry  # noqa: PLC0415
+
     now = datetime.now(UTC)
     try:
         caveats = tuple(parse_caveat_option(c) for c in caveat or [])
@@ -180,6 +180,8 @@ def import_file(
     file: Annotated[Path, typer.Argument(help="YAML file with a 'pledges:' list.")],
 ) -> None:
     """Import pledges from a file: all of them, or — on any error — none."""
+    from ceasefire.store.coalition import import_pledge_file  # noqa: PLC0415
+
     with coalition_engine(ctx) as engine:
         items = import_pledge_file(engine, file, now=datetime.now(UTC))
     typer.echo(f"imported {len(items)} pledges from {file}")
@@ -199,6 +201,8 @@ def set_status(
     note: Annotated[str, typer.Option(help="Free text.")] = "",
 ) -> None:
     """Append a status rung (the ladder only climbs; withdrawn ends it)."""
+    from ceasefire.store.coalition import append_status  # noqa: PLC0415
+
     when = _when(at)
     with coalition_engine(ctx) as engine, engine.begin() as conn:
         seq = append_status(conn, pledge_id, StatusChange(status, when, by, source, note))

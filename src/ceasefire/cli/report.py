@@ -10,7 +10,6 @@ import typer
 
 from ceasefire.cli.context import settings_of
 from ceasefire.errors import CeasefireError
-from ceasefire.store.base import open_store
 
 # The reporting services (matplotlib, geometry) are imported inside the commands, so that
 # `ceasefire --help` and every other command start fast and never depend on them.
@@ -48,6 +47,7 @@ def daily(
 ) -> None:
     """Write the daily report of DATE into OUT and print the path of report.html."""
     from ceasefire.reporting.daily import build_daily_report, latest_day  # noqa: PLC0415
+    from ceasefire.store.base import open_store  # noqa: PLC0415
 
     settings = settings_of(ctx)
     store = open_store(settings)
@@ -78,6 +78,7 @@ def flash(
 ) -> None:
     """Write a flash report on one incident and print the path of its HTML."""
     from ceasefire.reporting.flash import build_flash_report  # noqa: PLC0415
+    from ceasefire.store.base import open_store  # noqa: PLC0415
 
     settings = settings_of(ctx)
     store = open_store(settings)

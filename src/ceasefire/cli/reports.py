@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ceasefire.cli.monitoring_common import cli_store, echo_json, iso_z, parse_when
-from ceasefire.store.base import ReportQuery, StoredReport
+
+if TYPE_CHECKING:
+    from ceasefire.store.base import StoredReport
 
 
 def report_json(report: StoredReport) -> dict[str, object]:
@@ -77,6 +79,8 @@ def reports(
     Placement: zones inside / possibly inside, party side, distance to the line in km,
     located position and its uncertainty.
     """
+    from ceasefire.store.base import ReportQuery  # noqa: PLC0415 - SQLAlchemy is slow to import
+
     query = ReportQuery(
         since=parse_when(since, "--since"),
         until=parse_when(until, "--until", end_of_day=True),

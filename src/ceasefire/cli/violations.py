@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ceasefire.cli.monitoring_common import cli_store, echo_json, iso_z, parse_when
-from ceasefire.store.base import StoredViolation, ViolationQuery
+
+if TYPE_CHECKING:
+    from ceasefire.store.base import StoredViolation
 
 
 def violation_json(violation: StoredViolation) -> dict[str, object]:
@@ -42,6 +44,8 @@ def violations(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """List violations of active incidents (amended or withdrawn reports no longer count)."""
+    from ceasefire.store.base import ViolationQuery  # noqa: PLC0415 - SQLAlchemy is slow to import
+
     query = ViolationQuery(
         since=parse_when(since, "--since"),
         until=parse_when(until, "--until", end_of_day=True),

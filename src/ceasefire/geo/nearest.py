@@ -60,9 +60,18 @@ class PolylineIndex:
             chunks.append(xy)
             nexts.append(nxt)
             offset += len(xy)
-        vertices = np.concatenate(chunks)
+        return cls.from_arrays(np.concatenate(chunks), np.concatenate(nexts), spacing_m)
+
+    @classmethod
+    def from_arrays(
+        cls, vertices: FloatArray, next_vertex: IntArray, spacing_m: float = SPACING_M
+    ) -> PolylineIndex:
+        """The index of ``vertices`` (n x 2, metres) chained by ``next_vertex`` (-1 ends a part).
+
+        Builds the k-d tree (milliseconds); the geography cache stores only the arrays.
+        """
         tree = cKDTree(vertices, balanced_tree=False, compact_nodes=False)
-        return cls(vertices, np.concatenate(nexts), tree, spacing_m)
+        return cls(vertices, next_vertex, tree, spacing_m)
 
     def distance(
         self, x: FloatArray, y: FloatArray, *, upper_bound_m: float = np.inf

@@ -21,6 +21,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from itertools import chain
 from typing import TypeAlias
 
 import orjson
@@ -69,25 +70,37 @@ def _orjson_is_canonical(members: dict[str, JsonValue]) -> bool:
     The common payload (ASCII keys; strings, null, booleans, safe integers, and floats that
     are not integral with 1e-5 <= |x| < 1e16) qualifies: for those orjson writes the same
     shortest round-trip digits without an exponent, as ECMAScript does (a property test
-    checks it); nested objects qualify when their members do. Anything else (arrays
-    included) takes the general path.
+    checks it); nested objects and lists qualify when their items do (ingest chains one list
+    of 50,000 report digests per chunk: this check costs a tenth of the general walk).
     """
     for key, item in members.items():
-        if type(key) is not str or not key.isascii():
+        if type(key) is not str or not key.isascii() or not _item_is_canonical(item):
             return False
-        kind = type(item)
-        if kind is str or kind is bool or item is None:
-            continue
-        if kind is int:
-            if -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:  # type: ignore[operator]
-                continue
-            return False
-        if kind is float and 1e-5 <= abs(item) < 1e16 and not item.is_integer():  # type: ignore[arg-type, union-attr]
-            continue
-        if kind is dict and _orjson_is_canonical(item):  # type: ignore[arg-type]
-            continue
-        return False
     return True
+
+
+_PLAIN = frozenset({str, bool, type(None)})
+_ARRAYS = frozenset({list, tuple})
+
+
+def _item_is_canonical(item: JsonValue) -> bool:
+    kind = type(item)
+    if kind is str or kind is bool or item is None:
+        return True
+    if kind is int:
+        return -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER  # type: ignore[operator]
+    if kind is float:
+        return 1e-5 <= abs(item) < 1e16 and not item.is_integer()  # type: ignore[arg-type, union-attr]
+    if kind is dict:
+        return _orjson_is_canonical(item)  # type: ignore[arg-type]
+    if kind is list or kind is tuple:
+        kinds = set(map(type, item))  # type: ignore[arg-type]
+        if kinds <= _PLAIN:
+            return True
+        if kinds <= _ARRAYS and set(map(type, chain.from_iterable(item))) <= _PLAIN:  # type: ignore[arg-type]
+            return True  # a table of strings (ingest's report digests), at C speed
+        return all(map(_item_is_canonical, item))  # type: ignore[arg-type]
+    return False
 
 
 def _prepare(value: JsonValue, path: str, parsed: bool) -> object:

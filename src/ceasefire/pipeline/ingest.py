@@ -15,6 +15,7 @@ command, leaves every table as one uninterrupted run would, apart from the bookk
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import multiprocessing
 import os
@@ -32,6 +33,7 @@ from ceasefire.pipeline.prepare import PreparedChunk, prepare_chunk
 from ceasefire.reports.gazetteer import Gazetteer
 from ceasefire.reports.parse import ReportFormat, detect_format, read_reports
 from ceasefire.store.base import Store
+from ceasefire.store.guarantee_facts import guarantees_loaded, refresh_guarantees
 
 #: Called after each chunk with the file and the number of records it read.
 Progress = Callable[[Path, int], None]
@@ -55,6 +57,8 @@ class IngestSummary:
     withdrawn: int = 0
     quarantined: int = 0
     files: tuple[str, ...] = field(default=())
+    #: Guarantee alerts newly fired by this ingest (0 when no guarantees are loaded).
+    alerts: int = 0
 
     def counts(self) -> dict[str, int]:
         """The six counts by name (the ``--json`` keys, without ``files``)."""
@@ -65,7 +69,7 @@ class IngestSummary:
         """This summary with a chunk's counts added."""
         mine = self.counts()
         merged = {key: mine[key] + counts.get(key, 0) for key in COUNT_KEYS}
-        return IngestSummary(**merged, files=self.files)
+        return IngestSummary(**merged, files=self.files, alerts=self.alerts)
 
 
 def check_inputs(paths: Sequence[Path], fmt: ReportFormat | None) -> dict[Path, ReportFormat]:
@@ -124,6 +128,10 @@ def ingest_files(
     ``parallel`` (default: inputs of 16 MiB or more, on a machine with 2+ cores that can
     fork) prepares chunks in a worker process. With ``fuse`` (default) the 1:1 incidents are
     then replaced by fused ones (``ceasefire.pipeline.fuse``); ``fuse=False``: ingest alone.
+
+    When guarantees are loaded and reports were accepted, the triggers are then evaluated
+    (``refresh_guarantees``: once per call, not per chunk) and new alerts, obligations and
+    cases are recorded; ``IngestSummary.alerts`` counts the new alerts.
     """
     clock = clock or SystemClock()
     plan = _Plan(check_inputs(paths, fmt), AgreementBook.from_store(store), gazetteer, chunk_size)
@@ -147,8 +155,12 @@ def ingest_files(
             summary = summary.plus(counts)
             if progress is not None:
                 progress(Path(chunk.source_file), counts["read"])
-        if fuse and isinstance(store, HasEngine):
-            fuse_incidents(store, plan.book, clock=clock)
+        if isinstance(store, HasEngine):
+            if fuse:
+                fuse_incidents(store, plan.book, clock=clock)
+            if summary.accepted and guarantees_loaded(store.engine):
+                fired = refresh_guarantees(store.engine, clock=clock).new.alerts
+                summary = dataclasses.replace(summary, alerts=fired)
         status = "done"
     finally:
         if collecting:

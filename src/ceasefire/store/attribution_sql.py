@@ -1,15 +1,22 @@
-"""Attribution records: proposals, Special Commission decisions, remedies — append only."""
+"""Attribution records: proposals, Special Commission decisions, remedies — append only.
+
+Each step is also an ``attribution.recorded`` ledger entry in the same transaction.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from ceasefire.errors import NotFoundError
+from ceasefire.ledger.canonical import JsonValue
+from ceasefire.ledger.model import EventType, LedgerEvent
 from ceasefire.store import schema
 from ceasefire.store.fusion import attribution_decisions, attributions, incident_fusion, remedies
+from ceasefire.store.ledger import record_in
 
 
 @dataclass(frozen=True)
@@ -70,17 +77,33 @@ def violation_context(engine: Engine, violation_pk: int) -> ViolationContext:
     )
 
 
-def _insert(engine: Engine, table: Any, values: dict[str, Any]) -> int:
+def _insert(engine: Engine, table: Any, values: dict[str, Any], *, step: str, at_key: str) -> int:
+    """Insert one row and chain it (``attribution.recorded``, subject ``attribution-<pk>`` of
+    the proposal it belongs to) in the same transaction, when the ledger tables exist."""
     with engine.begin() as conn:
         result = conn.execute(table.insert().values(**values))
         key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
+        assert key is not None
+        pk = int(key[0])
+        proposal = pk if step == "proposal" else _proposal_of(conn, step, values)
+        payload: dict[str, JsonValue] = {"step": step, "pk": pk, **values}
+        event = LedgerEvent(EventType.ATTRIBUTION, f"attribution-{proposal}", payload)
+        record_in(conn, [event], at=datetime.fromisoformat(str(values[at_key])))
+    return pk
+
+
+def _proposal_of(conn: Connection, step: str, values: dict[str, Any]) -> int:
+    if step == "decision":
+        return int(values["attribution_pk"])
+    d = attribution_decisions
+    return int(
+        conn.execute(select(d.c.attribution_pk).where(d.c.pk == values["decision_pk"])).scalar_one()
+    )
 
 
 def add_attribution(engine: Engine, values: dict[str, Any]) -> int:
     """Record a proposal (violation_pk, party, basis, confidence, proposed_by, proposed_at)."""
-    return _insert(engine, attributions, values)
+    return _insert(engine, attributions, values, step="proposal", at_key="proposed_at")
 
 
 def add_decision(engine: Engine, values: dict[str, Any]) -> int:
@@ -89,7 +112,7 @@ def add_decision(engine: Engine, values: dict[str, Any]) -> int:
         a = attributions
         if conn.execute(select(a.c.pk).where(a.c.pk == values["attribution_pk"])).first() is None:
             raise NotFoundError(f"no attribution {values['attribution_pk']}")
-    return _insert(engine, attribution_decisions, values)
+    return _insert(engine, attribution_decisions, values, step="decision", at_key="decided_at")
 
 
 def add_remedy(engine: Engine, values: dict[str, Any]) -> int:
@@ -98,7 +121,7 @@ def add_remedy(engine: Engine, values: dict[str, Any]) -> int:
         d = attribution_decisions
         if conn.execute(select(d.c.pk).where(d.c.pk == values["decision_pk"])).first() is None:
             raise NotFoundError(f"no decision {values['decision_pk']}")
-    return _insert(engine, remedies, values)
+    return _insert(engine, remedies, values, step="remedy", at_key="recorded_at")
 
 
 def list_attributions(engine: Engine) -> list[dict[str, Any]]:

@@ -18,9 +18,12 @@ from sqlalchemy import Connection, Engine, func, select
 
 from ceasefire.fusion.model import CATEGORIES, SOURCE_TYPES, WEAPONS, FusionBatch, Incident
 from ceasefire.fusion.verification import ANALYST, SYSTEM, StateChange, automatic_state
+from ceasefire.ledger.canonical import JsonValue
+from ceasefire.ledger.model import EventType, LedgerEvent
 from ceasefire.reports.model import LocationForm, Reliability
 from ceasefire.store import schema
 from ceasefire.store.fusion import incident_fusion, incident_states
+from ceasefire.store.ledger import record_in
 
 _CAT = {c.value: i for i, c in enumerate(CATEGORIES)}
 _WEAPON = {w.value: i for i, w in enumerate(WEAPONS)}
@@ -131,8 +134,14 @@ def replace_incidents(
     at: datetime,
     at_iso: str,
 ) -> None:
-    """One transaction: supersede, add, and complete kept incidents that lack fusion rows."""
+    """One transaction: supersede, add, and complete kept incidents that lack fusion rows.
+
+    The changes go on the ledger in the same transaction as one ``incident.state`` entry
+    (subject ``incidents``) listing the superseded incident pks and ``[pk, state, author]`` of
+    every first state; a run that changes nothing chains nothing.
+    """
     i, ir, v = schema.incidents, schema.incident_reports, schema.violations
+    states: list[list[JsonValue]] = []
     with engine.begin() as conn:
         if supersede:
             ids = list(supersede)
@@ -143,7 +152,7 @@ def replace_incidents(
         for pk, new in keep:
             if pk not in fused:
                 conn.execute(incident_fusion.insert().values(**_fusion_row(pk, new.incident)))
-                _first_state(conn, pk, new, carried, at_iso)
+                states.append([pk, *_first_state(conn, pk, new, carried, at_iso)])
         next_incident = (conn.execute(select(func.max(i.c.pk))).scalar() or 0) + 1
         next_violation = (conn.execute(select(func.max(v.c.pk))).scalar() or 0) + 1
         for new in add:
@@ -182,8 +191,13 @@ def replace_incidents(
                     )
                 )
                 next_violation += 1
-            _first_state(conn, pk, new, carried, at_iso)
-    del at
+            states.append([pk, *_first_state(conn, pk, new, carried, at_iso)])
+        if supersede or states:
+            payload: dict[str, JsonValue] = {
+                "superseded": [int(x) for x in supersede],
+                "states": states,
+            }
+            record_in(conn, [LedgerEvent(EventType.INCIDENT_STATE, "incidents", payload)], at=at)
 
 
 def _fusion_row(pk: int, inc: Incident) -> dict[str, object]:
@@ -239,7 +253,8 @@ def _first_state(
     new: NewIncident,
     carried: dict[int, tuple[str, str, str]],
     at_iso: str,
-) -> None:
+) -> tuple[str, str]:
+    """Insert the incident's first state; return it as (state, author)."""
     inherited = sorted({carried[r] for r in new.report_pks if r in carried})
     if inherited:
         state, author, old = inherited[0]
@@ -247,11 +262,24 @@ def _first_state(
     else:
         row = {"state": automatic_state(new.incident.independent_sources).value, "author": SYSTEM}
     conn.execute(incident_states.insert().values(incident_pk=pk, at=at_iso, previous=None, **row))
+    return str(row["state"]), str(row["author"])
 
 
 def record_state(engine: Engine, incident_pk: int, change: StateChange, at_iso: str) -> None:
-    """Append an analyst's state change to the incident's history."""
+    """Append an analyst's state change to the incident's history, and to the ledger (subject
+    ``I-<pk>``) in the same transaction when the ledger tables exist."""
+    payload: dict[str, JsonValue] = {
+        "state": change.after.value,
+        "previous": change.before.value if change.before else None,
+        "by": change.by,
+        "note": change.note,
+    }
     with engine.begin() as conn:
+        record_in(
+            conn,
+            [LedgerEvent(EventType.INCIDENT_STATE, f"I-{incident_pk}", payload)],
+            at=datetime.fromisoformat(at_iso),
+        )
         conn.execute(
             incident_states.insert().values(
                 incident_pk=incident_pk,

@@ -3,10 +3,12 @@
 One fact per active incident: its time, place, category, weapon class and count; the most
 severe of its active violations (rule, severity) and the zones they name; from its reports the
 first moment it was known (``received_at``), the side of the line and distance, the attribution
-a source gave, fire direction, and the report ids. Until fusion's verification states land,
-an incident seen by two or more different sources is ``corroborated`` (fusion's automatic
-rule) and otherwise ``reported``; nothing is ``verified`` here, so breach triggers that ask
-for verification stay silent on store data until then. The sector is the oblast (ISO 3166-2)
+a source gave, fire direction, and the report ids. The verification is the incident's latest
+state in fusion's history (``incident_states``: reported, corroborated, verified, disputed,
+rejected — an analyst's verification included); an incident without one (ingested with
+fusion off) falls back to fusion's automatic rule on its distinct sources (two or more:
+``corroborated``). The state is today's: a replay at a past moment sees the current
+verification of the incidents known then. The sector is the oblast (ISO 3166-2)
 the incident lies in. A fact is never known before it happened: when ``received_at``
 precedes the observation (a simulated or replayed stream ingested in bulk), the observation
 time is taken as the time it became known.
@@ -30,9 +32,11 @@ from ceasefire.guarantees.facts import MonitoringFact, VerificationState
 from ceasefire.guarantees.obligations import overdue_events
 from ceasefire.monitoring.oblasts import Oblasts
 from ceasefire.reports.model import Category, FireDirection, WeaponClass
+from ceasefire.store.fusion import incident_states
 from ceasefire.store.guarantees import (
     RecordSummary,
     append_obligation_events,
+    guarantee_files,
     load_instrument_set,
     read_obligations,
     record_alerts,
@@ -59,9 +63,13 @@ def read_facts(engine: Engine, *, until: datetime | None = None) -> list[Monitor
         .group_by(ir.c.incident_pk)
         .subquery()
     )
+    s = incident_states
+    latest = select(func.max(s.c.pk).label("pk")).group_by(s.c.incident_pk).subquery()
+    state = select(s.c.incident_pk, s.c.state).join(latest, latest.c.pk == s.c.pk).subquery()
     query = (
-        select(i, known.c.recorded, known.c.sources)
+        select(i, known.c.recorded, known.c.sources, state.c.state.label("verification"))
         .join(known, known.c.incident_pk == i.c.pk)
+        .join(state, state.c.incident_pk == i.c.pk, isouter=True)
         .where(i.c.status == "active")
     )
     with engine.connect() as conn:
@@ -123,17 +131,28 @@ def read_facts(engine: Engine, *, until: datetime | None = None) -> list[Monitor
                 sector=oblasts.iso[sector[k]] if sector[k] >= 0 else None,
                 lon=row.lon,
                 lat=row.lat,
-                verification=(
-                    VerificationState.CORROBORATED
-                    if row.sources >= 2
-                    else VerificationState.REPORTED
-                ),
+                verification=_verification(row.verification, row.sources),
                 attributed_to=first.attributed_to if first else None,
                 report_ids=tuple(report_ids.get(row.pk, ())),
             )
         )
     facts.sort(key=lambda f: (f.recorded_at, f.id))
     return facts
+
+
+def _verification(state: str | None, sources: int) -> VerificationState:
+    """Fusion's latest state, or its automatic rule when the incident has no state yet."""
+    if state is not None:
+        return VerificationState(state)
+    return VerificationState.CORROBORATED if sources >= 2 else VerificationState.REPORTED
+
+
+def guarantees_loaded(engine: Engine) -> bool:
+    """True when the guarantees tables exist and a guarantees file has been loaded."""
+    if not inspect(engine).has_table("guarantee_files"):
+        return False
+    with engine.connect() as conn:
+        return conn.execute(select(guarantee_files.c.pk).limit(1)).first() is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +173,9 @@ def refresh_guarantees(
     the monitoring facts known by then, store new alerts, obligations and cases, and note the
     obligations that became overdue. Safe to run again (nothing is recorded twice).
 
-    This is what ingest should call after each batch until the live evaluator is wired in.
+    Ingest calls this once per run, after fusion, when guarantees are loaded. It replays the
+    whole history: surge baselines, persistence deadlines and ``all`` windows need the facts
+    before any cut-off, and alert ids make the replay idempotent.
     """
     require_tables(engine)
     instruments = load_instrument_set(engine)

@@ -8,13 +8,15 @@ The tables are append-only by convention: entries, checkpoints, signatures and k
 inserted, never updated or deleted (the chain would show it).
 
 To record facts inside your own transaction (ingest: reports and their entries commit
-together), call ``append_events_in(conn, events, clock=...)``.
+together), call ``append_events_in(conn, events, clock=...)``, or ``record_in(conn, events,
+at=...)``, which skips silently when the ledger tables do not exist.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -29,11 +31,12 @@ from sqlalchemy import (
     Text,
     func,
     insert,
+    inspect,
     select,
 )
 from sqlalchemy.exc import IntegrityError
 
-from ceasefire.clock import Clock
+from ceasefire.clock import Clock, FixedClock
 from ceasefire.errors import InputError, StoreError
 from ceasefire.ledger.canonical import format_timestamp
 from ceasefire.ledger.chain import chain_entries
@@ -156,6 +159,18 @@ def append_events_in(
     entries = chain_entries(read_head(conn), events, at=at)
     insert_entries(conn, entries)
     return entries
+
+
+def has_ledger(conn: Connection) -> bool:
+    """True when the ledger tables exist (a schema at or past migration 0003)."""
+    return inspect(conn).has_table("ledger_entries")
+
+
+def record_in(conn: Connection, events: Sequence[LedgerEvent], *, at: datetime) -> None:
+    """Chain ``events`` in the caller's transaction, stamped ``at``; a no-op without events or
+    without the ledger tables (older schemas keep working, as the coalition's pledges do)."""
+    if events and has_ledger(conn):
+        append_events_in(conn, events, clock=FixedClock(at))
 
 
 class SqlLedger:

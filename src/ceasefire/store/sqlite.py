@@ -47,6 +47,8 @@ from ceasefire.store.base import (
     StoredViolation,
     ViolationQuery,
 )
+from ceasefire.store.chunk_ledger import chunk_events, insert_quarantine
+from ceasefire.store.ledger import record_in
 from ceasefire.store.migrate import upgrade_to_head
 from ceasefire.store.sqlite_queries import list_reports, list_violations
 
@@ -310,12 +312,7 @@ class SQLiteStore:
                     assert change.target_local is not None
                     target = report_base + change.target_local
                 _apply_status(cur, target, change.new_status)
-            cur.executemany(
-                "INSERT OR IGNORE INTO quarantine (reason_hash, raw, source_file, line_no, "
-                "field, rule, message, received_at, ingest_run_pk) "
-                f"VALUES (?, ?, ?, ?, ?, ?, ?, '{received_at}', {int(chunk.run_pk)})",
-                chunk.quarantine_rows,
-            )
+            quarantined = insert_quarantine(cur, chunk.quarantine_rows, received_at, chunk.run_pk)
             if chunk.counts:
                 names = sorted(chunk.counts)
                 cur.execute(
@@ -325,6 +322,7 @@ class SQLiteStore:
                     [chunk.counts[n] for n in names] + [chunk.run_pk],
                 )
             cur.close()
+            record_in(conn, chunk_events(chunk.report_rows, quarantined), at=chunk.received_at)
 
     # -- queries -------------------------------------------------------------------------
     def list_reports(self, query: ReportQuery) -> list[StoredReport]:

@@ -1,0 +1,107 @@
+"""From a report to an alert, its obligations and the signed record, with the real commands.
+
+``init`` → ``agreement load`` (the mini agreement) → ``guarantees load`` → ``ingest`` a file
+that breaks a rule: the alert and its obligations exist as soon as the ingest returns, the
+ledger chains the accepted reports, the quarantined line, the trigger and the obligations, a
+nation can verify an export offline, and sending the same file again chains nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from pipeline_helpers import MINI_AGREEMENT, make_report, write_ndjson
+from typer.testing import CliRunner, Result
+
+from ceasefire.cli.main import app
+
+# A consult-within-24-h instrument over the mini agreement: a breach of severity >= 2 (R1, any
+# explosion after 1 March 2026), as reported, opens an obligation for the UK.
+GUARANTEES = """\
+version: 1
+ceasefire: {in_force_from: 2026-03-01T00:00:00Z}
+instruments:
+  - id: mini-bilateral
+    title: A bilateral consultation promise over the mini agreement (test)
+    parties: {guarantors: [GBR], beneficiary: UKR}
+    legal_form: political
+    entry_into_force:
+      - {kind: ceasefire_in_force}
+    triggers:
+      - {id: breach, kind: breach, min_severity: 2, min_verification: reported, level: red}
+    obligations:
+      - {id: consult-24h, trigger: breach, owner: GBR, kind: consult, level: 0, due_h: 24,
+         text: Consult within 24 hours}
+"""
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CEASEFIRE_DB", raising=False)
+    return CliRunner()
+
+
+def ok(runner: CliRunner, *args: str) -> Result:
+    result = runner.invoke(app, ["--db", "cf.db", *args])
+    assert result.exit_code == 0, (args, result.output)
+    return result
+
+
+def ledger_types(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [row[0] for row in conn.execute("SELECT event_type FROM ledger_entries ORDER BY 1")]
+
+
+def test_a_breach_ingested_raises_an_alert_and_everything_is_on_the_chain(
+    run: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "guarantees.yaml").write_text(GUARANTEES)
+    reports = write_ndjson(
+        tmp_path / "breach.ndjson",
+        [
+            make_report(id="b1", observed_at="2026-03-10T10:00:00Z"),  # breaks R1 (severity 2)
+            make_report(id="q1", category="no-such-category"),  # quarantined
+        ],
+    )
+    ok(run, "init")
+    ok(run, "agreement", "load", str(MINI_AGREEMENT))
+    ok(run, "guarantees", "load", "guarantees.yaml")
+
+    ingested = ok(run, "ingest", "--json", str(reports))
+    summary = json.loads(ingested.output)
+    assert (summary["accepted"], summary["quarantined"], summary["alerts"]) == (1, 1, 1)
+
+    db = tmp_path / "cf.db"
+    with sqlite3.connect(db) as conn:
+        alerts = conn.execute("SELECT id, trigger_id FROM guarantee_alerts").fetchall()
+        obligations = conn.execute(
+            "SELECT alert_id, owner, kind FROM guarantee_obligations"
+        ).fetchall()
+        accepted = conn.execute(
+            "SELECT payload FROM ledger_entries WHERE event_type = 'report.accepted'"
+        ).fetchall()
+    assert [trigger for _, trigger in alerts] == ["breach"]
+    assert obligations == [(alerts[0][0], "GBR", "consult")]
+    [(payload,)] = accepted
+    [(source, report_id, digest)] = json.loads(payload)["reports"]
+    assert (source, report_id, len(digest)) == ("op-1", "b1", 64)
+    types = set(ledger_types(db))
+    assert {"report.accepted", "report.quarantined", "trigger.fired", "obligation.state"} <= types
+
+    ok(run, "keys", "add", "--hq")
+    ok(run, "ledger", "checkpoint")
+    ok(run, "ledger", "export", "--out", "ledger.jsonl")
+    hq_key = next(str(p) for p in (tmp_path / "keys").glob("HQ-*.pub.json"))
+    verified = ok(run, "ledger", "verify", "ledger.jsonl", "--trust-key", hq_key)
+    assert "FAILED" not in verified.output
+    exported = (tmp_path / "ledger.jsonl").read_text().splitlines()
+    assert sum('"type":"trigger.fired"' in line for line in exported) == 1
+
+    before = ledger_types(db)
+    again = json.loads(ok(run, "ingest", "--json", str(reports)).output)
+    assert (again["accepted"], again["duplicates"], again["alerts"]) == (0, 1, 0)
+    assert ledger_types(db) == before  # the re-sent file chains nothing
