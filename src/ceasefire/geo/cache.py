@@ -111,9 +111,9 @@ def save_geography(directory: Path, key: str, geography: Geography) -> Path | No
             with os.fdopen(fd, "wb") as handle:
                 np.savez(handle, allow_pickle=False, **arrays)
             os.replace(tmp, path)
-        except BaseException:
+        finally:
+            # after a successful replace the temporary name is gone; otherwise clean it up
             Path(tmp).unlink(missing_ok=True)
-            raise
     except (OSError, TypeError, ValueError) as exc:
         # e.g. a read-only folder: the next process compiles again; not worth a line per command
         log.info("cannot write the geography cache in %s: %s", directory, exc)
