@@ -93,16 +93,14 @@ def split_components(
     dirty_edges = np.isin(edge_comp, dirty)
     ends = np.concatenate((a[dirty_edges], b[dirty_edges]))
     others = np.concatenate((b[dirty_edges], a[dirty_edges]))
-    by_end = np.argsort(ends, kind="stable")
-    ends, others = ends[by_end], others[by_end]
-    heads = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])
-    neighbours: dict[int, list[int]] = dict(
-        zip(ends[heads].tolist(), [o.tolist() for o in np.split(others, heads[1:])], strict=True)
-    )
+    by_end = np.argsort(position[ends], kind="stable")
+    # neighbours of the row at position p: others[ptr[p]:ptr[p + 1]] (lists: sliced per row)
+    ptr = np.r_[0, np.cumsum(np.bincount(position[ends], minlength=rows.size))].tolist()
+    neighbours = Neighbours(ptr, others[by_end].tolist())
+    table = _table(rows, starts, sizes, source, gauss)
     for c in dirty.tolist():
-        members = rows[starts[c] : starts[c] + sizes[c]]
-        anchors = _greedy(members, neighbours, source, position=position, gauss=gauss, chi2=chi2)
-        group[position[members]] = anchors
+        lo = int(starts[c])
+        group[lo : lo + int(sizes[c])] = _greedy(table, lo, lo + int(sizes[c]), neighbours, chi2)
     return _unsort(group, order)
 
 
@@ -139,56 +137,78 @@ def _consistent(
     return np.asarray(worst <= chi2)
 
 
+@dataclass(frozen=True)
+class Neighbours:
+    """Gate neighbours per row position, as flat lists (CSR): no dict of small arrays."""
+
+    ptr: list[int]
+    others: list[int]
+
+    def of(self, p: int) -> list[int]:
+        """Rows gated with the row at position ``p``."""
+        return self.others[self.ptr[p] : self.ptr[p + 1]]
+
+
 def _unsort(values: IntArray, order: IntArray) -> IntArray:
     out = np.empty_like(values)
     out[order] = values
     return out
 
 
-def _greedy(
-    members: IntArray,
-    neighbours: dict[int, list[int]],
-    source: IntArray,
-    *,
-    position: IntArray,
-    gauss: Gaussians,
-    chi2: float,
-) -> IntArray:
-    """Split one component (``members`` in canonical order) like a tracker associates
-    measurements: each report joins the group, among those holding one of its gate
-    neighbours and none of its source, whose fused position it is closest to (Mahalanobis
-    under the sum of both covariances), if within ``chi2``; otherwise it starts a group.
-    Returns each member's group anchor (the group's first member)."""
-    scale = np.cos(np.radians(float(gauss.lat[members[0]]))) * M_PER_DEG_LON
-    xs = (gauss.lon[members] * scale).tolist()
-    ys = (gauss.lat[members] * M_PER_DEG_LAT).tolist()
-    cov = zip(
-        gauss.cxx[members].tolist(),
-        gauss.cxy[members].tolist(),
-        gauss.cyy[members].tolist(),
-        strict=True,
+@dataclass(frozen=True)
+class _Table:
+    """Per row (sorted by component, canonical order inside): what the greedy split reads,
+    as plain lists — computed for all rows at once, so no numpy call runs per component.
+    Positions in metres east/north at the scale of the component's first row; the
+    information matrix (inverse covariance, m^-2)."""
+
+    row: list[int]
+    x: list[float]
+    y: list[float]
+    ixx: list[float]
+    ixy: list[float]
+    iyy: list[float]
+    source: list[int]
+
+
+def _table(
+    rows: IntArray, starts: IntArray, sizes: IntArray, source: IntArray, gauss: Gaussians
+) -> _Table:
+    scale = np.cos(np.radians(np.repeat(gauss.lat[rows[starts]], sizes))) * M_PER_DEG_LON
+    cxx, cxy, cyy = gauss.cxx[rows], gauss.cxy[rows], gauss.cyy[rows]
+    det = np.maximum(cxx * cyy - cxy * cxy, 1e-6)
+    return _Table(
+        row=rows.tolist(),
+        x=(gauss.lon[rows] * scale).tolist(),
+        y=(gauss.lat[rows] * M_PER_DEG_LAT).tolist(),
+        ixx=(cyy / det).tolist(),
+        ixy=(-cxy / det).tolist(),
+        iyy=(cxx / det).tolist(),
+        source=source[rows].tolist(),
     )
-    info = [
-        (cyy / d, -cxy / d, cxx / d)
-        for cxx, cxy, cyy in cov
-        for d in (max(cxx * cyy - cxy * cxy, 1e-6),)
-    ]
-    rows = members.tolist()
-    srcs = source[members].tolist()
+
+
+def _greedy(table: _Table, lo: int, hi: int, neighbours: Neighbours, chi2: float) -> list[int]:
+    """Split one component (rows ``lo:hi`` of ``table``, in canonical order) like a tracker
+    associates measurements: each report joins the group, among those holding one of its
+    gate neighbours and none of its source, whose fused position it is closest to
+    (Mahalanobis under the sum of both covariances), if within ``chi2``; otherwise it starts
+    a group. Returns each member's group anchor (the group's first member)."""
     group_of: dict[int, int] = {}
     state: list[list[float]] = []  # per group: Ixx, Ixy, Iyy, bx, by
     sources: list[set[int]] = []
     anchor: list[int] = []
     out = []
-    for k, row in enumerate(rows):
-        ixx, ixy, iyy = info[k]
-        x, y = xs[k], ys[k]
-        candidates = {group_of[o] for o in neighbours.get(row, ()) if o in group_of}
+    for k in range(lo, hi):
+        row, src = table.row[k], table.source[k]
+        ixx, ixy, iyy = table.ixx[k], table.ixy[k], table.iyy[k]
+        x, y = table.x[k], table.y[k]
+        candidates = {group_of[o] for o in neighbours.of(k) if o in group_of}
         best, best_cost = -1, chi2
         det = ixx * iyy - ixy * ixy
         cxx, cxy, cyy = iyy / det, -ixy / det, ixx / det
         for g in candidates:
-            if srcs[k] in sources[g]:
+            if src in sources[g]:
                 continue
             gxx, gxy, gyy, bx, by = state[g]
             gdet = gxx * gyy - gxy * gxy
@@ -210,7 +230,7 @@ def _greedy(
         s[2] += iyy
         s[3] += ixx * x + ixy * y
         s[4] += ixy * x + iyy * y
-        sources[best].add(srcs[k])
+        sources[best].add(src)
         group_of[row] = best
         out.append(anchor[best])
-    return np.asarray(out, dtype=np.int64)
+    return out

@@ -70,9 +70,12 @@ def grade_groups(
     g, w = group[order], witness[order]
     first = np.ones(g.size, dtype=bool)
     first[1:] = (g[1:] != g[:-1]) | (w[1:] != w[:-1])  # best p of each (group, witness)
-    best = p[order][first]
-    witnesses = np.bincount(g[first], minlength=n_groups).astype(np.int64)
+    best, g = p[order][first], g[first]
+    witnesses = np.bincount(g, minlength=n_groups).astype(np.int64)
+    # summed in (group, value) order, not witness-code order: the codes depend on which
+    # reports a fusion run saw first, the float sum must not (windowed = full re-fusion)
+    by_value = np.lexsort((best, g))
     log_wrong = np.bincount(
-        g[first], weights=np.log1p(-np.minimum(best, 0.999)), minlength=n_groups
+        g[by_value], weights=np.log1p(-np.minimum(best[by_value], 0.999)), minlength=n_groups
     )
     return 1.0 - np.exp(log_wrong), witnesses
