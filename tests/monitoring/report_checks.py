@@ -180,8 +180,12 @@ def independent_category_totals(db: Path, day: date) -> Counter[str]:
     return Counter({c: int(n) for c, n in rows})
 
 
-def independent_rule_counts(db: Path, day: date) -> dict[tuple[str, str], tuple[int, int]]:
-    """``{(rule, zone or 'anywhere'): (certain, possible)}`` of the day's active violations."""
+def independent_rule_counts(
+    db: Path, day: date, visible: str = "1", params: tuple[object, ...] = ()
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """``{(rule, zone or 'anywhere'): (certain, possible)}`` of the day's active violations
+    whose incident has a current report of the day for which ``visible`` (SQL over ``r``)
+    holds."""
     start, end = _bounds(day)
     out: dict[tuple[str, str], list[int]] = {}
     with sqlite3.connect(db) as conn:
@@ -191,8 +195,8 @@ def independent_rule_counts(db: Path, day: date) -> dict[tuple[str, str], tuple[
             "JOIN incident_reports ir ON ir.incident_pk = i.pk "
             "JOIN reports r ON r.pk = ir.report_pk "
             "WHERE v.active = 1 AND i.status = 'active' AND r.status = 'active' "
-            "AND r.withdrawn = 0 AND r.observed_at >= ? AND r.observed_at < ?",
-            (start, end),
+            f"AND r.withdrawn = 0 AND r.observed_at >= ? AND r.observed_at < ? AND ({visible})",
+            (start, end, *params),
         ).fetchall()
     seen: set[int] = set()
     for pk, rule, zone, certainty in rows:
@@ -202,6 +206,19 @@ def independent_rule_counts(db: Path, day: date) -> dict[tuple[str, str], tuple[
         pair = out.setdefault((rule, zone), [0, 0])
         pair[0 if certainty == "certain" else 1] += 1
     return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def shown_rule_counts(report: ParsedReport) -> dict[tuple[str, str], tuple[int, int]]:
+    """``{(rule, zone): (certain, possible)}`` as the rules-and-zones table shows them."""
+    shown: dict[tuple[str, str], tuple[int, int]] = {}
+    for section_table in report.sections["rules-and-zones"]:
+        for line in section_table[1:]:
+            if line[0] != "Total":
+                shown[(line[0], line[3])] = (
+                    int(line[4].replace(",", "")),
+                    int(line[5].replace(",", "")),
+                )
+    return shown
 
 
 def day_of_report(path: Path) -> date:

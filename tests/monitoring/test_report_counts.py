@@ -19,6 +19,7 @@ from report_checks import (
     independent_rule_counts,
     previous,
     read_report,
+    shown_rule_counts,
     table_as_counts,
 )
 
@@ -49,16 +50,7 @@ def _check_day(demo: Demo, html_day: date) -> None:
         assert int(today_s.replace(",", "")) == totals.get(category, 0)
         assert int(before_s.replace(",", "")) == before.get(category, 0)
 
-    rules = independent_rule_counts(demo.db, html_day)
-    shown_rules: dict[tuple[str, str], tuple[int, int]] = {}
-    for section_table in report.sections["rules-and-zones"]:
-        for line in section_table[1:]:
-            if line[0] != "Total":
-                shown_rules[(line[0], line[3])] = (
-                    int(line[4].replace(",", "")),
-                    int(line[5].replace(",", "")),
-                )
-    assert shown_rules == rules
+    assert shown_rule_counts(report) == independent_rule_counts(demo.db, html_day)
 
     civilian = totals.get("civilian_casualty", 0) + totals.get("infrastructure_damage", 0)
     if civilian:

@@ -78,6 +78,12 @@ def test_region_option_limits_the_report_to_an_oblast(paris_demo: Demo, tmp_path
     report = read_report(tmp_path / "report.html")
     shown = table_as_counts(report.sections["violations-by-oblast"][0])
     assert set(shown) <= {"Donetsk"}
+    sectors = report.sections["incidents-and-coverage"][-1]
+    assert [row[0] for row in sectors[1:]] == ["Donetsk", "Total"]
+    donetsk, total = (dict(zip(sectors[0], row, strict=True)) for row in sectors[1:])
+    for heading in ("Reports", "Incidents", "Violations", "Observer-hours", "Impediments"):
+        assert donetsk[heading] == total[heading], heading  # the one oblast is the total
+    assert int(donetsk["Reports"].replace(",", "")) > 0
 
     bad = CliRunner().invoke(
         app,

@@ -5,12 +5,15 @@ and category with the change against the previous day; violations by rule and zo
 violation of withdrawal lines, weapons beyond them outside storage sites, weapons at storage
 sites; military presence; restrictions of movement and impeded sensors; civilian casualties
 and damage; a 30-day trend. Every count sums the reports' ``count`` ("42 explosions" is one
-report that adds 42); withdrawn and superseded reports never reach this module.
+report that adds 42); withdrawn and superseded reports never reach this module. Beside these
+raw counts, ``ceasefire.monitoring.sectors`` counts the fused incidents per oblast with the
+oblast's coverage and flags quiet oblasts whose coverage was degraded.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 from numpy.typing import NDArray
 
+from ceasefire.assessment.coverage import SectorDay
 from ceasefire.monitoring.columns import (
     CATEGORIES,
     WEAPON_CLASSES,
@@ -27,6 +31,7 @@ from ceasefire.monitoring.columns import (
     WithdrawalPolicy,
     category_code,
 )
+from ceasefire.monitoring.sectors import IncidentColumns, SectorTable, summarise_sectors
 from ceasefire.monitoring.tables import (
     ACCESS_ORDER,
     CIVILIAN_ORDER,
@@ -116,6 +121,7 @@ class DailySummary:
     truncated: dict[str, int]
     points: MapPoints
     trend: DailySeries
+    sectors: SectorTable
 
 
 def _kyiv() -> ZoneInfo:
@@ -157,19 +163,29 @@ def summarise_day(
     policy: WithdrawalPolicy,
     region_codes: NDArray[np.int16] | None = None,
     region_labels: tuple[str, ...] = (),
+    incidents: IncidentColumns | None = None,
+    coverage: Sequence[SectorDay] = (),
+    oblast_iso: tuple[str, ...] = (),
     tz: tzinfo = MISSION_TZ,
 ) -> DailySummary:
     """Aggregate one day's reports and violations into the daily report's tables.
 
     ``previous`` is the day before (only its fire counts are used, for the change column).
     With ``region_codes`` only reports located in those oblasts count; unlocated reports are
-    then left out, since they cannot be shown to lie in the region.
+    then left out, since they cannot be shown to lie in the region. ``incidents`` (the day's
+    fused incidents) and ``coverage`` (per sector, keyed by the ISO codes ``oblast_iso``)
+    feed the per-sector table of incidents and coverage (``ceasefire.monitoring.sectors``);
+    without them that table shows the raw counts only.
     """
+    incidents = incidents if incidents is not None else IncidentColumns.empty()
     if region_codes is not None:
         keep = np.isin(today.oblast, region_codes)
         violations = violations.for_reports(keep)
         today = today.take(keep)
         previous = previous.take(np.isin(previous.oblast, region_codes))
+        incidents = incidents.take(np.isin(incidents.oblast, region_codes))
+        wanted = {oblast_iso[int(c)] for c in region_codes if int(c) < len(oblast_iso)}
+        coverage = [c for c in coverage if c.sector in wanted]
 
     def table(reports: WindowReports, columns: tuple[Category, ...]) -> CountTable:
         return count_table(
@@ -219,6 +235,13 @@ def summarise_day(
             count=today.count[located],
         ),
         trend=trend,
+        sectors=summarise_sectors(
+            today,
+            incidents,
+            coverage,
+            oblast_names=oblast_names,
+            oblast_iso=oblast_iso or oblast_names,
+        ),
     )
 
 

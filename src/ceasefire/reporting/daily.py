@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection
+from sqlalchemy import ColumnElement, Connection
 
+from ceasefire.assessment.coverage import BASELINE_DAYS, CoverageInput, SectorDay
 from ceasefire.errors import StoreError
 from ceasefire.geo.placement import place_points
 from ceasefire.monitoring.columns import (
@@ -34,16 +35,19 @@ from ceasefire.monitoring.daily import (
     summarise_day,
 )
 from ceasefire.monitoring.oblasts import Oblasts
+from ceasefire.monitoring.sectors import IncidentColumns, local_day_coverage
 from ceasefire.pipeline.agreements import AgreementBook, JudgingVersion
 from ceasefire.reporting.charts import render_map, render_trend
 from ceasefire.reporting.daily_document import build_daily_document
 from ceasefire.reporting.layers import map_layers
 from ceasefire.reporting.render import write_document
 from ceasefire.store.base import Store
+from ceasefire.store.coverage_sql import FloatColumns, coverage_columns
 from ceasefire.store.queries import (
     RawWindow,
     engine_of,
     fetch_daily_series,
+    fetch_incidents,
     fetch_window,
     latest_observation_day,
 )
@@ -61,10 +65,11 @@ class DailyReportFiles:
     summary: DailySummary
 
 
-def latest_day(store: Store) -> date:
-    """The (Kyiv) day of the latest stored observation; ``StoreError`` for an empty store."""
+def latest_day(store: Store, *, visible_reports: ColumnElement[bool] | None = None) -> date:
+    """The (Kyiv) day of the latest stored observation; ``StoreError`` for an empty store
+    (or one where ``visible_reports`` hides every report)."""
     with engine_of(store).connect() as conn:
-        day = latest_observation_day(conn)
+        day = latest_observation_day(conn, visible_reports=visible_reports)
     if day is None:
         raise StoreError("no reports stored yet: run `ceasefire ingest FILE` first")
     return day
@@ -118,10 +123,14 @@ def _place(raw: RawWindow, oblasts: Oblasts, version: JudgingVersion | None) -> 
     )
 
 
-def _series(conn: Connection, day: date, today: RawWindow) -> DailySeries:
+def _series(
+    conn: Connection, day: date, today: RawWindow, visible: ColumnElement[bool] | None
+) -> DailySeries:
     """The 30-day trend: the 29 days before grouped in SQL, the report's own day binned from
     the columns already loaded (it is usually the largest; no need to scan it twice)."""
-    before = fetch_daily_series(conn, day - timedelta(days=1), TREND_DAYS - 1)
+    before = fetch_daily_series(
+        conn, day - timedelta(days=1), TREND_DAYS - 1, visible_reports=visible
+    )
     own = series_from_window((day,), today.reports, today.violations)
     return DailySeries(
         days=(*before.days, day),
@@ -134,12 +143,65 @@ def _series(conn: Connection, day: date, today: RawWindow) -> DailySeries:
 
 
 def _regional_series(
-    conn: Connection, days: tuple[date, ...], oblasts: Oblasts, region_codes: NDArray[np.int16]
+    conn: Connection,
+    days: tuple[date, ...],
+    oblasts: Oblasts,
+    region_codes: NDArray[np.int16],
+    visible: ColumnElement[bool] | None,
 ) -> DailySeries:
     """The trend of some oblasts: the whole period's columns, placed and binned (slower)."""
-    raw = fetch_window(conn, day_window(days[0])[0], day_window(days[-1])[1], with_notes=False)
+    raw = fetch_window(
+        conn,
+        day_window(days[0])[0],
+        day_window(days[-1])[1],
+        with_notes=False,
+        visible_reports=visible,
+    )
     keep = np.isin(oblasts.assign(raw.reports.lon, raw.reports.lat), region_codes)
     return series_from_window(days, raw.reports.take(keep), raw.violations.for_reports(keep))
+
+
+def _sector_of(
+    oblasts: Oblasts, lon: NDArray[np.float64], lat: NDArray[np.float64]
+) -> NDArray[np.int64]:
+    if lon.size == 0:
+        return np.empty(0, dtype=np.int64)
+    return oblasts.assign(lon, lat).astype(np.int64)
+
+
+def _coverage(
+    conn: Connection, day: date, oblasts: Oblasts, visible: ColumnElement[bool] | None
+) -> tuple[SectorDay, ...]:
+    """Coverage of every oblast on ``day`` (Kyiv), with its baseline over the days before.
+
+    Reads declared windows, impediment reports and incidents from a day before the baseline
+    period (the local-day shift in ``local_day_coverage`` moves times by up to 3 hours) to the
+    end of the day, within the reader's scope, and places them in oblasts.
+    """
+    start = day_window(day - timedelta(days=BASELINE_DAYS + 1))[0].timestamp()
+    end = day_window(day)[1].timestamp()
+    rows: dict[str, FloatColumns] = coverage_columns(conn, start, end, visible_reports=visible)
+    src, w0, w1, wx, wy = rows["windows"]
+    it, ix, iy = rows["impediments"]
+    ct, cx, cy = rows["incidents"]
+    data = CoverageInput(
+        sectors=oblasts.iso,
+        window_sector=_sector_of(oblasts, wx, wy),
+        window_source=src.astype(np.int64),
+        window_start_s=w0,
+        window_end_s=w1,
+        impediment_sector=_sector_of(oblasts, ix, iy),
+        impediment_s=it,
+        incident_sector=_sector_of(oblasts, cx, cy),
+        incident_s=ct,
+    )
+    return local_day_coverage(data, day, MISSION_TZ)
+
+
+def _placed_incidents(incidents: IncidentColumns, oblasts: Oblasts) -> IncidentColumns:
+    if not len(incidents):
+        return incidents
+    return dataclasses.replace(incidents, oblast=oblasts.assign(incidents.lon, incidents.lat))
 
 
 def build_daily_report(
@@ -151,12 +213,20 @@ def build_daily_report(
     oblasts: Oblasts | None = None,
     book: AgreementBook | None = None,
     now: datetime | None = None,
+    visible_reports: ColumnElement[bool] | None = None,
 ) -> DailyReportFiles:
     """Write ``report.html``, ``report.md``, ``map.png`` and ``trend.png`` for ``day`` (a Kyiv day).
 
     ``regions`` limits the report to oblasts (ISO 3166-2 codes or names; unknown ones raise
     ``InputError``). ``book`` (the stored agreement versions, compiled) may be passed in when
     several reports are written in a row; it is built from the store otherwise.
+
+    ``visible_reports`` is the reader's releasability: a SQLAlchemy boolean clause over
+    ``ceasefire.store.schema.reports`` (``None``: every report). Every query of the report
+    goes through ``ceasefire.store.queries.ReportScope`` with it: raw counts, lists, map and
+    trend use visible reports only; an incident counts when one of its reports is visible,
+    and a violation when its incident counts; impediments that flag coverage are visible
+    reports too. Nothing of a hidden report (source, text, position) reaches the files.
     """
     oblasts = oblasts or Oblasts.default()
     region_codes = oblasts.select(regions) if regions else None
@@ -167,19 +237,31 @@ def build_daily_report(
         book = agreement_book(store)
     version = _version_for(book, day) if book is not None else None
     start, end = day_window(day)
+    visible = visible_reports
     with engine_of(store).connect() as conn:
-        today = _place(fetch_window(conn, start, end), oblasts, version)
+        today = _place(fetch_window(conn, start, end, visible_reports=visible), oblasts, version)
         before = day_window(day - timedelta(days=1))[0]
         previous = _place(
-            fetch_window(conn, before, start, with_violations=False, with_notes=False),
+            fetch_window(
+                conn,
+                before,
+                start,
+                with_violations=False,
+                with_notes=False,
+                visible_reports=visible,
+            ),
             oblasts,
             None,
         )
+        incidents = _placed_incidents(
+            fetch_incidents(conn, start, end, visible_reports=visible), oblasts
+        )
+        coverage = _coverage(conn, day, oblasts, visible)
         if region_codes is not None:
             days = tuple(day - timedelta(days=TREND_DAYS - 1 - k) for k in range(TREND_DAYS))
-            series = _regional_series(conn, days, oblasts, region_codes)
+            series = _regional_series(conn, days, oblasts, region_codes, visible)
         else:
-            series = _series(conn, day, today)
+            series = _series(conn, day, today, visible)
     policy = withdrawal_policy(version.agreement.rules) if version else WithdrawalPolicy()
     summary = summarise_day(
         day,
@@ -191,6 +273,9 @@ def build_daily_report(
         policy=policy,
         region_codes=region_codes,
         region_labels=region_labels,
+        incidents=incidents,
+        coverage=coverage,
+        oblast_iso=oblasts.iso,
     )
     label = (
         f"agreement {version.agreement.id} v{version.agreement.version}"

@@ -1,6 +1,7 @@
 """The daily report's content, section by section, in the order of the SMM daily report.
 
-Summary → ceasefire violations per oblast and category → change against the previous day →
+Summary → ceasefire violations per oblast and category → incidents, violations and coverage
+per oblast → change against the previous day →
 violations by rule and zone → weapons in violation of withdrawal lines → weapons beyond them
 outside storage sites → storage sites → military presence → restrictions of movement and impeded
 sensors → civilian casualties and damage → map → 30-day trend → method.
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from ceasefire.monitoring.daily import MISSION_TZ, DailySummary, Sighting
+from ceasefire.monitoring.sectors import FEW_INCIDENTS, QUIET_BUT_DEGRADED, SectorRow
 from ceasefire.monitoring.tables import CATEGORY_LABELS, FIRE_ORDER, UNLOCATED, CountTable
 from ceasefire.reporting.document import (
     Block,
@@ -32,6 +34,7 @@ from ceasefire.reports.model import Category
 DAILY_SECTIONS: tuple[str, ...] = (
     "summary",
     "violations-by-oblast",
+    "incidents-and-coverage",
     "change",
     "rules-and-zones",
     "weapons-in-violation",
@@ -94,6 +97,84 @@ def _more(n: int) -> tuple[Block, ...]:
     return (Paragraph(f"… and {fmt_int(n)} more not listed here."),) if n else ()
 
 
+def _hours(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.1f}"
+
+
+def _coverage_cell(row: SectorRow) -> str:
+    if row.sector == UNLOCATED:
+        return "—"
+    if row.observer_hours is None and not row.degraded:
+        return "not declared"
+    return "degraded" if row.degraded else "normal"
+
+
+def _sector_cells(row: SectorRow) -> tuple[str, ...]:
+    return (
+        row.sector,
+        fmt_int(row.reports),
+        fmt_int(row.fire_observed),
+        fmt_int(row.incidents),
+        fmt_int(row.fire_incidents),
+        fmt_int(row.incidents_in_violation),
+        fmt_int(row.violations),
+        _hours(row.observer_hours),
+        _hours(row.baseline_hours),
+        "—" if row.observers is None else fmt_int(row.observers),
+        fmt_int(row.impediments),
+        _coverage_cell(row),
+        QUIET_BUT_DEGRADED if row.quiet_but_degraded else "",
+    )
+
+
+#: Headings of the incidents-and-coverage table, in cell order.
+SECTOR_HEADERS: tuple[str, ...] = (
+    "Oblast",
+    "Reports",
+    "Fire observed",
+    "Incidents",
+    "Fire incidents",
+    "Incidents in violation",
+    "Violations",
+    "Observer-hours",
+    "Baseline hours",
+    "Observers",
+    "Impediments",
+    "Coverage",
+    "Note",
+)
+
+
+def _quiet_warnings(s: DailySummary) -> tuple[Block, ...]:
+    quiet = s.sectors.quiet_but_degraded
+    if not quiet:
+        return ()
+    return (Bullets(tuple(f"{name}: {QUIET_BUT_DEGRADED}." for name in quiet)),)
+
+
+def _incidents_and_coverage(s: DailySummary) -> tuple[Block, ...]:
+    t = s.sectors
+    intro = Paragraph(
+        "Per oblast: raw observation reports (as the SMM counted them) beside fused incidents "
+        "(one per physical event, however many posts reported it), incidents breaking at least "
+        "one rule and violation records (incident × rule), each with the oblast's coverage "
+        "that day: observer-hours declared there (UAV sorties, cameras, posts, patrols), "
+        "against its median of the previous days (baseline), and impediment reports "
+        "(restrictions of movement, impeded sensors). Coverage is degraded when an impediment "
+        "was reported or observer-hours fell below 75 % of the baseline. An oblast with at most "
+        f"{FEW_INCIDENTS} fire incidents and degraded coverage is flagged: {QUIET_BUT_DEGRADED}."
+    )
+    if not t.rows:
+        return (intro, Paragraph("No reports, incidents or coverage were recorded."))
+    rows = (*(_sector_cells(r) for r in t.rows), _sector_cells(t.total))
+    numeric = (False, *[True] * 10, False, False)
+    return (
+        intro,
+        *_quiet_warnings(s),
+        Table(SECTOR_HEADERS, rows, numeric, True),
+    )
+
+
 def _summary(s: DailySummary) -> tuple[Block, ...]:
     total, before = s.fire.total, s.fire_previous.total
     explosions = int(s.fire.column_totals()[FIRE_ORDER.index(Category.EXPLOSION)])
@@ -111,6 +192,24 @@ def _summary(s: DailySummary) -> tuple[Block, ...]:
                 f"{s.fire.rows[i]}: {fmt_int(int(per_oblast[i]))} "
                 f"(previous day {fmt_int(int(prev_oblast[i]))})."
             )
+    t = s.sectors.total
+    items.append(
+        f"{fmt_int(t.incidents)} incidents (fused events; {fmt_int(t.fire_incidents)} of fire) "
+        f"against {fmt_int(t.reports)} observation reports; {fmt_int(t.incidents_in_violation)} "
+        f"incidents broke a rule ({fmt_int(t.violations)} violations)."
+    )
+    degraded = [r.sector for r in s.sectors.rows if r.degraded]
+    coverage = (
+        f"Coverage: {_hours(t.observer_hours)} observer-hours declared"
+        if t.observer_hours is not None
+        else "Coverage: no observer windows declared for the day"
+    )
+    items.append(
+        f"{coverage}; degraded in {fmt_int(len(degraded))} oblast(s)"
+        + (f" ({', '.join(degraded)})." if degraded else ".")
+    )
+    for name in s.sectors.quiet_but_degraded:
+        items.append(f"{name}: {QUIET_BUT_DEGRADED}.")
     n_rules = sum(r.certain + r.possible for r in s.rules)
     items.append(
         f"{fmt_int(n_rules)} rule violations recorded against the agreement "
@@ -252,9 +351,17 @@ def build_daily_document(
             "violations-by-oblast",
             "Ceasefire violations by oblast and category",
             (
-                Paragraph('Sum of the counts in each report ("42 explosions" adds 42).'),
+                Paragraph(
+                    'Sum of the counts in each report ("42 explosions" adds 42). The incidents '
+                    "behind these reports and each oblast's coverage are in the next section."
+                ),
                 _count_table_block(s.fire),
             ),
+        ),
+        Section(
+            "incidents-and-coverage",
+            "Incidents, violations and coverage by oblast",
+            _incidents_and_coverage(s),
         ),
         Section("change", "Change against the previous day", _change(s)),
         Section("rules-and-zones", "Violations by rule and zone", _rules(s)),
@@ -300,6 +407,7 @@ def build_daily_document(
                 if s.access.total
                 else ()
             )
+            + _quiet_warnings(s)
             + _list_or_none(
                 s.access_events,
                 s.truncated.get("access_events", 0),
@@ -351,8 +459,13 @@ def build_daily_document(
                     (
                         "Day: a calendar day in Kyiv (00:00-24:00 local time), as the SMM reported "
                         "local days; dated events (UCDP) fall on the day they name.",
-                        "Counts are of observation reports, not of fused incidents: two posts "
-                        "hearing the same explosions both count, as in the SMM's daily reports.",
+                        "Raw counts are of observation reports: two posts hearing the same "
+                        "explosions both count, as in the SMM's daily reports. Incidents are the "
+                        "fused events (one per physical event, by its own time); a violation is "
+                        "one incident breaking one rule.",
+                        "Coverage: observer-hours declared per oblast (a window counts where its "
+                        "centre lies), impediment reports, and the median of the previous 7 "
+                        "monitored days as baseline.",
                         "Withdrawn reports and reports replaced by an amendment are left out.",
                         "Oblast: point-in-polygon of the report's resolved location against "
                         f"geoBoundaries ADM1 (CC BY 4.0); '{UNLOCATED}' has no location or lies "

@@ -13,10 +13,11 @@ Layout of the demo folder::
 from __future__ import annotations
 
 import importlib
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from ceasefire.reports.parse import ReportFormat
 from ceasefire.scenarios import scenario_dir
 from ceasefire.settings import Settings
 from ceasefire.store.base import Store, open_store
+from ceasefire.store.coverage_sql import add_declarations
 from ceasefire.store.queries import busiest_day, engine_of
 
 DB_FILE = "ceasefire.db"
@@ -95,6 +97,17 @@ def ingest(store: Store, paths: list[Path], fmt: ReportFormat | None = None) -> 
     return ingest_files(store, paths, fmt=fmt, gazetteer=Gazetteer.default())
 
 
+def load_coverage(store: Store, path: Path) -> int:
+    """Declare the simulated observers' windows (``coverage.ndjson``), as ``ceasefire
+    coverage-load`` does, so the daily report can say how well each oblast was watched.
+    Returns the number of windows (0 when the file is absent)."""
+    if not path.is_file():
+        return 0
+    lines = path.read_text(encoding="utf-8").splitlines()
+    objects = [json.loads(line) for line in lines if line.strip()]
+    return add_declarations(engine_of(store), objects, datetime.now(UTC).isoformat())
+
+
 def load_coalition(store: Store, scenario: DemoScenario) -> bool:
     """Load the scenario's coalition registry, pledges and requirements, when it has them.
 
@@ -145,12 +158,14 @@ def run_demo(
         load_scenario_agreement(store, scenario)
         log(f"agreement of {scenario.value} loaded")
         coalition = load_coalition(store, scenario)
+        windows = 0
         if coalition:
             log("coalition registry and pledges loaded")
         if scenario is DemoScenario.PARIS_2026:
             path = simulate_reports(scenario, directory / "simulation", days=days, seed=seed)
             log(f"{days} days simulated (seed {seed}) -> {path}")
             summary = ingest(store, [path], ReportFormat.NDJSON)
+            windows = load_coverage(store, path.parent / "coverage.ndjson")
         else:
             path = scenario_dir(scenario.value) / UCDP_EVENTS
             if not path.is_file():
@@ -160,6 +175,8 @@ def run_demo(
             f"ingested {summary.accepted:,} reports ({summary.duplicates:,} duplicates, "
             f"{summary.quarantined:,} quarantined)"
         )
+        if windows:
+            log(f"{windows:,} coverage windows declared (who watched where and when)")
         wanted = [latest_day(store)]
         if scenario is DemoScenario.MINSK_2015:
             starts = [v.in_force_from for v in store.agreement_versions() if v.in_force_from]

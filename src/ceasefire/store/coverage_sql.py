@@ -7,11 +7,12 @@ from datetime import datetime
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Connection, Engine, select
 
 from ceasefire.errors import InputError
 from ceasefire.store import schema
 from ceasefire.store.fusion import coverage_declarations
+from ceasefire.store.queries import ReportScope
 
 FloatColumns = tuple[NDArray[np.float64], ...]
 
@@ -59,28 +60,52 @@ def add_declarations(
     return len(rows)
 
 
-def coverage_rows(engine: Engine, start_s: float, end_s: float) -> dict[str, FloatColumns]:
+def coverage_rows(
+    engine: Engine,
+    start_s: float,
+    end_s: float,
+    *,
+    visible_reports: ColumnElement[bool] | None = None,
+) -> dict[str, FloatColumns]:
     """Windows, impediment reports and active incidents touching ``[start_s, end_s)``."""
-    c, r, i = coverage_declarations, schema.reports, schema.incidents
     with engine.connect() as conn:
-        windows = conn.execute(
-            select(c.c.source, c.c.start_s, c.c.end_s, c.c.lon, c.c.lat).where(
-                c.c.end_s > start_s, c.c.start_s < end_s
-            )
-        ).all()
-        impediments = conn.execute(
-            select(r.c.observed_at, r.c.located_lon, r.c.located_lat).where(
-                r.c.category.in_(["sensor_impeded", "movement_restriction"]),
-                r.c.status == "active",
-                r.c.observed_at >= start_s,
-                r.c.observed_at < end_s,
-            )
-        ).all()
-        incidents = conn.execute(
-            select(i.c.observed_at, i.c.lon, i.c.lat).where(
-                i.c.status == "active", i.c.observed_at >= start_s, i.c.observed_at < end_s
-            )
-        ).all()
+        return coverage_columns(conn, start_s, end_s, visible_reports=visible_reports)
+
+
+def coverage_columns(
+    conn: Connection,
+    start_s: float,
+    end_s: float,
+    *,
+    visible_reports: ColumnElement[bool] | None = None,
+) -> dict[str, FloatColumns]:
+    """``coverage_rows`` on an open connection.
+
+    Impediments are current reports (not withdrawn, not replaced by an amendment, not
+    withdrawal notices) and incidents active ones, both within the reader's scope
+    (``ceasefire.store.queries.ReportScope``: a hidden impediment report must not flag a
+    sector). Declared windows are not reports and are always read.
+    """
+    c, r, i = coverage_declarations, schema.reports, schema.incidents
+    scope = ReportScope(visible_reports)
+    windows = conn.execute(
+        select(c.c.source, c.c.start_s, c.c.end_s, c.c.lon, c.c.lat).where(
+            c.c.end_s > start_s, c.c.start_s < end_s
+        )
+    ).all()
+    impediments = conn.execute(
+        select(r.c.observed_at, r.c.located_lon, r.c.located_lat).where(
+            r.c.category.in_(["sensor_impeded", "movement_restriction"]),
+            scope.reports(),
+            r.c.observed_at >= start_s,
+            r.c.observed_at < end_s,
+        )
+    ).all()
+    incidents = conn.execute(
+        select(i.c.observed_at, i.c.lon, i.c.lat).where(
+            scope.incidents(i.c.pk), i.c.observed_at >= start_s, i.c.observed_at < end_s
+        )
+    ).all()
     sources = {name: k for k, name in enumerate(sorted({w.source for w in windows}))}
 
     def cols(rows: Sequence[Sequence[object]], n: int) -> list[NDArray[np.float64]]:

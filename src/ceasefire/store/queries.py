@@ -7,6 +7,12 @@ takes a ``Connection`` and returns plain numpy columns (``ceasefire.monitoring.c
 "Current" reports are those with ``status = 'active'`` that are not themselves withdrawal
 notices (``withdrawn`` false): an amended report is replaced by its amendment, a withdrawn one
 is gone. Violations count when active and their incident is active.
+
+Releasability: every query here over reports, incidents and violations takes its conditions
+from one ``ReportScope``, built from an optional ``visible_reports`` clause (a SQLAlchemy
+boolean expression over ``schema.reports``: which reports the reader may see; ``None``: all).
+A report counts when it is current and visible; an incident when it is active and at least one
+of its current reports is visible; a violation when it is active and its incident counts.
 """
 
 from __future__ import annotations
@@ -17,7 +23,19 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, Engine, Select, and_, case, false, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    select,
+    true,
+)
 
 from ceasefire.errors import NotFoundError, StoreError
 from ceasefire.monitoring.columns import (
@@ -30,6 +48,7 @@ from ceasefire.monitoring.columns import (
 )
 from ceasefire.monitoring.daily import MISSION_TZ, day_window
 from ceasefire.monitoring.flash import FlashIncident, FlashReportLine, FlashViolation
+from ceasefire.monitoring.sectors import IncidentColumns
 from ceasefire.reports.model import Category
 from ceasefire.store import schema
 
@@ -69,6 +88,46 @@ def engine_of(store: object) -> Engine:
 
 def _current(r: Any) -> Any:
     return and_(r.c.status == "active", r.c.withdrawn == false())
+
+
+@dataclass(frozen=True, slots=True)
+class ReportScope:
+    """The one place that says which reports, incidents and violations a reader may count.
+
+    ``visible`` is a boolean clause over ``schema.reports`` (e.g. a releasability test on
+    ``releasable_to``/``classification``), ``None`` for every report. Without it the incident
+    and violation conditions reduce to ``status``/``active`` (no correlated subquery), which
+    keeps the unfiltered report as fast as before.
+    """
+
+    visible: ColumnElement[bool] | None = None
+
+    def reports(self) -> ColumnElement[bool]:
+        """Current reports the reader may see."""
+        current: ColumnElement[bool] = _current(schema.reports)
+        return current if self.visible is None else and_(current, self.visible)
+
+    def incidents(self, incident_pk: Any = None) -> ColumnElement[bool]:
+        """Active incidents with at least one visible current report (``incident_pk`` is the
+        column naming the incident in the outer query; ``schema.incidents.c.pk`` by default)."""
+        i = schema.incidents
+        active = i.c.status == "active"
+        if self.visible is None:
+            return active
+        if incident_pk is None:
+            incident_pk = i.c.pk
+        r, ir = schema.reports, schema.incident_reports
+        seen = exists(
+            select(true())
+            .select_from(ir.join(r, r.c.pk == ir.c.report_pk))
+            .where(ir.c.incident_pk == incident_pk, self.reports())
+        )
+        return and_(active, seen)
+
+    def violations(self) -> ColumnElement[bool]:
+        """Active violations of counted incidents (join ``schema.incidents`` on its pk)."""
+        v, i = schema.violations, schema.incidents
+        return and_(v.c.active.is_(True), self.incidents(i.c.pk))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +178,7 @@ def fetch_window(
     *,
     with_violations: bool = True,
     with_notes: bool = True,
+    visible_reports: ColumnElement[bool] | None = None,
 ) -> RawWindow:
     """Current reports observed in ``[start, end)`` and their active violations.
 
@@ -126,10 +186,14 @@ def fetch_window(
     by the caller (``ceasefire.reporting.daily``). Rows are ordered by ``pk``. A violation is
     tied to the first (lowest-pk) of its incident's reports in the window. The previous day of
     a report needs neither violations nor notes; leaving them out halves its cost.
+    With ``visible_reports`` (see ``ReportScope``) only visible reports are read, and a
+    violation comes back only when one of the window's visible reports is its incident's.
     """
     r = schema.reports
     s0, s1 = start.timestamp(), end.timestamp()
-    in_window = and_(r.c.observed_at >= s0, r.c.observed_at < s1, _current(r))
+    in_window = and_(
+        r.c.observed_at >= s0, r.c.observed_at < s1, ReportScope(visible_reports).reports()
+    )
     noted = r.c.category.in_([c.value for c in NOTED_CATEGORIES])
     text_cols = (
         (
@@ -261,6 +325,64 @@ def _fetch_violations(
     )
 
 
+def fetch_incidents(
+    conn: Connection,
+    start: datetime,
+    end: datetime,
+    *,
+    visible_reports: ColumnElement[bool] | None = None,
+) -> IncidentColumns:
+    """Active incidents of ``[start, end)`` (by the incident's ``observed_at``) that the
+    reader may count, with their active violations (records, and those certain).
+
+    An incident's day is its own time (the fused event's start), so an event reported by a
+    post before midnight and by OSINT the next morning is one incident of the first day. The
+    ``oblast`` column comes back as ``-1``: the caller places the fused location.
+    """
+    scope = ReportScope(visible_reports)
+    i, v = schema.incidents, schema.violations
+    s0, s1 = start.timestamp(), end.timestamp()
+    per_incident = (
+        select(
+            v.c.incident_pk,
+            func.count().label("n"),
+            func.sum(case((v.c.certainty == "certain", 1), else_=0)).label("certain"),
+        )
+        .where(v.c.observed_at >= s0, v.c.observed_at < s1, v.c.active.is_(True))
+        .group_by(v.c.incident_pk)
+        .subquery()
+    )
+    rows = _fetch_all(
+        conn,
+        select(
+            i.c.pk,
+            i.c.observed_at,
+            case(_CATEGORY_CODE, value=i.c.category, else_=-1),
+            i.c.lon,
+            i.c.lat,
+            func.coalesce(per_incident.c.n, 0),
+            func.coalesce(per_incident.c.certain, 0),
+        )
+        .outerjoin(per_incident, per_incident.c.incident_pk == i.c.pk)
+        .where(i.c.observed_at >= s0, i.c.observed_at < s1, scope.incidents(i.c.pk)),
+    )
+    rows.sort(key=_first)
+    if not rows:
+        return IncidentColumns.empty()
+    cols = list(zip(*rows, strict=True))
+    n = len(rows)
+    return IncidentColumns(
+        incident_id=np.asarray(cols[0], dtype=np.int64),
+        observed_at_s=np.asarray(cols[1], dtype=np.float64),
+        category=np.asarray(cols[2], dtype=np.int16),
+        lon=np.asarray(cols[3], dtype=np.float64),
+        lat=np.asarray(cols[4], dtype=np.float64),
+        oblast=np.full(n, -1, dtype=np.int16),
+        violations=np.asarray(cols[5], dtype=np.int64),
+        certain=np.asarray(cols[6], dtype=np.int64),
+    )
+
+
 def _local_day(hour: float, tz: tzinfo) -> date:
     """The local date of an hour bucket (``floor(epoch / 3600)``); Kyiv's offsets are whole
     hours, so every bucket lies within one local day."""
@@ -268,14 +390,21 @@ def _local_day(hour: float, tz: tzinfo) -> date:
 
 
 def fetch_daily_series(
-    conn: Connection, last_day: date, days: int = 30, *, tz: tzinfo = MISSION_TZ
+    conn: Connection,
+    last_day: date,
+    days: int = 30,
+    *,
+    tz: tzinfo = MISSION_TZ,
+    visible_reports: ColumnElement[bool] | None = None,
 ) -> DailySeries:
     """Per-day totals of the ``days`` local days ending with ``last_day``, for the trend.
 
     Grouped in SQL by hour (``floor(observed_at / 3600)``, at most 24 × ``days`` groups) and
     folded into local days here, so the trend costs one indexed scan whatever the volume, and
-    clock changes are right. Same "current report" and "active violation" rules as the day.
+    clock changes are right. Same "current report" and "active violation" rules as the day,
+    and the same ``visible_reports`` scope (``ReportScope``).
     """
+    scope = ReportScope(visible_reports)
     r, v, i = schema.reports, schema.violations, schema.incidents
     first = last_day - timedelta(days=days - 1)
     s0 = day_window(first, tz)[0].timestamp()
@@ -284,19 +413,14 @@ def fetch_daily_series(
     fire = func.sum(case((r.c.category.in_(_FIRE_VALUES), r.c["count"]), else_=0))
     rrows = conn.execute(
         select(hour_r, func.count(), fire)
-        .where(r.c.observed_at >= s0, r.c.observed_at < s1, _current(r))
+        .where(r.c.observed_at >= s0, r.c.observed_at < s1, scope.reports())
         .group_by(hour_r)
     ).all()
     hour_v = func.floor(v.c.observed_at / _HOUR_S)
     vrows = conn.execute(
         select(hour_v, v.c.severity, func.count())
         .join(i, i.c.pk == v.c.incident_pk)
-        .where(
-            v.c.observed_at >= s0,
-            v.c.observed_at < s1,
-            v.c.active.is_(True),
-            i.c.status == "active",
-        )
+        .where(v.c.observed_at >= s0, v.c.observed_at < s1, scope.violations())
         .group_by(hour_v, v.c.severity)
     ).all()
     index = {first + timedelta(days=k): k for k in range(days)}
@@ -317,7 +441,12 @@ def fetch_daily_series(
     )
 
 
-def latest_observation_day(conn: Connection, *, tz: tzinfo = MISSION_TZ) -> date | None:
+def latest_observation_day(
+    conn: Connection,
+    *,
+    tz: tzinfo = MISSION_TZ,
+    visible_reports: ColumnElement[bool] | None = None,
+) -> date | None:
     """The latest local day with observations, if the data cover it to its end; ``None`` if
     the store is empty.
 
@@ -325,22 +454,24 @@ def latest_observation_day(conn: Connection, *, tz: tzinfo = MISSION_TZ) -> date
     report of it lasts (``observed_until``, else ``observed_at``) to within an hour of the
     day's end: a dated UCDP event covers its whole day. Otherwise (a feed still running, a
     simulation run in UTC days) the day before is taken, as long as it has any report.
+    Only the reports in ``visible_reports`` (``ReportScope``) are looked at.
     """
     r = schema.reports
-    latest = conn.execute(select(func.max(r.c.observed_at)).where(_current(r))).scalar()
+    current = ReportScope(visible_reports).reports()
+    latest = conn.execute(select(func.max(r.c.observed_at)).where(current)).scalar()
     if latest is None:
         return None
     day = datetime.fromtimestamp(float(latest), UTC).astimezone(tz).date()
     start, stop = (t.timestamp() for t in day_window(day, tz))
     end = func.coalesce(r.c.observed_until, r.c.observed_at)
     last_end = conn.execute(
-        select(func.max(end)).where(_current(r), r.c.observed_at >= start, r.c.observed_at < stop)
+        select(func.max(end)).where(current, r.c.observed_at >= start, r.c.observed_at < stop)
     ).scalar()
     if last_end is not None and float(last_end) >= stop - _HOUR_S:
         return day
     b0, b1 = (t.timestamp() for t in day_window(day - timedelta(days=1), tz))
     n = conn.execute(
-        select(func.count()).where(_current(r), r.c.observed_at >= b0, r.c.observed_at < b1)
+        select(func.count()).where(current, r.c.observed_at >= b0, r.c.observed_at < b1)
     ).scalar()
     return day - timedelta(days=1) if n else day
 
