@@ -9,7 +9,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test lint bench clean
 
-install: $(STAMP)
+NPM_STAMP := node_modules/.installed
+CHROMIUM := /usr/bin/chromium
+
+install: $(CHROMIUM) $(STAMP) $(NPM_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +20,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The web COP's libraries (Leaflet, milsymbol, supercluster), served from node_modules/*/dist.
+$(NPM_STAMP): package-lock.json package.json
+	npm ci --no-audit --no-fund
+	touch $(NPM_STAMP)
+
+# System packages (Debian's chromium for the browser tests, npm if absent): only when missing.
+$(CHROMIUM):
+	sh tools/install-system-deps.sh
+
 demo: install
-	$(BIN)/ceasefire demo --scenario paris-2026
+	$(BIN)/ceasefire demo --scenario paris-2026 --serve
 
 lint: install
 	$(BIN)/ruff check src tests bench tools

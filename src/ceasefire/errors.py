@@ -39,3 +39,19 @@ class NotFoundError(CeasefireError):
 
 class StoreError(CeasefireError):
     """The store cannot do what was asked (no agreement loaded, schema too old, ...)."""
+
+
+class AuthError(CeasefireError):
+    """No valid credentials: a missing, unknown or expired token, or a wrong password."""
+
+
+class ForbiddenError(CeasefireError):
+    """Valid credentials, but the user's roles do not allow the action."""
+
+
+class ThrottledError(CeasefireError):
+    """Too many failed logins for a name: refused until ``retry_after_s`` has passed."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -7,19 +7,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import orjson
 import typer
-from numpy.typing import NDArray
 
-from ceasefire.assessment.coverage import CoverageInput, coverage_on, days_before
+from ceasefire.assessment.coverage import coverage_on, days_before
 from ceasefire.cli.incidents import store_engine
 from ceasefire.cli.monitoring_common import cli_store, echo_json
 from ceasefire.clock import SystemClock
 
 if TYPE_CHECKING:
-    from ceasefire.monitoring.oblasts import Oblasts
-    from ceasefire.store.coverage_sql import FloatColumns
+    pass
 
 # The store and the oblast geometry are imported inside the commands: SQLAlchemy and shapely
 # are slow to import, and every ``ceasefire`` invocation (even --help) imports this module.
@@ -47,6 +44,7 @@ def coverage(
 ) -> None:
     """Coverage per sector (oblast) on a day: observer-hours, impediments, incidents, and
     whether a quiet sector was quiet because nobody could see."""
+    from ceasefire.monitoring.coverage_input import coverage_input  # noqa: PLC0415
     from ceasefire.monitoring.oblasts import Oblasts  # noqa: PLC0415
     from ceasefire.store.coverage_sql import coverage_rows  # noqa: PLC0415
 
@@ -58,7 +56,7 @@ def coverage(
     with cli_store(ctx) as store:
         rows = coverage_rows(store_engine(store), start_s, end_s)
     sectors = Oblasts.default()
-    result = coverage_on(_inputs(rows, sectors), when)
+    result = coverage_on(coverage_input(rows, sectors), when)
     if as_json:
         echo_json([asdict(r) | {"day": r.day.isoformat()} for r in result])
         return
@@ -71,26 +69,3 @@ def coverage(
             f"{r.sector}  {r.observer_hours:8.1f} observer-hours{base}  {r.observers} observers  "
             f"{r.impediments} impediments  {r.incidents} incidents{flag}"
         )
-
-
-def _inputs(rows: dict[str, FloatColumns], sectors: Oblasts) -> CoverageInput:
-    src, w0, w1, wx, wy = rows["windows"]
-    it, ix, iy = rows["impediments"]
-    ct, cx, cy = rows["incidents"]
-
-    def sector(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.int64]:
-        if lon.size == 0:
-            return np.empty(0, dtype=np.int64)
-        return sectors.assign(lon, lat).astype(np.int64)
-
-    return CoverageInput(
-        sectors=sectors.iso,
-        window_sector=sector(wx, wy),
-        window_source=src.astype(np.int64),
-        window_start_s=w0,
-        window_end_s=w1,
-        impediment_sector=sector(ix, iy),
-        impediment_s=it,
-        incident_sector=sector(cx, cy),
-        incident_s=ct,
-    )

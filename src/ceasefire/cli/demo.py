@@ -13,7 +13,7 @@ import typer
 from ceasefire.errors import CeasefireError
 
 
-def demo(
+def demo(  # noqa: PLR0917 - one parameter per CLI option
     scenario: Annotated[
         str,
         typer.Option("--scenario", help="paris-2026 (simulated month) or minsk-2015 (real UCDP)."),
@@ -23,8 +23,15 @@ def demo(
     ] = Path("demo"),
     days: Annotated[int, typer.Option("--days", min=1, help="Simulated days (paris-2026).")] = 30,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Simulation seed.")] = 2026,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then serve the HQ with demo users and a live feed.")
+    ] = False,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    speed: Annotated[float, typer.Option("--speed", help="Live feed: simulated s per s.")] = 120.0,
 ) -> None:
-    """Rebuild ./demo from nothing and print the paths of the report.html files written."""
+    """Rebuild ./demo from nothing and print the paths of the report.html files written;
+    with ``--serve``, then open the HQ on http://HOST:PORT with demo users and live reports."""
     from ceasefire.reporting.demo import DemoScenario, run_demo  # noqa: PLC0415 - heavy
 
     try:
@@ -44,3 +51,36 @@ def demo(
     typer.echo(f"database: {result.db_url}", err=True)
     for path in result.reports:
         typer.echo(str(path.resolve()))
+    if serve:
+        serve_demo(result.db_url, directory, host=host, port=port, speed=speed)
+
+
+def serve_demo(db_url: str, directory: Path, *, host: str, port: int, speed: float) -> None:
+    """The HQ on the demo database: demo users printed once, the next day fed live."""
+    import uvicorn  # noqa: PLC0415 - heavy
+
+    from ceasefire.api.app import create_app  # noqa: PLC0415
+    from ceasefire.api.demo_users import create_demo_users  # noqa: PLC0415
+    from ceasefire.api.live_feed import LiveFeed, next_day_reports  # noqa: PLC0415
+    from ceasefire.settings import Settings  # noqa: PLC0415
+
+    app = create_app(Settings(db=db_url))
+    state = app.state.hq
+    accounts = create_demo_users(state.engine, state.clock.now())
+    lines = ["", f"HQ: http://{host}:{port}/  (Ctrl-C to stop)", "demo users (shown once):"]
+    for account in accounts:
+        user = account.user
+        roles = ",".join(sorted(r.value for r in user.roles))
+        lines.append(
+            f"  {user.name:<15} {user.principal:<4} {user.clearance.value:<12} {roles:<18} "
+            f"password {account.password}  token {account.token}"
+        )
+    typer.echo("\n".join(lines), err=True)
+    simulated = directory / "simulation" / "reports.ndjson"
+    if simulated.is_file():
+        feed = LiveFeed(state, next_day_reports(simulated), speed=speed)
+        feed.start()
+        typer.echo(
+            f"live feed: {len(feed.pending):,} reports of the next day at {speed:g}x", err=True
+        )
+    uvicorn.run(app, host=host, port=port, log_level="warning")

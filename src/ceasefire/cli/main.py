@@ -23,7 +23,9 @@ from ceasefire.cli import ledger as ledger_cli
 from ceasefire.cli import obligations as obligations_cli
 from ceasefire.cli import pledges as pledges_cli
 from ceasefire.cli import report as report_cli
+from ceasefire.cli import serve as serve_cli
 from ceasefire.cli import simulate as simulate_cli
+from ceasefire.cli import users as users_cli
 
 app = typer.Typer(
     name="ceasefire",
@@ -53,6 +55,8 @@ app.add_typer(incidents_cli.app)
 app.add_typer(attribution_cli.app)
 app.command("coverage")(coverage_cli.coverage)
 app.command("coverage-load")(coverage_cli.coverage_load)
+app.command("serve")(serve_cli.serve)
+app.add_typer(users_cli.app)
 
 
 @app.callback()

@@ -52,7 +52,12 @@ def parse_timestamp(value: str, field: str) -> datetime:
         parsed = datetime.fromisoformat(text)
     except ValueError as exc:
         raise InputError(field, "rfc3339", f"{value!r} is not a valid time: {exc}") from None
-    result = parsed.astimezone(UTC)
+    try:
+        result = parsed.astimezone(UTC)
+    except OverflowError:
+        raise InputError(field, "range", f"{value!r} is outside years 1900-9998 in UTC") from None
+    if not 1900 <= result.year <= 9998:  # day windows and coverage baselines stay dates
+        raise InputError(field, "range", f"{value!r} is outside years 1900-9998 in UTC")
     if len(_CACHE) >= _CACHE_MAX:
         _CACHE.clear()
     _CACHE[value] = result

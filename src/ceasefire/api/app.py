@@ -1,0 +1,67 @@
+"""``create_app(settings)``: the HQ's FastAPI app, built from settings passed in (no globals)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from ceasefire.api.errors import install_error_handlers
+from ceasefire.api.routes_counts import router as counts_router
+from ceasefire.api.routes_geo import router as geo_router
+from ceasefire.api.routes_incidents import router as incidents_router
+from ceasefire.api.routes_reports import router as reports_router
+from ceasefire.api.routes_session import router as session_router
+from ceasefire.api.routes_stream import router as stream_router
+from ceasefire.api.routes_web import mount_static
+from ceasefire.api.routes_web import router as web_router
+from ceasefire.api.state import HQState
+from ceasefire.clock import Clock, SystemClock
+from ceasefire.settings import Settings
+from ceasefire.store.base import open_store
+from ceasefire.store.queries import engine_of
+
+#: Where ``npm ci`` puts the front-end libraries: the project root, next to package.json.
+DEFAULT_NODE_MODULES = Path(__file__).resolve().parents[3] / "node_modules"
+
+
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, node_modules: Path | None = None
+) -> FastAPI:
+    """The HQ app on the store of ``settings`` (schema created or upgraded first)."""
+    store = open_store(settings)
+    store.init_schema()
+    state = HQState(
+        settings=settings, store=store, engine=engine_of(store), clock=clock or SystemClock()
+    )
+    state.groups()  # seed the release groups before the first request
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="ceasefire HQ",
+        version="0.1.0",
+        description="Ceasefire monitoring HQ: reports, incidents, violations, geography and a "
+        "live stream, each filtered by the caller's releasability (docs/hq-api.md).",
+    )
+    app.state.hq = state
+    install_error_handlers(app)
+    for router in (
+        session_router,
+        incidents_router,
+        reports_router,
+        counts_router,
+        geo_router,
+        stream_router,
+        web_router,
+    ):
+        app.include_router(router)
+    mount_static(app, node_modules or DEFAULT_NODE_MODULES)
+
+    return app

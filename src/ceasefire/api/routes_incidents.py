@@ -1,0 +1,227 @@
+"""Incidents: the filtered list (JSON or GeoJSON), one incident in full, analyst verdicts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from ceasefire.access.model import Role, User
+from ceasefire.api.auth import CurrentUser, hq, require
+from ceasefire.api.params import Page, RowId
+from ceasefire.api.schemas import IncidentDetailOut, IncidentPage, NoteIn
+from ceasefire.api.state import HQState
+from ceasefire.api.views import encode_cursor, incident_items, iso_s, json_response, torn_lines
+from ceasefire.errors import NotFoundError
+from ceasefire.store.hq_queries import PageQuery, incident_page, visible_members, zone_bits
+
+router = APIRouter(prefix="/api", tags=["incidents"])
+HQ = Annotated[HQState, Depends(hq)]
+
+
+def visible_page(
+    state: HQState, user: User, query: PageQuery
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of incident items the user may see, and the cursor of the next page."""
+    rows = incident_page(state.engine, state.visible(user), query)
+    items = incident_items(state, user, rows)
+    cursor = None
+    if len(rows) == query.limit:
+        last = rows[-1]
+        cursor = encode_cursor(float(last["observed_at"]), int(last["pk"]))
+    return items, cursor
+
+
+def _feature(item: dict[str, Any]) -> dict[str, Any]:
+    geometry = None
+    if item["lon"] is not None and item["lat"] is not None:
+        geometry = {"type": "Point", "coordinates": [item["lon"], item["lat"]]}
+    return {"type": "Feature", "id": item["id"], "geometry": geometry, "properties": item}
+
+
+@router.get("/incidents", response_model=IncidentPage)
+def list_incidents(
+    state: HQ,
+    user: CurrentUser,
+    query: Page,
+    fmt: Annotated[str, Query(alias="format", pattern="^(json|geojson)$")] = "json",
+) -> Response:
+    """Active incidents visible to the caller, oldest first, one page at a time."""
+    items, cursor = visible_page(state, user, query)
+    if fmt == "geojson":
+        body: dict[str, Any] = {
+            "type": "FeatureCollection",
+            "features": [_feature(i) for i in items],
+            "next_cursor": cursor,
+        }
+        return json_response(body, media_type="application/geo+json")
+    return json_response({"items": items, "next_cursor": cursor})
+
+
+def _actions(user: User, partial: bool) -> list[str]:
+    actions = []
+    if user.may(Role.ANALYST):
+        actions += ["verify", "dispute", "reject"]
+        if not partial:
+            actions.append("propose")
+    if user.may(Role.COMMISSION) and not partial:
+        actions.append("decide")
+    return actions
+
+
+def incident_view(state: HQState, user: User, pk: int) -> dict[str, Any]:
+    """One incident as the caller may see it (404 if not at all: existence is not leaked)."""
+    from ceasefire.store.fusion_queries import incident_detail  # noqa: PLC0415
+
+    rows = incident_page(state.engine, state.visible(user), PageQuery(pks=[pk], limit=1))
+    if not rows:
+        raise NotFoundError(f"no incident {pk}")
+    row = rows[0]
+    item = incident_items(state, user, rows)[0]
+    detail = incident_detail(state.engine, pk)
+    head = detail["incident"]
+    members = visible_members(state.engine, state.visible(user), [pk])
+    violations = [
+        {
+            "id": int(v["pk"]),
+            "rule_id": v["rule_id"],
+            "article": v["article"],
+            "severity": int(v["severity"]),
+            "certainty": v["certainty"],
+            "zone_id": v["zone_id"],
+        }
+        for v in detail["violations"]
+        if v["active"]
+    ]
+    history = [
+        {"state": h["state"], "by": h["author"], "at": h["at"], "note": h["note"]}
+        for h in detail["history"]
+    ]
+    attributions = [
+        {
+            "id": int(a["pk"]),
+            "violation_id": int(a["violation_pk"]),
+            "party": a["party"],
+            "basis": a["basis"],
+            "confidence": float(a["confidence"]),
+            "proposed_by": a["proposed_by"],
+            "proposed_at": a["proposed_at"],
+            "decision": a["decision"],
+            "decided_by": a["decided_by"],
+            "decided_at": a["decided_at"],
+            "note": a["note"],
+        }
+        for a in detail["attributions"]
+    ]
+    ellipse = None
+    if head.get("semi_major_m") is not None:
+        ellipse = {
+            "semi_major_m": float(head["semi_major_m"]),
+            "semi_minor_m": float(head["semi_minor_m"] or head["semi_major_m"]),
+            "angle_deg": float(head["orientation_deg"] or 0.0),
+        }
+    if row["partial"]:
+        _, members, judged = torn_lines(state, user, [pk], {pk: row["state"]})[pk]
+        violations = [
+            {"id": None, "rule_id": r, "article": a, "severity": s, "certainty": c, "zone_id": z}
+            for r, a, s, c, z in judged
+        ]
+        history = [h for h in history if h["by"] != "fusion"]
+        attributions, ellipse = [], None
+    inside, possibly = _zones(state, members)
+    return {
+        **item,
+        "members": [
+            {
+                "id": m["id"],
+                "source": m["source"],
+                "source_type": m["source_type"],
+                "reliability": m["reliability"],
+                "credibility": int(m["credibility"]),
+                "observed_at": iso_s(float(m["observed_at"])),
+                "category": m["category"],
+                "count": int(m["count"]),
+                "lon": m["located_lon"],
+                "lat": m["located_lat"],
+                "uncertainty_m": m["located_uncertainty_m"],
+            }
+            for m in members
+        ],
+        "ellipse": ellipse,
+        "zones_inside": inside,
+        "zones_possibly_inside": possibly,
+        "party": _party(members),
+        "violations": violations,
+        "history": history,
+        "attributions": attributions,
+        "actions": _actions(user, bool(row["partial"])),
+    }
+
+
+def _zones(state: HQState, members: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """Zones the visible reports lie in (bits of the masks → zone ids of their version)."""
+    inside: set[str] = set()
+    possibly: set[str] = set()
+    names = zone_bits(state.engine)
+    for m in members:
+        ids = names.get(int(m.get("agreement_version_pk") or 0), {})
+        for bit, zone in ids.items():
+            if int(m.get("zones_inside") or 0) >> bit & 1:
+                inside.add(zone)
+            elif int(m.get("zones_possibly_inside") or 0) >> bit & 1:
+                possibly.add(zone)
+    return sorted(inside), sorted(possibly)
+
+
+def _party(members: list[dict[str, Any]]) -> str | None:
+    parties = {m.get("party") for m in members if m.get("party")}
+    return next(iter(parties)) if len(parties) == 1 else None
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentDetailOut)
+def show_incident(incident_id: RowId, state: HQ, user: CurrentUser) -> Response:
+    """One incident in full: reports, grades, ellipse, zones, rules, history, attribution."""
+    return json_response(incident_view(state, user, incident_id))
+
+
+Analyst = Annotated[User, Depends(require(Role.ANALYST))]
+
+
+def _verdict(state: HQState, user: User, pk: int, target: str, note: str | None) -> Response:
+    from ceasefire.fusion.verification import VerificationState, decide  # noqa: PLC0415
+    from ceasefire.store.fusion_queries import current_state  # noqa: PLC0415
+    from ceasefire.store.fusion_sql import record_state  # noqa: PLC0415
+    from ceasefire.store.sqlite import iso  # noqa: PLC0415
+
+    incident_view(state, user, pk)  # 404 unless visible to the analyst
+    with state.write_lock:
+        now = state.clock.now()
+        current = current_state(state.engine, pk)
+        change = decide(
+            str(pk),
+            VerificationState(current) if current else VerificationState.REPORTED,
+            VerificationState(target),
+            by=f"{user.name} ({user.principal})",
+            at=now,
+            note=note,
+        )
+        record_state(state.engine, pk, change, iso(now))
+    return show_incident(pk, state, user)
+
+
+@router.post("/incidents/{incident_id}/verify", response_model=IncidentDetailOut)
+def verify(incident_id: RowId, body: NoteIn, state: HQ, user: Analyst) -> Response:
+    """An analyst verifies the incident (kept in its history and on the ledger)."""
+    return _verdict(state, user, incident_id, "verified", body.note)
+
+
+@router.post("/incidents/{incident_id}/dispute", response_model=IncidentDetailOut)
+def dispute(incident_id: RowId, body: NoteIn, state: HQ, user: Analyst) -> Response:
+    """An analyst disputes the incident."""
+    return _verdict(state, user, incident_id, "disputed", body.note)
+
+
+@router.post("/incidents/{incident_id}/reject", response_model=IncidentDetailOut)
+def reject(incident_id: RowId, body: NoteIn, state: HQ, user: Analyst) -> Response:
+    """An analyst rejects the incident."""
+    return _verdict(state, user, incident_id, "rejected", body.note)

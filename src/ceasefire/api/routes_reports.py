@@ -1,0 +1,140 @@
+"""Observation reports: submit (one, or a batch as NDJSON) and list what the caller may see.
+
+Submissions go through the same parser, validation, quarantine and fusion as
+``ceasefire ingest``: the body is written to a temporary NDJSON file and ingested, so a bad
+line is quarantined whole with its field and rule, and a re-sent report changes nothing.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from ceasefire.access.model import Role, User
+from ceasefire.api.auth import CurrentUser, hq, require
+from ceasefire.api.params import Page
+from ceasefire.api.schemas import IngestOut, ReportPage
+from ceasefire.api.state import HQState
+from ceasefire.api.views import encode_cursor, iso_s, json_response
+from ceasefire.errors import InputError
+from ceasefire.store.hq_queries import report_page
+
+router = APIRouter(prefix="/api", tags=["reports"])
+HQ = Annotated[HQState, Depends(hq)]
+Monitor = Annotated[User, Depends(require(Role.MONITOR))]
+#: Largest accepted body, bytes (larger batches go through ``ceasefire ingest``).
+MAX_BODY_BYTES = 64 << 20
+
+_SUBMIT_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "description": "one observation report"}
+            },
+            "application/x-ndjson": {
+                "schema": {"type": "string", "description": "one report per line"}
+            },
+        },
+    }
+}
+
+
+def _ndjson(body: bytes, content_type: str) -> bytes:
+    """The body as NDJSON lines: a JSON object becomes one line; NDJSON passes as is."""
+    kind = content_type.split(";", maxsplit=1)[0].strip().lower()
+    if kind in ("application/x-ndjson", "application/ndjson", "application/jsonl"):
+        return body
+    if kind == "application/json":
+        try:
+            value = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise InputError("body", "json", f"not JSON: {exc}") from exc
+        if not isinstance(value, dict):
+            raise InputError(
+                "body", "object", "one report is a JSON object; send batches as NDJSON"
+            )
+        return orjson.dumps(value) + b"\n"
+    raise InputError(
+        "content-type", "media_type", "send application/json (one report) or application/x-ndjson"
+    )
+
+
+def _ingest(state: HQState, lines: bytes) -> dict[str, Any]:
+    from ceasefire.pipeline.ingest import ingest_files  # noqa: PLC0415 - heavy
+    from ceasefire.reports.parse import ReportFormat  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory(prefix="cf-post-") as tmp:
+        path = Path(tmp) / "submitted.ndjson"
+        path.write_bytes(lines)
+        with state.write_lock:
+            summary = ingest_files(
+                state.store,
+                [path],
+                fmt=ReportFormat.NDJSON,
+                gazetteer=state.gazetteer(),
+                clock=state.clock,
+                parallel=False,
+            )
+        rejected = [
+            {"line": q.line_no, "field": q.field, "rule": q.rule, "message": q.message}
+            for q in state.store.list_quarantine()
+            if q.source_file == str(path)
+        ]
+    return {
+        "accepted": summary.accepted,
+        "duplicates": summary.duplicates,
+        "quarantined": summary.quarantined,
+        "rejected": rejected,
+    }
+
+
+@router.post("/reports", response_model=IngestOut, openapi_extra=_SUBMIT_DOC)
+async def submit_reports(request: Request, state: HQ, user: Monitor) -> Response:
+    """Submit one report (JSON) or a batch (NDJSON); bad lines are quarantined, not lost."""
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise InputError("body", "size", f"larger than {MAX_BODY_BYTES} bytes")
+    if not body.strip():
+        raise InputError("body", "required", "no report in the request body")
+    lines = _ndjson(body, request.headers.get("content-type", ""))
+    result = await run_in_threadpool(_ingest, state, lines)
+    return json_response(result)
+
+
+@router.get("/reports", response_model=ReportPage)
+def list_reports(state: HQ, user: CurrentUser, query: Page) -> Response:
+    """Reports the caller may see, oldest first, one page at a time."""
+    rows = report_page(state.engine, state.visible(user), query)
+    items = [
+        {
+            "pk": int(r["pk"]),
+            "id": r["id"],
+            "source": r["source"],
+            "source_type": r["source_type"],
+            "reliability": r["reliability"],
+            "credibility": int(r["credibility"]),
+            "observed_at": iso_s(float(r["observed_at"])),
+            "category": r["category"],
+            "weapon_class": r["weapon_class"],
+            "count": int(r["count"]),
+            "lon": r["located_lon"],
+            "lat": r["located_lat"],
+            "uncertainty_m": r["located_uncertainty_m"],
+            "party": r["party"],
+            "distance_to_line_km": r["distance_to_line_km"],
+            "classification": r["classification"],
+            "releasable_to": r["releasable_to"].split(";") if r["releasable_to"] else [],
+            "status": r["status"],
+        }
+        for r in rows
+    ]
+    cursor = None
+    if len(rows) == query.limit:
+        cursor = encode_cursor(float(rows[-1]["observed_at"]), int(rows[-1]["pk"]))
+    return json_response({"items": items, "next_cursor": cursor})

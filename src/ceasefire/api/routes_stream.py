@@ -1,0 +1,101 @@
+"""The live stream: new and changed incidents and guarantee alerts as Server-Sent Events.
+
+Each connection follows the database, not an in-process queue, so reports ingested by any
+process (the CLI, a worker, another HQ process) reach every browser: every ``POLL_S`` it asks
+for incidents above its cursors and for new ledger entries (fusion's superseded incidents,
+fired triggers), and sends each reader only what their releasability lets them see: an
+incident as ``incident`` (the same item as the list, tearline applied), a superseded one as
+``removed`` (only if it was visible to them), an alert as ``alert`` without its evidence
+(alerts concern every guarantor; the evidence is shown per reader by ``/api/incidents``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from ceasefire.access.model import User
+from ceasefire.api.auth import CurrentUser, hq
+from ceasefire.api.state import HQState
+from ceasefire.api.views import incident_items
+from ceasefire.store.hq_queries import (
+    PageQuery,
+    changes_since,
+    incident_page,
+    ledger_changes,
+    stream_tops,
+    visible_among,
+)
+
+router = APIRouter(prefix="/api", tags=["stream"])
+HQ = Annotated[HQState, Depends(hq)]
+POLL_S = 0.5
+HEARTBEAT_S = 15.0
+_ALERT_KEYS = ("instrument", "trigger", "kind", "level", "fired_at")
+
+
+def _event(kind: str, data: Any) -> bytes:
+    return (
+        b"event: "
+        + kind.encode()
+        + b"\ndata: "
+        + orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY)
+        + b"\n\n"
+    )
+
+
+class Cursor:
+    """Where one connection has read up to: it starts at the present."""
+
+    def __init__(self, state: HQState) -> None:
+        self.incident_pk, self.state_pk, self.ledger_seq = stream_tops(state.engine)
+
+
+def poll(state: HQState, user: User, cursor: Cursor) -> list[bytes]:
+    """The events for ``user`` since ``cursor`` (advanced)."""
+    changed, cursor.incident_pk, cursor.state_pk = changes_since(
+        state.engine, incident_pk=cursor.incident_pk, state_pk=cursor.state_pk
+    )
+    superseded, alerts, cursor.ledger_seq = ledger_changes(state.engine, cursor.ledger_seq)
+    events: list[bytes] = []
+    visible = state.visible(user)
+    for removed in visible_among(state.engine, visible, superseded):
+        events.append(_event("removed", {"id": removed}))
+    for start in range(0, len(changed), 500):
+        rows = incident_page(
+            state.engine, visible, PageQuery(pks=changed[start : start + 500], limit=500)
+        )
+        events.extend(_event("incident", item) for item in incident_items(state, user, rows))
+    events.extend(_event("alert", {k: a.get(k) for k in _ALERT_KEYS}) for a in alerts)
+    return events
+
+
+async def _events(request: Request, state: HQState, user: User) -> AsyncIterator[bytes]:
+    cursor = await run_in_threadpool(Cursor, state)
+    yield b": connected\n\n"
+    idle_s = 0.0
+    while not await request.is_disconnected():
+        batch = await run_in_threadpool(poll, state, user, cursor)
+        for event in batch:
+            yield event
+        idle_s = 0.0 if batch else idle_s + POLL_S
+        if idle_s >= HEARTBEAT_S:
+            idle_s = 0.0
+            yield b": heartbeat\n\n"
+        await asyncio.sleep(POLL_S)
+
+
+@router.get("/stream", response_class=StreamingResponse)
+def stream(request: Request, state: HQ, user: CurrentUser) -> StreamingResponse:
+    """Server-Sent Events: ``incident``, ``removed`` and ``alert`` as they happen."""
+    return StreamingResponse(
+        _events(request, state, user),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,89 @@
+"""What the app keeps per process: settings, the store, caches, and the single-writer lock."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, Engine, select
+
+from ceasefire.access.model import User, Viewer
+from ceasefire.access.releasability import viewer_for
+from ceasefire.clock import Clock
+from ceasefire.settings import Settings
+from ceasefire.store.access_sql import load_release_groups, stored_labels, visible_reports
+from ceasefire.store.base import Store
+from ceasefire.store.schema import agreement_versions
+
+if TYPE_CHECKING:
+    from ceasefire.pipeline.agreements import AgreementBook
+    from ceasefire.reports.gazetteer import Gazetteer
+
+
+@dataclass
+class HQState:
+    """Per-process state of the HQ app (one per ``create_app``)."""
+
+    settings: Settings
+    store: Store
+    engine: Engine
+    clock: Clock
+    #: SQLite has one writer: ingests and analyst actions from many requests queue here.
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+    _groups: dict[str, frozenset[str]] | None = None
+    _labels: tuple[int, list[str]] | None = None
+    _book: AgreementBook | None = None
+    _book_key: tuple[int, ...] = ()
+    _book_lock: threading.Lock = field(default_factory=threading.Lock)
+    _gazetteer: Gazetteer | None = None
+
+    def groups(self) -> dict[str, frozenset[str]]:
+        """Release groups (stored ones; the shipped table on first use)."""
+        if self._groups is None:
+            self._groups = load_release_groups(self.engine)
+        return self._groups
+
+    def viewer(self, user: User) -> Viewer:
+        """The releasability filter of ``user``."""
+        return viewer_for(user, self.groups())
+
+    def labels(self) -> list[str]:
+        """Stored releasability labels, re-read at most once a second (new ones arrive with
+        ingests, possibly from another process)."""
+        now = int(self.clock.now().timestamp())
+        if self._labels is None or self._labels[0] != now:
+            self._labels = (now, stored_labels(self.engine))
+        return self._labels[1]
+
+    def visible(self, user: User) -> ColumnElement[bool]:
+        """The SQL condition on reports for what ``user`` may see."""
+        return visible_reports(self.viewer(user), self.labels())
+
+    def book(self) -> AgreementBook:
+        """The stored agreement versions, compiled, rebuilt when a version is added.
+
+        The check per call reads only the versions' pks (not their YAML and GeoJSON text);
+        the lock makes concurrent first requests wait for one compile instead of each
+        compiling the geography.
+        """
+        from ceasefire.pipeline.agreements import AgreementBook  # noqa: PLC0415 - heavy
+
+        with self.engine.connect() as conn:
+            pks = select(agreement_versions.c.pk).order_by(agreement_versions.c.pk)
+            key = tuple(conn.execute(pks).scalars())
+        if self._book is not None and key == self._book_key:
+            return self._book
+        with self._book_lock:
+            if self._book is None or key != self._book_key:
+                self._book = AgreementBook.from_store(self.store)
+                self._book_key = key
+            return self._book
+
+    def gazetteer(self) -> Gazetteer:
+        """The bundled gazetteer, loaded on the first report that names a place."""
+        from ceasefire.reports.gazetteer import Gazetteer  # noqa: PLC0415 - heavy
+
+        if self._gazetteer is None:
+            self._gazetteer = Gazetteer.default()
+        return self._gazetteer

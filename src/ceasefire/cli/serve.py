@@ -1,0 +1,39 @@
+"""``ceasefire serve``: the HQ (API and web COP) on one host and port."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ceasefire.cli.context import settings_of
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="Server processes.")] = 1,
+) -> None:
+    """Serve the HQ: HTTP API (OpenAPI at /openapi.json) and the web COP at /."""
+    import uvicorn  # noqa: PLC0415 - heavy
+
+    settings = settings_of(ctx)
+    if workers > 1:
+        # each worker process builds its own app from the environment
+        import os  # noqa: PLC0415
+
+        os.environ["CEASEFIRE_DB"] = settings.db
+        uvicorn.run(
+            "ceasefire.api.factory:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+        return
+    from ceasefire.api.app import create_app  # noqa: PLC0415
+
+    typer.echo(f"HQ on http://{host}:{port}/ (database {settings.db})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

@@ -1,0 +1,255 @@
+"""Users, credentials, login throttling and the releasability filter, in SQL.
+
+``visible_reports`` is the one place the rule "a user sees a report only if it is releasable
+to their nation and their clearance covers it" becomes SQL; every HQ query over reports,
+incidents, violations, counts and the daily report is built on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from importlib import resources
+
+import yaml
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    RowMapping,
+    and_,
+    delete,
+    false,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
+
+from ceasefire.access.model import Role, User, Viewer
+from ceasefire.access.releasability import releasable_labels
+from ceasefire.errors import StoreError
+from ceasefire.reports.model import Classification
+from ceasefire.store import schema
+from ceasefire.store.access import (
+    credentials,
+    login_failures,
+    release_groups,
+    release_labels,
+    users,
+)
+from ceasefire.store.sqlite import iso
+
+
+def shipped_release_groups() -> dict[str, frozenset[str]]:
+    """The groups in ``ceasefire/data/release_groups.yaml`` (sources named there)."""
+    text = resources.files("ceasefire").joinpath("data/release_groups.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)["groups"]
+    return {str(name): frozenset(str(m) for m in members) for name, members in data.items()}
+
+
+def load_release_groups(engine: Engine) -> dict[str, frozenset[str]]:
+    """The stored groups; the shipped ones are stored first when the table is empty."""
+    with engine.begin() as conn:
+        rows = conn.execute(select(release_groups)).all()
+        if not rows:
+            shipped = shipped_release_groups()
+            conn.execute(
+                insert(release_groups),
+                [{"group_name": g, "member": m} for g, ms in shipped.items() for m in sorted(ms)],
+            )
+            return shipped
+    groups: dict[str, set[str]] = {}
+    for name, member in rows:
+        groups.setdefault(name, set()).add(member)
+    return {name: frozenset(members) for name, members in groups.items()}
+
+
+def set_release_group(engine: Engine, name: str, members: Iterable[str]) -> None:
+    """Replace one group's members (creating the group)."""
+    load_release_groups(engine)
+    with engine.begin() as conn:
+        conn.execute(delete(release_groups).where(release_groups.c.group_name == name))
+        rows = [{"group_name": name, "member": m} for m in sorted(set(members))]
+        if rows:
+            conn.execute(insert(release_groups), rows)
+
+
+def stored_labels(engine: Engine) -> list[str]:
+    """Every distinct ``releasable_to`` value stored so far ('' = default)."""
+    with engine.connect() as conn:
+        return [row[0] for row in conn.execute(select(release_labels.c.label))]
+
+
+def visible_reports(viewer: Viewer | None, labels: Iterable[str]) -> ColumnElement[bool]:
+    """The reports ``viewer`` may see, as a condition on ``schema.reports``.
+
+    ``None`` (the system itself) sees everything. ``labels`` are the stored releasability
+    labels (``stored_labels``); those that reach the viewer become an ``IN`` list, so the test
+    per row is an indexed-free string comparison, not a split of the label.
+    """
+    if viewer is None:
+        return true()
+    r = schema.reports
+    classes = [c.value for c in Classification if viewer.sees_classification(c.value)]
+    reach = releasable_labels(labels, viewer)
+    audience: list[ColumnElement[bool]] = []
+    if reach:
+        audience.append(r.c.releasable_to.in_(reach))
+    if viewer.default_audience:
+        audience.append(or_(r.c.releasable_to.is_(None), r.c.releasable_to == ""))
+    if not audience or not classes:
+        return false()
+    return and_(r.c.classification.in_(classes), or_(*audience))
+
+
+def _user(row: RowMapping) -> User:
+    return User(
+        pk=int(str(row["pk"])),
+        name=str(row["name"]),
+        nation=None if row["nation"] is None else str(row["nation"]),
+        organisation=None if row["organisation"] is None else str(row["organisation"]),
+        clearance=Classification(str(row["clearance"])),
+        roles=frozenset(Role(x) for x in str(row["roles"]).split(";") if x),
+    )
+
+
+def add_user(
+    engine: Engine,
+    *,
+    name: str,
+    nation: str | None,
+    organisation: str | None,
+    clearance: Classification,
+    roles: Iterable[Role],
+    password_hash: str | None,
+    now: datetime,
+) -> User:
+    """Store a new user; ``StoreError`` if the name is taken."""
+    with engine.begin() as conn:
+        taken = conn.execute(select(users.c.pk).where(users.c.name == name)).first()
+        if taken is not None:
+            raise StoreError(f"name: a user {name!r} exists already [unique]")
+        pk = conn.execute(
+            insert(users).values(
+                name=name,
+                nation=nation,
+                organisation=organisation,
+                clearance=clearance.value,
+                roles=";".join(sorted(r.value for r in roles)),
+                password_hash=password_hash,
+                created_at=iso(now),
+                disabled=False,
+            )
+        ).inserted_primary_key
+        assert pk is not None
+        row = conn.execute(select(users).where(users.c.pk == pk[0])).mappings().one()
+    return _user(row)
+
+
+def list_users(engine: Engine) -> list[User]:
+    """Every enabled user, by name."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(users).where(users.c.disabled.is_(False)).order_by(users.c.name)
+        ).mappings()
+        return [_user(row) for row in rows]
+
+
+def user_by_name(engine: Engine, name: str) -> tuple[User, str | None] | None:
+    """An enabled user and their password hash, or None."""
+    with engine.connect() as conn:
+        row = (
+            conn.execute(select(users).where(users.c.name == name, users.c.disabled.is_(False)))
+            .mappings()
+            .first()
+        )
+    if row is None:
+        return None
+    return _user(row), row["password_hash"]
+
+
+def add_credential(
+    engine: Engine,
+    *,
+    user_pk: int,
+    digest: str,
+    kind: str,
+    now: datetime,
+    csrf: str | None = None,
+    expires_s: float | None = None,
+) -> None:
+    """Store a token's or session's digest for a user."""
+    with engine.begin() as conn:
+        conn.execute(
+            insert(credentials).values(
+                digest=digest,
+                user_pk=user_pk,
+                kind=kind,
+                csrf=csrf,
+                created_at=iso(now),
+                expires_s=expires_s,
+            )
+        )
+
+
+def user_for_credential(
+    engine: Engine, digest: str, *, now_s: float
+) -> tuple[User, str, str | None] | None:
+    """The enabled user a live credential belongs to, with its kind and CSRF token."""
+    c, u = credentials, users
+    with engine.connect() as conn:
+        row = (
+            conn.execute(
+                select(u, c.c.kind, c.c.csrf)
+                .join(c, c.c.user_pk == u.c.pk)
+                .where(
+                    c.c.digest == digest,
+                    u.c.disabled.is_(False),
+                    or_(c.c.expires_s.is_(None), c.c.expires_s > now_s),
+                )
+            )
+            .mappings()
+            .first()
+        )
+    if row is None:
+        return None
+    return _user(row), str(row["kind"]), row["csrf"]
+
+
+def delete_credential(engine: Engine, digest: str) -> None:
+    """Revoke a token or end a session."""
+    with engine.begin() as conn:
+        conn.execute(delete(credentials).where(credentials.c.digest == digest))
+
+
+def login_failure_state(engine: Engine, name: str) -> tuple[int, float]:
+    """Failed logins in a row for ``name`` and the time of the last one (0, 0 if none)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(login_failures.c.failures, login_failures.c.last_failure_s).where(
+                login_failures.c.name == name
+            )
+        ).first()
+    return (0, 0.0) if row is None else (int(row[0]), float(row[1]))
+
+
+def record_login_failure(engine: Engine, name: str, *, now_s: float) -> int:
+    """Count one more failed login for ``name``; the new count."""
+    failures, _ = login_failure_state(engine, name)
+    with engine.begin() as conn:
+        if failures:
+            conn.execute(
+                update(login_failures)
+                .where(login_failures.c.name == name)
+                .values(failures=failures + 1, last_failure_s=now_s)
+            )
+        else:
+            conn.execute(insert(login_failures).values(name=name, failures=1, last_failure_s=now_s))
+    return failures + 1
+
+
+def clear_login_failures(engine: Engine, name: str) -> None:
+    """Forget failures after a successful login."""
+    with engine.begin() as conn:
+        conn.execute(delete(login_failures).where(login_failures.c.name == name))

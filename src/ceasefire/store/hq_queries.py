@@ -1,0 +1,388 @@
+"""The HQ's read queries, each filtered for one viewer (``access_sql.visible_reports``).
+
+An incident is visible when at least one of its reports is; ``partial`` says some are not,
+so the API recomputes what it shows from the visible reports (``api.tearline``). Pages are
+ordered by ``(observed_at, pk)`` and resumed after the last row's key (keyset pagination:
+page 1,000 costs what page 1 costs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, Engine, and_, exists, func, literal, not_, select, tuple_
+
+from ceasefire.ledger.model import EventType
+from ceasefire.store import schema
+from ceasefire.store.fusion import incident_fusion, incident_states
+from ceasefire.store.ledger import ledger_entries
+
+Bbox = tuple[float, float, float, float]
+#: Largest integer key SQLite and PostgreSQL (bigint) hold; larger ids overflow the driver.
+MAX_ROW_ID = 2**63 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class PageQuery:
+    """Filters shared by the incident, violation and report lists (times epoch s, inclusive)."""
+
+    since_s: float | None = None
+    until_s: float | None = None
+    bbox: Bbox | None = None
+    category: str | None = None
+    state: str | None = None
+    rule: str | None = None
+    source: str | None = None
+    pks: Sequence[int] | None = None
+    after: tuple[float, int] | None = None
+    limit: int = 1000
+
+
+def _member_visible(incident_pk: Any, visible: ColumnElement[bool]) -> Any:
+    ir, r = schema.incident_reports, schema.reports
+    return exists(
+        select(1)
+        .select_from(ir.join(r, r.c.pk == ir.c.report_pk))
+        .where(ir.c.incident_pk == incident_pk, visible)
+    )
+
+
+def _member_hidden(incident_pk: Any, visible: ColumnElement[bool]) -> Any:
+    ir, r = schema.incident_reports, schema.reports
+    return exists(
+        select(1)
+        .select_from(ir.join(r, r.c.pk == ir.c.report_pk))
+        .where(ir.c.incident_pk == incident_pk, not_(visible))
+    )
+
+
+def _state_of(incident_pk: Any) -> Any:
+    s = incident_states
+    return (
+        select(s.c.state)
+        .where(s.c.incident_pk == incident_pk)
+        .order_by(s.c.pk.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _rules_of(incident_pk: Any) -> Any:
+    v = schema.violations
+    return (
+        select(func.group_concat(v.c.rule_id, ";"))
+        .where(v.c.incident_pk == incident_pk, v.c.active.is_(True))
+        .scalar_subquery()
+    )
+
+
+def _severity_of(incident_pk: Any) -> Any:
+    v = schema.violations
+    return (
+        select(func.max(v.c.severity))
+        .where(v.c.incident_pk == incident_pk, v.c.active.is_(True))
+        .scalar_subquery()
+    )
+
+
+def incident_page(
+    engine: Engine, visible: ColumnElement[bool], query: PageQuery, *, everything: bool = False
+) -> list[dict[str, Any]]:
+    """Active incidents visible through ``visible``, one page (``limit`` rows) after ``after``.
+
+    ``everything`` (the system's own view) skips the per-incident visibility tests.
+    """
+    i, f = schema.incidents, incident_fusion
+    state = _state_of(i.c.pk).label("state")
+    columns: list[Any] = [
+        i.c.pk,
+        i.c.observed_at,
+        i.c.lon,
+        i.c.lat,
+        i.c.uncertainty_m,
+        i.c.category,
+        i.c.weapon_class,
+        i.c.count,
+        i.c.agreement_version_pk,
+        f.c.count_low,
+        f.c.count_best,
+        f.c.count_high,
+        f.c.sources,
+        f.c.independent_sources,
+        f.c.confidence,
+        f.c.semi_major_m,
+        f.c.semi_minor_m,
+        f.c.orientation_deg,
+        state,
+        _rules_of(i.c.pk).label("rules"),
+        _severity_of(i.c.pk).label("severity"),
+        select(func.count())
+        .where(schema.incident_reports.c.incident_pk == i.c.pk)
+        .scalar_subquery()
+        .label("n_reports"),
+    ]
+    if everything:
+        columns.append(literal(False).label("partial"))
+    else:
+        columns.append(_member_hidden(i.c.pk, visible).label("partial"))
+    stmt = (
+        select(*columns)
+        .select_from(i.join(f, f.c.incident_pk == i.c.pk, isouter=True))
+        .where(i.c.status == "active")
+    )
+    if not everything:
+        stmt = stmt.where(_member_visible(i.c.pk, visible))
+    stmt = _filters(stmt, i, query)
+    if query.state is not None:
+        stmt = stmt.where(_state_of(i.c.pk) == query.state)
+    if query.rule is not None:
+        v = schema.violations
+        stmt = stmt.where(
+            exists(
+                select(1).where(
+                    v.c.incident_pk == i.c.pk, v.c.rule_id == query.rule, v.c.active.is_(True)
+                )
+            )
+        )
+    stmt = stmt.order_by(i.c.observed_at, i.c.pk).limit(query.limit)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(stmt)]
+
+
+def _filters(stmt: Any, table: Any, query: PageQuery) -> Any:
+    """Time, box, category, pks and keyset filters on a table with observed_at/pk columns."""
+    t = table.c
+    if query.since_s is not None:
+        stmt = stmt.where(t.observed_at >= query.since_s)
+    if query.until_s is not None:
+        stmt = stmt.where(t.observed_at <= query.until_s)
+    if query.bbox is not None:
+        lo_x, lo_y, hi_x, hi_y = query.bbox
+        lon = t.lon if "lon" in t else t.located_lon
+        lat = t.lat if "lat" in t else t.located_lat
+        stmt = stmt.where(and_(lon.between(lo_x, hi_x), lat.between(lo_y, hi_y)))
+    if query.category is not None and "category" in t:
+        stmt = stmt.where(t.category == query.category)
+    if query.pks is not None:
+        stmt = stmt.where(t.pk.in_(list(query.pks)))
+    if query.after is not None:
+        stmt = stmt.where(tuple_(t.observed_at, t.pk) > tuple_(*query.after))
+    return stmt
+
+
+#: Report columns the HQ shows (the list, the panel and the tearline read these).
+_REPORT_COLUMNS = (
+    "pk",
+    "id",
+    "source",
+    "source_type",
+    "reliability",
+    "credibility",
+    "observed_at",
+    "category",
+    "weapon_class",
+    "count",
+    "located_lon",
+    "located_lat",
+    "located_uncertainty_m",
+    "location_form",
+    "party",
+    "distance_to_line_km",
+    "zones_inside",
+    "zones_possibly_inside",
+    "classification",
+    "releasable_to",
+    "agreement_version_pk",
+    "status",
+)
+
+
+def _report_columns() -> list[Any]:
+    return [schema.reports.c[name] for name in _REPORT_COLUMNS]
+
+
+def visible_members(
+    engine: Engine, visible: ColumnElement[bool], incident_pks: Sequence[int]
+) -> list[dict[str, Any]]:
+    """The visible reports of incidents, with what the tearline and the panel need."""
+    ir, r = schema.incident_reports, schema.reports
+    stmt = (
+        select(ir.c.incident_pk, *_report_columns())
+        .join(ir, ir.c.report_pk == r.c.pk)
+        .where(ir.c.incident_pk.in_(list(incident_pks)), visible)
+        .order_by(ir.c.incident_pk, r.c.observed_at, r.c.pk)
+    )
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(stmt)]
+
+
+def report_page(
+    engine: Engine, visible: ColumnElement[bool], query: PageQuery
+) -> list[dict[str, Any]]:
+    """Visible reports, one page, by observation time then pk."""
+    r = schema.reports
+    stmt = _filters(select(*_report_columns()).where(visible), r, query)
+    if query.source is not None:
+        stmt = stmt.where(r.c.source == query.source)
+    stmt = stmt.order_by(r.c.observed_at, r.c.pk).limit(query.limit)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(stmt)]
+
+
+def daily_counts(
+    engine: Engine, visible: ColumnElement[bool], since_s: float, until_s: float
+) -> dict[str, dict[str, int]]:
+    """Per UTC day: visible reports, incidents with a visible report, and their violations."""
+    r, i, v = schema.reports, schema.incidents, schema.violations
+    day_r = func.date(r.c.observed_at, "unixepoch")
+    day_i = func.date(i.c.observed_at, "unixepoch")
+    out: dict[str, dict[str, int]] = {}
+    with engine.connect() as conn:
+        for day, n in conn.execute(
+            select(day_r, func.count())
+            .where(visible, r.c.observed_at.between(since_s, until_s))
+            .group_by(day_r)
+        ):
+            out.setdefault(str(day), {"reports": 0, "incidents": 0, "violations": 0})
+            out[str(day)]["reports"] = int(n)
+        seen = _member_visible(i.c.pk, visible)
+        for day, n in conn.execute(
+            select(day_i, func.count())
+            .where(i.c.status == "active", i.c.observed_at.between(since_s, until_s), seen)
+            .group_by(day_i)
+        ):
+            out.setdefault(str(day), {"reports": 0, "incidents": 0, "violations": 0})
+            out[str(day)]["incidents"] = int(n)
+        day_v = func.date(v.c.observed_at, "unixepoch")
+        for day, n in conn.execute(
+            select(day_v, func.count())
+            .where(
+                v.c.active.is_(True),
+                v.c.observed_at.between(since_s, until_s),
+                _member_visible(v.c.incident_pk, visible),
+            )
+            .group_by(day_v)
+        ):
+            out.setdefault(str(day), {"reports": 0, "incidents": 0, "violations": 0})
+            out[str(day)]["violations"] = int(n)
+    return dict(sorted(out.items()))
+
+
+def changes_since(engine: Engine, *, incident_pk: int, state_pk: int) -> tuple[list[int], int, int]:
+    """Incidents new (pk above ``incident_pk``) or re-stated (state row above ``state_pk``)
+    since the cursors, and the new cursors. The stream filters them per viewer."""
+    i, s = schema.incidents, incident_states
+    with engine.connect() as conn:
+        new = conn.execute(
+            select(i.c.pk).where(i.c.pk > incident_pk, i.c.status == "active")
+        ).scalars()
+        changed_pks = set(new)
+        restated = conn.execute(select(s.c.incident_pk, s.c.pk).where(s.c.pk > state_pk)).all()
+        top_i = conn.execute(select(func.coalesce(func.max(i.c.pk), 0))).scalar_one()
+        top_s = conn.execute(select(func.coalesce(func.max(s.c.pk), 0))).scalar_one()
+    changed_pks |= {int(row[0]) for row in restated}
+    return sorted(changed_pks), max(int(top_i), incident_pk), max(int(top_s), state_pk)
+
+
+def stream_tops(engine: Engine) -> tuple[int, int, int]:
+    """The newest incident pk, incident-state pk and ledger seq: a stream's starting point."""
+    i, s, e = schema.incidents, incident_states, ledger_entries
+    with engine.connect() as conn:
+        return (
+            int(conn.execute(select(func.coalesce(func.max(i.c.pk), 0))).scalar_one()),
+            int(conn.execute(select(func.coalesce(func.max(s.c.pk), 0))).scalar_one()),
+            int(conn.execute(select(func.coalesce(func.max(e.c.seq), 0))).scalar_one()),
+        )
+
+
+def superseded_among(engine: Engine, pks: Sequence[int]) -> list[int]:
+    """Which of ``pks`` are no longer active (superseded or withdrawn by later fusion)."""
+    if not pks:
+        return []
+    i = schema.incidents
+    with engine.connect() as conn:
+        return [
+            int(x)
+            for x in conn.execute(
+                select(i.c.pk).where(i.c.pk.in_(list(pks)), i.c.status != "active")
+            ).scalars()
+        ]
+
+
+def ledger_changes(engine: Engine, after_seq: int) -> tuple[list[int], list[dict[str, Any]], int]:
+    """From the ledger after ``after_seq``: incidents superseded by fusion, guarantee alerts
+    fired (their payloads), and the new cursor. The ledger is the change feed: every
+    fact-changing event is on it, in commit order, whichever process wrote it."""
+    e = ledger_entries
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(e.c.seq, e.c.event_type, e.c.payload)
+            .where(
+                e.c.seq > after_seq,
+                e.c.event_type.in_([EventType.INCIDENT_STATE.value, EventType.TRIGGER_FIRED.value]),
+            )
+            .order_by(e.c.seq)
+        ).all()
+        top = conn.execute(select(func.coalesce(func.max(e.c.seq), 0))).scalar_one()
+    superseded: list[int] = []
+    alerts: list[dict[str, Any]] = []
+    for _, kind, payload in rows:
+        data = orjson.loads(payload)
+        if kind == EventType.INCIDENT_STATE.value:
+            superseded.extend(int(x) for x in data.get("superseded", ()))
+        else:
+            alerts.append(data)
+    return superseded, alerts, max(int(top), after_seq)
+
+
+def visible_among(engine: Engine, visible: ColumnElement[bool], pks: Sequence[int]) -> list[int]:
+    """Which of ``pks`` (incidents of any status) have a report visible through ``visible``."""
+    if not pks:
+        return []
+    i = schema.incidents
+    with engine.connect() as conn:
+        return [
+            int(x)
+            for x in conn.execute(
+                select(i.c.pk).where(i.c.pk.in_(list(pks)), _member_visible(i.c.pk, visible))
+            ).scalars()
+        ]
+
+
+def zone_bits(engine: Engine) -> dict[int, dict[int, str]]:
+    """Per agreement version pk: zone mask bit → zone id."""
+    z = schema.agreement_zones
+    out: dict[int, dict[int, str]] = {}
+    with engine.connect() as conn:
+        for version_pk, bit, zone_id in conn.execute(
+            select(z.c.agreement_version_pk, z.c.bit, z.c.zone_id)
+        ):
+            out.setdefault(int(version_pk), {})[int(bit)] = str(zone_id)
+    return out
+
+
+def fully_visible_violation(visible: ColumnElement[bool]) -> Any:
+    """Violations whose incident's reports are all visible (ids and attributions belong to
+    the whole incident, so a tearline view does not show them)."""
+    incident = schema.violations.c.incident_pk
+    return and_(_member_visible(incident, visible), not_(_member_hidden(incident, visible)))
+
+
+__all__ = [
+    "MAX_ROW_ID",
+    "PageQuery",
+    "changes_since",
+    "daily_counts",
+    "fully_visible_violation",
+    "incident_page",
+    "ledger_changes",
+    "report_page",
+    "stream_tops",
+    "superseded_among",
+    "visible_among",
+    "visible_members",
+    "zone_bits",
+]

@@ -1,0 +1,167 @@
+// The common operating picture: wires the API, the incident store, the map, the filters, the
+// panel, the chart and the live stream. Test hooks: `#incident-count` (incidents matching the
+// filters, whole dataset), data-testid attributes, and `body[data-ready="1"]` after the first
+// complete load (`data-loading="1"` while a time window is being fetched).
+
+import { api, CSRF_KEY, fetchAllIncidents } from "./api.js";
+import { drawDailyCounts } from "./chart.js";
+import { h } from "./dom.js";
+import { buildFilters } from "./filters.js";
+import { IncidentStore, timeWindow } from "./incidents.js";
+import { CopMap } from "./map.js";
+import { IncidentPanel } from "./panel.js";
+import { connectStream } from "./stream.js";
+
+const LIVE_BATCH_MS = 200;
+
+const $ = (id) => document.getElementById(id);
+
+async function main() {
+  const me = await api("/api/me");
+  renderHeader(me);
+  const agreement = inForce(await api("/api/agreement").catch(() => null));
+
+  const store = new IncidentStore();
+  const panel = new IncidentPanel($("panel"), agreement, (detail) => {
+    store.upsert([detail]);
+    copMap.showSelection(detail);
+  });
+  const copMap = new CopMap($("map"), store, async (incident) => {
+    copMap.showSelection(await panel.open(incident.id));
+  });
+  store.onChange(() => {
+    $("incident-count").textContent = String(store.matching.length);
+    $("incident-total").textContent = String(store.byId.size);
+  });
+
+  let time = null;
+  let loading = null;
+  let liveBuffer = []; // incidents (and {id, removed: true}) not applied yet
+  let liveTimer = null;
+  const flushLive = () => {
+    liveTimer = null;
+    if (loading) return; // applied when the load finishes
+    const items = liveBuffer;
+    liveBuffer = [];
+    store.upsert(items.filter((item) => !item.removed));
+    const removed = items.filter((item) => item.removed).map((item) => item.id);
+    if (removed.length) store.remove(removed);
+    if (panel.detail && items.some((item) => String(item.id) === String(panel.detail.id))) {
+      panel.open(panel.detail.id);
+    }
+    scheduleCounts();
+  };
+
+  async function load(newTime) {
+    time = newTime;
+    const window_ = timeWindow(time, Date.now());
+    const controller = new AbortController();
+    if (loading) loading.abort();
+    loading = controller;
+    document.body.dataset.loading = "1";
+    setStatus("loading incidents…");
+    try {
+      const items = await fetchAllIncidents(window_, (n) => setStatus(`loading incidents… ${n}`), controller.signal);
+      if (loading !== controller) return;
+      loading = null;
+      store.replace(items, window_);
+      if (liveBuffer.length) flushLive();
+      setStatus(`${items.length} incidents loaded, indexed in ${Math.round(store.indexMs)} ms`);
+      delete document.body.dataset.loading;
+      await loadCounts();
+    } catch (error) {
+      if (error.name === "AbortError") return;
+      loading = null;
+      delete document.body.dataset.loading;
+      setStatus(`could not load incidents: ${error.message}`, true);
+    }
+  }
+
+  let countsTimer = null;
+  function scheduleCounts() {
+    if (countsTimer === null) countsTimer = setTimeout(() => { countsTimer = null; loadCounts(); }, 5000);
+  }
+  async function loadCounts() {
+    const window_ = timeWindow(time, Date.now());
+    try {
+      // the same window as the incidents (the first and last days may be partial)
+      const counts = await api("/api/counts/daily", { params: window_ });
+      drawDailyCounts($("daily-chart"), counts.days || []);
+    } catch (error) {
+      console.warn("daily counts not loaded", error);
+    }
+  }
+
+  const initial = buildFilters($("filters"), {
+    onTime: (t) => load(t),
+    onCategories: (categories) => store.setCategories(categories),
+    onStates: (states) => store.setStates(states),
+  });
+
+  connectStream({
+    onIncident: (item) => {
+      liveBuffer.push(item);
+      if (liveTimer === null) liveTimer = setTimeout(flushLive, LIVE_BATCH_MS);
+    },
+    onRemoved: (item) => {
+      liveBuffer.push({ id: item.id, removed: true });
+      if (liveTimer === null) liveTimer = setTimeout(flushLive, LIVE_BATCH_MS);
+    },
+    onAlert: (alert) => showAlert(alert),
+    onReconnect: () => load(time),
+    onStatus: (status) => {
+      $("live-status").textContent = status;
+      $("live-status").dataset.status = status;
+    },
+  });
+
+  await Promise.all([copMap.loadBaseLayers(), load(initial.time)]);
+  window.addEventListener("resize", () => loadCounts());
+  document.body.dataset.ready = "1";
+}
+
+/**
+ * The agreement version in force: the contract's single object, or the newest of `versions`
+ * already in force (the last one if none is yet). Only its parties are used (attribution).
+ */
+function inForce(agreement) {
+  if (!agreement) return { parties: [] };
+  if (!Array.isArray(agreement.versions)) return agreement;
+  const now = Date.now();
+  const started = agreement.versions.filter((v) => !v.in_force_from || Date.parse(v.in_force_from) <= now);
+  const pool = started.length ? started : agreement.versions;
+  return pool[pool.length - 1] || { parties: [] };
+}
+
+function renderHeader(me) {
+  $("user-name").textContent = me.name;
+  $("user-nation").textContent = me.view || me.nation || me.organisation;
+  $("user-detail").textContent = [me.organisation, me.clearance, (me.roles || []).join(", ")].filter(Boolean).join(" · ");
+  document.title = `COP · ${me.view || me.nation} view · ceasefire HQ`;
+  $("logout").addEventListener("click", async () => {
+    await api("/api/session", { method: "DELETE" }).catch(() => null);
+    sessionStorage.removeItem(CSRF_KEY);
+    window.location.assign("/login");
+  });
+}
+
+function setStatus(text, isError = false) {
+  const element = $("status");
+  element.textContent = text;
+  element.classList.toggle("error", isError);
+}
+
+function showAlert(alert) {
+  const list = $("alerts");
+  // the stream's alert: instrument, trigger, kind, level, fired_at (evidence is per reader)
+  const at = (alert.fired_at || new Date().toISOString()).slice(0, 16).replace("T", " ");
+  const text = `${alert.instrument || "guarantee"}: ${alert.trigger || alert.kind || "alert"}${alert.level ? ` (${alert.level})` : ""}`;
+  list.prepend(h("li", { "data-testid": "alert" }, `${at}Z ${text}`));
+  while (list.childElementCount > 20) list.lastElementChild.remove();
+}
+
+main().catch((error) => {
+  if (error && error.status === 401) return; // on the way to the login page
+  setStatus(`the COP could not start: ${error.message || error}`, true);
+  console.error(error);
+});

@@ -1,0 +1,188 @@
+// The Leaflet map: base layers from the API's GeoJSON (no tile server: the HQ runs offline),
+// and the incident layer. Only what is in view is drawn: supercluster answers clusters and
+// single points for the view's box at the current zoom, clusters become count bubbles, single
+// points become APP-6 symbols (icons cached per SIDC in symbols.js).
+
+import { api } from "./api.js";
+import { iconFor, SEVERITY_COLOUR } from "./symbols.js";
+
+const L = window.L;
+
+// /api/geo/zones holds three layers (property `layer`): zones by `kind`, party areas, storage
+// sites. Party areas are a faint neutral tint: the map names areas, it does not take sides.
+const ZONE_STYLE = {
+  buffer: { color: "#b45309", weight: 1, fillColor: "#f59e0b", fillOpacity: 0.06, dashArray: "4 4" },
+  area: { color: "#7c2d12", weight: 2, fillColor: "#ea580c", fillOpacity: 0.25 },
+};
+const LAYER_STYLE = {
+  party_area: { color: "#64748b", weight: 0, fillColor: "#94a3b8", fillOpacity: 0.05 },
+  storage_site: { color: "#0f766e", weight: 2, fillColor: "#14b8a6", fillOpacity: 0.6 },
+};
+const DEFAULT_ZONE_STYLE = { color: "#475569", weight: 1, fillOpacity: 0.1 };
+
+function zoneStyle(feature) {
+  const p = feature.properties || {};
+  return LAYER_STYLE[p.layer] || ZONE_STYLE[p.kind] || DEFAULT_ZONE_STYLE;
+}
+
+/** Above this many single points in view, draw them as canvas dots, not symbols. */
+const MAX_SYMBOLS = 1500;
+
+export class CopMap {
+  /**
+   * @param {HTMLElement} element
+   * @param {import("./incidents.js").IncidentStore} store
+   * @param {(incident: object) => void} onSelect
+   */
+  constructor(element, store, onSelect) {
+    this.store = store;
+    this.onSelect = onSelect;
+    this.map = L.map(element, { preferCanvas: true, zoomControl: true, worldCopyJump: false });
+    this.map.setView([48.3, 35.5], 6);
+    this.dots = L.canvas({ padding: 0.2 });
+    this.incidentLayer = L.layerGroup().addTo(this.map);
+    this.selection = L.layerGroup().addTo(this.map);
+    this.overlays = {};
+    this.layersControl = L.control.layers(null, {}, { collapsed: true }).addTo(this.map);
+    L.control.scale({ imperial: false }).addTo(this.map);
+    this.map.on("moveend", () => this.render());
+    // a live update may change counts only (re-indexing is throttled): redraw on a new index
+    store.onChange(() => {
+      if (store.index !== this.renderedIndex) this.render();
+    });
+  }
+
+  /** Countries, oblasts, the contact line and the zones; a missing layer is only logged. */
+  async loadBaseLayers() {
+    const specs = [
+      ["Countries", "/api/geo/countries", { color: "#94a3b8", weight: 1, fillColor: "#f8fafc", fillOpacity: 1 }],
+      ["Oblasts", "/api/geo/oblasts", { color: "#cbd5e1", weight: 0.8, fill: false }],
+      ["Zones", "/api/geo/zones", zoneStyle],
+      ["Contact line", "/api/geo/line", { color: "#b91c1c", weight: 2.5 }],
+    ];
+    const results = await Promise.allSettled(specs.map(([, path]) => api(path)));
+    results.forEach((result, i) => {
+      const [name, , style] = specs[i];
+      if (result.status !== "fulfilled") {
+        console.warn(`base layer ${name} not loaded`, result.reason);
+        return;
+      }
+      const layer = L.geoJSON(result.value, {
+        style,
+        interactive: name === "Zones",
+        onEachFeature: name === "Zones" ? bindZoneTooltip : undefined,
+        // points in base layers (storage sites): small circles, not Leaflet's pin images
+        pointToLayer: (feature, latlng) => L.circleMarker(latlng, { radius: 4, ...(typeof style === "function" ? style(feature) : style) }),
+      }).addTo(this.map);
+      this.overlays[name] = layer;
+      this.layersControl.addOverlay(layer, name);
+    });
+    const line = this.overlays["Contact line"];
+    if (line && line.getBounds().isValid()) this.map.fitBounds(line.getBounds(), { padding: [20, 20] });
+    // incidents above every base layer
+    this.map.getPane("markerPane").style.zIndex = 650;
+  }
+
+  /** Draw the clusters and points in view. */
+  render() {
+    const started = performance.now();
+    const index = this.store.index;
+    this.renderedIndex = index;
+    this.incidentLayer.clearLayers();
+    if (!index) return;
+    const bounds = this.map.getBounds();
+    const bbox = [
+      Math.max(-180, bounds.getWest()),
+      Math.max(-85, bounds.getSouth()),
+      Math.min(180, bounds.getEast()),
+      Math.min(85, bounds.getNorth()),
+    ];
+    const zoom = Math.round(this.map.getZoom());
+    const features = index.getClusters(bbox, zoom);
+    const singles = features.filter((f) => !f.properties.cluster).length;
+    const asDots = singles > MAX_SYMBOLS;
+    for (const feature of features) {
+      const [lon, lat] = feature.geometry.coordinates;
+      if (feature.properties.cluster) {
+        this.incidentLayer.addLayer(this.clusterMarker(feature, lat, lon));
+        continue;
+      }
+      const incident = this.store.indexed[feature.properties.i];
+      const marker = asDots
+        ? L.circleMarker([lat, lon], {
+            renderer: this.dots,
+            radius: 3,
+            weight: 0,
+            fillOpacity: 0.8,
+            fillColor: SEVERITY_COLOUR[incident.severity || 0],
+          })
+        : L.marker([lat, lon], { icon: iconFor(incident), keyboard: false });
+      marker.on("click", () => this.onSelect(incident));
+      this.incidentLayer.addLayer(marker);
+    }
+    // exposed for the browser tests and for whoever profiles the COP
+    this.map.getContainer().dataset.renderMs = (performance.now() - started).toFixed(1);
+    this.map.getContainer().dataset.drawn = String(features.length);
+  }
+
+  clusterMarker(feature, lat, lon) {
+    const count = feature.properties.point_count;
+    const size = count < 100 ? 30 : count < 1000 ? 38 : 46;
+    const colour = SEVERITY_COLOUR[feature.properties.severity || 0];
+    const icon = L.divIcon({
+      html: `<span style="background:${colour}">${feature.properties.point_count_abbreviated}</span>`,
+      className: "cf-cluster",
+      iconSize: [size, size],
+    });
+    const marker = L.marker([lat, lon], { icon, keyboard: false });
+    marker.on("click", () => {
+      const zoom = this.store.index.getClusterExpansionZoom(feature.properties.cluster_id);
+      this.map.setView([lat, lon], Math.min(zoom, 18));
+    });
+    return marker;
+  }
+
+  /** Show where the selected incident may be: its uncertainty ellipse or circle. */
+  showSelection(detail) {
+    this.selection.clearLayers();
+    if (!detail) return;
+    const style = { color: "#1d4ed8", weight: 2, fillOpacity: 0.08, interactive: false };
+    const ellipse = detail.ellipse;
+    if (ellipse && ellipse.semi_major_m > 0) {
+      this.selection.addLayer(L.polygon(ellipsePoints(detail.lat, detail.lon, ellipse), style));
+    } else if (detail.uncertainty_m) {
+      this.selection.addLayer(L.circle([detail.lat, detail.lon], { ...style, radius: detail.uncertainty_m }));
+    }
+  }
+}
+
+function bindZoneTooltip(feature, layer) {
+  const p = feature.properties || {};
+  let text;
+  if (p.layer === "party_area") text = `area of ${p.party}`;
+  else if (p.layer === "storage_site") text = `storage site: ${p.name} (${p.party}, ${p.radius_m} m)`;
+  else {
+    const weapons = (p.weapon_classes || []).join(", ");
+    const from = p.in_force_from ? `, from ${String(p.in_force_from).slice(0, 10)}` : "";
+    text = `${p.id} (${p.kind}${from})${weapons ? ` ${weapons}` : ""}`;
+  }
+  // text, not HTML: names come from agreement files
+  layer.bindTooltip(() => document.createTextNode(text), { sticky: true });
+}
+
+/** Ellipse vertices; angle_deg is the major axis' bearing, degrees clockwise from north. */
+function ellipsePoints(lat, lon, ellipse) {
+  const mPerDegLat = 111320;
+  const mPerDegLon = 111320 * Math.cos((lat * Math.PI) / 180);
+  const theta = ((ellipse.angle_deg || 0) * Math.PI) / 180;
+  const points = [];
+  for (let k = 0; k < 48; k += 1) {
+    const t = (2 * Math.PI * k) / 48;
+    const a = ellipse.semi_major_m * Math.cos(t);
+    const b = ellipse.semi_minor_m * Math.sin(t);
+    const east = a * Math.sin(theta) + b * Math.cos(theta);
+    const north = a * Math.cos(theta) - b * Math.sin(theta);
+    points.push([lat + north / mPerDegLat, lon + east / mPerDegLon]);
+  }
+  return points;
+}

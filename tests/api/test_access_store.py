@@ -1,0 +1,54 @@
+"""The HQ access tables: migration equals metadata; labels are kept with the reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from api_helpers import HQ, report
+from sqlalchemy import MetaData, select
+
+from ceasefire.access.model import Viewer
+from ceasefire.access.releasability import groups_containing, releasable
+from ceasefire.store.access import ACCESS_TABLES, release_labels
+from ceasefire.store.access_sql import shipped_release_groups
+from ceasefire.store.sqlite import SQLiteStore
+
+
+def test_migration_creates_exactly_the_access_tables(tmp_path: Path) -> None:
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'm.db'}")
+    store.init_schema()
+    ours = MetaData()
+    for table in ACCESS_TABLES:
+        table.to_metadata(ours)
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), ours)
+    names = {t.name for t in ACCESS_TABLES}
+    assert [d for d in diff if any(n in repr(d) for n in names)] == []
+    store.close()
+
+
+def test_every_distinct_releasability_label_is_recorded_with_its_reports(hq: HQ) -> None:
+    hq.ingest(
+        [
+            report("a", releasable_to=["USA", "GBR"]),
+            report("b", source="OP-2", releasable_to=["FVEY"]),
+            report("c", source="OP-3"),
+        ]
+    )
+    with hq.state.engine.connect() as conn:
+        labels = set(conn.execute(select(release_labels.c.label)).scalars())
+    assert labels == {"USA;GBR", "FVEY", ""}
+
+
+def test_shipped_groups_expand_through_groups_of_groups() -> None:
+    groups = shipped_release_groups()
+    assert len(groups["NATO"]) == 32
+    assert len(groups["EU"]) == 27
+    assert groups_containing("FRA", groups) >= {"NATO", "EU", "MNF", "COALITION"}
+    assert "COALITION" in groups_containing("NATO", groups)
+    usa = Viewer("USA", 3, frozenset({"USA"}) | groups_containing("USA", groups), True)
+    assert releasable("FVEY", usa)
+    assert releasable(None, usa)
+    assert not releasable("MNF", usa)
