@@ -11,6 +11,10 @@ with 14 days of ordinary history (so surge baselines exist), then:
    hour per wall second so surges cross their thresholds during the run.
 2. *capacity*: the same stream unpaced, in batches of ``BATCH``, for the sustained maximum;
    the baseline is the same evaluator fed one fact at a time.
+3. *refresh*: what ingest pays after each run on a SQLite store holding ``HISTORY_N``
+   incidents over ``HISTORY_DAYS`` days: ``refresh_guarantees`` after a chunk of ``CHUNK``
+   new incidents, incremental (only the window the chunk can affect) against the whole
+   history replayed (the evaluation marks removed, as before incremental runs).
 
 Last line: JSON ``{"reports_per_s", "alert_p50_ms", "alert_p99_ms", ...}``.
 """
@@ -18,11 +22,13 @@ Last line: JSON ``{"reports_per_s", "alert_p50_ms", "alert_p99_ms", ...}``.
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import Engine, create_engine, delete, func, insert, select
 
 from ceasefire.clock import FixedClock
 from ceasefire.guarantees.evaluate import TriggerEvaluator
@@ -30,6 +36,11 @@ from ceasefire.guarantees.facts import MonitoringFact, VerificationState
 from ceasefire.guarantees.loader import load_instruments
 from ceasefire.guarantees.triggers import TriggerKind
 from ceasefire.reports.model import Category, FireDirection, WeaponClass
+from ceasefire.store import schema
+from ceasefire.store.fusion import incident_states
+from ceasefire.store.guarantee_facts import refresh_guarantees
+from ceasefire.store.guarantees import guarantee_evaluations, save_instrument_file
+from ceasefire.store.migrate import upgrade_to_head
 
 RATE = 10_000
 PACED_S = 6.0
@@ -37,6 +48,9 @@ WINDOW_S = 0.01
 BATCH = 5_000
 CAPACITY_N = 200_000
 BASELINE_N = 20_000
+HISTORY_N = 60_000
+HISTORY_DAYS = 90
+CHUNK = 200
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "paris-2026" / "guarantees.yaml"
 START = datetime(2026, 12, 1, tzinfo=UTC)
 SECTORS = [
@@ -159,6 +173,142 @@ def capacity(rng: np.random.Generator, batch: int, n: int) -> float:
     return n / (time.perf_counter() - begin)
 
 
+def _add_incidents(engine: Engine, rng: np.random.Generator, times: list[datetime]) -> None:
+    """One report and one incident per time (1 % with a severity-3 violation), received then,
+    as ingest writes them (no geometry recomputed)."""
+    with engine.connect() as conn:
+        first = (conn.execute(select(func.max(schema.incidents.c.pk))).scalar() or 0) + 1
+    pks = range(first, first + len(times))
+    lon = rng.uniform(35.5, 38.5, len(times))
+    lat = rng.uniform(47.2, 49.8, len(times))
+    common = {
+        "source_type": "observation_post",
+        "reliability": "B",
+        "credibility": 2,
+        "withdrawn": False,
+        "classification": "UNCLASSIFIED",
+        "raw": "{}",
+        "ingest_run_pk": 1,
+        "zones_inside": 0,
+        "zones_possibly_inside": 0,
+        "agreement_version_pk": 1,
+        "status": "active",
+        "count": 1,
+        "party": "UKR",
+        "category": "explosion",
+    }
+    with engine.begin() as conn:
+        conn.execute(
+            insert(schema.reports),
+            [
+                {
+                    "pk": k,
+                    "id": f"r{k}",
+                    "source": f"op-{k % 40}",
+                    "observed_at": t.timestamp(),
+                    "content_hash": k.to_bytes(16, "big"),
+                    "received_at": t.isoformat(),
+                    **common,
+                }
+                for k, t in zip(pks, times, strict=True)
+            ],
+        )
+        conn.execute(
+            insert(schema.incidents),
+            [
+                {
+                    "pk": k,
+                    "status": "active",
+                    "observed_at": t.timestamp(),
+                    "lon": float(lon[j]),
+                    "lat": float(lat[j]),
+                    "category": "explosion",
+                    "count": 1,
+                    "agreement_version_pk": 1,
+                }
+                for j, (k, t) in enumerate(zip(pks, times, strict=True))
+            ],
+        )
+        conn.execute(
+            insert(schema.incident_reports), [{"incident_pk": k, "report_pk": k} for k in pks]
+        )
+        conn.execute(
+            insert(incident_states),
+            [
+                {"incident_pk": k, "state": "reported", "author": "fusion", "at": t.isoformat()}
+                for k, t in zip(pks, times, strict=True)
+            ],
+        )
+        conn.execute(
+            insert(schema.violations),
+            [
+                {
+                    "pk": k,
+                    "incident_pk": k,
+                    "rule_id": "R1",
+                    "article": "a",
+                    "severity": 3,
+                    "certainty": "certain",
+                    "agreement_version_pk": 1,
+                    "observed_at": t.timestamp(),
+                    "active": True,
+                }
+                for k, t in zip(pks, times, strict=True)
+                if k % 100 == 0
+            ],
+        )
+
+
+def refresh(rng: np.random.Generator) -> tuple[float, float, int, int]:
+    """Milliseconds of an incremental and of a whole-history refresh after a chunk, and the
+    facts each read."""
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = create_engine(f"sqlite:///{tmp}/bench.db")
+        upgrade_to_head(engine)
+        t0 = START - timedelta(days=HISTORY_DAYS - 5)
+        with engine.begin() as conn:
+            conn.execute(
+                insert(schema.agreement_versions).values(
+                    pk=1,
+                    agreement_id="bench",
+                    version=1,
+                    name="bench",
+                    source_text="",
+                    geojson="{}",
+                    source_path="",
+                    loaded_at=t0.isoformat(),
+                )
+            )
+            conn.execute(
+                insert(schema.ingest_runs).values(
+                    pk=1, started_at=t0.isoformat(), files="[]", status="done"
+                )
+            )
+        span_s = HISTORY_DAYS * 86_400.0
+        offsets = np.sort(rng.uniform(0.0, span_s, HISTORY_N))
+        _add_incidents(engine, rng, [t0 + timedelta(seconds=float(x)) for x in offsets])
+        clock = FixedClock(t0 + timedelta(seconds=span_s))
+        save_instrument_file(
+            engine, SCENARIO.read_text(), str(SCENARIO), load_instruments(SCENARIO), clock=clock
+        )
+        refresh_guarantees(engine, clock=clock)  # the first run replays everything
+        timings: list[tuple[float, int]] = []
+        for full in (False, True):
+            now = clock.now() + timedelta(hours=1)
+            chunk = np.sort(rng.uniform(0.0, 3600.0, CHUNK))
+            _add_incidents(engine, rng, [clock.now() + timedelta(seconds=float(x)) for x in chunk])
+            clock = FixedClock(now)
+            if full:
+                with engine.begin() as conn:
+                    conn.execute(delete(guarantee_evaluations))
+            start = time.perf_counter()
+            summary = refresh_guarantees(engine, clock=clock)
+            timings.append(((time.perf_counter() - start) * 1000.0, summary.facts))
+        engine.dispose()
+    (incremental_ms, incremental_facts), (full_ms, full_facts) = timings
+    return incremental_ms, full_ms, incremental_facts, full_facts
+
+
 def main() -> None:
     rng = np.random.default_rng(2026)
     rate, latencies, alerts, batch_ms = paced(rng)
@@ -180,6 +330,12 @@ def main() -> None:
         f"{one_by_one:,.0f}/s one at a time (baseline); ratio {sustained / one_by_one:.1f}x; "
         f"{sustained / RATE:.1f}x the 10,000/s target"
     )
+    incremental_ms, full_ms, window_facts, all_facts = refresh(rng)
+    print(
+        f"refresh after {CHUNK} new incidents on {HISTORY_N:,} over {HISTORY_DAYS} days: "
+        f"incremental {incremental_ms:,.0f} ms ({window_facts:,} facts read), whole history "
+        f"{full_ms:,.0f} ms ({all_facts:,} facts); ratio {full_ms / incremental_ms:.1f}x"
+    )
     print(
         json.dumps(
             {
@@ -190,6 +346,9 @@ def main() -> None:
                 "batch_p99_ms": round(batch_p99, 2),
                 "one_at_a_time_reports_per_s": round(one_by_one),
                 "ratio_to_one_at_a_time": round(sustained / one_by_one, 2),
+                "refresh_incremental_ms": round(incremental_ms, 1),
+                "refresh_full_ms": round(full_ms, 1),
+                "refresh_history_incidents": HISTORY_N,
             }
         )
     )

@@ -3,23 +3,22 @@ tables, alerts and obligations recorded once (and in the ledger), status, explai
 
 from __future__ import annotations
 
-import shutil
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import orjson
-import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from guarantee_builders import make_fact
-from sqlalchemy import Engine, create_engine, func, insert, inspect, select
+from guarantee_store_seed import CEASEFIRE, SCENARIO, H, seed_monitoring
+from sqlalchemy import MetaData, create_engine, func, inspect, select
 from typer.testing import CliRunner
 
 from ceasefire.cli.main import app
 from ceasefire.clock import FixedClock
 from ceasefire.guarantees.evaluate import replay
-from ceasefire.guarantees.loader import load_instruments
 from ceasefire.guarantees.model import InstrumentSet
 from ceasefire.reports.model import Category
-from ceasefire.store import schema
 from ceasefire.store.guarantee_facts import read_facts, refresh_guarantees
 from ceasefire.store.guarantees import (
     GUARANTEE_TABLES,
@@ -30,32 +29,6 @@ from ceasefire.store.guarantees import (
 )
 from ceasefire.store.ledger import ledger_entries
 from ceasefire.store.metadata import metadata
-from ceasefire.store.migrate import upgrade_to_head
-
-SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "paris-2026" / "guarantees.yaml"
-CEASEFIRE = datetime(2026, 12, 1, tzinfo=UTC)
-H = timedelta(hours=1)
-
-
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("guarantees") / "template.db"
-    engine = create_engine(f"sqlite:///{path}")
-    upgrade_to_head(engine)
-    engine.dispose()
-    return path
-
-
-@pytest.fixture
-def db(migrated: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "g.db"
-    shutil.copyfile(migrated, path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def scenario() -> InstrumentSet:
-    return load_instruments(SCENARIO)
 
 
 def test_migration_matches_the_metadata(db: Path, tmp_path: Path) -> None:
@@ -69,101 +42,18 @@ def test_migration_matches_the_metadata(db: Path, tmp_path: Path) -> None:
         assert columns == {
             c["name"]: str(c["type"]) for c in inspect(created).get_columns(table.name)
         }, table.name
-
-
-def _seed_monitoring(engine: Engine) -> None:
-    """Two incidents as ingest writes them: a severity-3 violation seen by two sources, and an
-    attack on the force seen once (minimal rows; the geometry is not recomputed here)."""
-    at = CEASEFIRE + 2 * H
-    with engine.begin() as conn:
-        conn.execute(
-            insert(schema.agreement_versions).values(
-                pk=1,
-                agreement_id="paris",
-                version=1,
-                name="p",
-                source_text="",
-                geojson="{}",
-                source_path="",
-                loaded_at=at.isoformat(),
-            )
-        )
-        conn.execute(
-            insert(schema.ingest_runs).values(
-                pk=1, started_at=at.isoformat(), files="[]", status="done"
-            )
-        )
-        common = {
-            "source_type": "observation_post",
-            "reliability": "B",
-            "credibility": 2,
-            "withdrawn": False,
-            "classification": "UNCLASSIFIED",
-            "raw": "{}",
-            "ingest_run_pk": 1,
-            "zones_inside": 0,
-            "zones_possibly_inside": 0,
-            "agreement_version_pk": 1,
-            "status": "active",
-            "count": 4,
-        }
-        for pk, (source, category, minutes) in enumerate(
-            [("op-1", "explosion", 5), ("uav-2", "explosion", 30), ("op-7", "attack_on_force", 9)],
-            start=1,
-        ):
-            conn.execute(
-                insert(schema.reports).values(
-                    pk=pk,
-                    id=f"r{pk}",
-                    source=source,
-                    category=category,
-                    observed_at=at.timestamp(),
-                    content_hash=bytes(16),
-                    party="UKR",
-                    received_at=(at + timedelta(minutes=minutes)).isoformat(),
-                    **common,
-                )
-            )
-        for pk, category in ((1, "explosion"), (2, "attack_on_force")):
-            conn.execute(
-                insert(schema.incidents).values(
-                    pk=pk,
-                    status="active",
-                    observed_at=at.timestamp(),
-                    lon=37.8,
-                    lat=48.0,
-                    category=category,
-                    count=4,
-                    agreement_version_pk=1,
-                )
-            )
-        conn.execute(
-            insert(schema.incident_reports),
-            [
-                {"incident_pk": 1, "report_pk": 1},
-                {"incident_pk": 1, "report_pk": 2},
-                {"incident_pk": 2, "report_pk": 3},
-            ],
-        )
-        conn.execute(
-            insert(schema.violations).values(
-                pk=1,
-                incident_pk=1,
-                rule_id="R7",
-                article="Art. 5",
-                severity=3,
-                certainty="certain",
-                zone_id="disengagement-kupiansk",
-                agreement_version_pk=1,
-                observed_at=at.timestamp(),
-                active=True,
-            )
-        )
+    ours = MetaData()
+    for table in GUARANTEE_TABLES:
+        table.to_metadata(ours)
+    with migrated.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), ours)
+    names = {t.name for t in GUARANTEE_TABLES}
+    assert [d for d in diff if any(n in repr(d) for n in names)] == []  # indexes, keys too
 
 
 def test_facts_from_the_monitoring_tables(db: Path) -> None:
     engine = create_engine(f"sqlite:///{db}")
-    _seed_monitoring(engine)
+    seed_monitoring(engine)
     facts = read_facts(engine)
     assert [f.id for f in facts] == ["I-1", "I-2"]
     one, two = facts
@@ -185,7 +75,7 @@ def test_refresh_records_alerts_obligations_and_ledger_once(
     db: Path, scenario: InstrumentSet
 ) -> None:
     engine = create_engine(f"sqlite:///{db}")
-    _seed_monitoring(engine)
+    seed_monitoring(engine)
     clock = FixedClock(CEASEFIRE + 5 * H)
     save_instrument_file(engine, SCENARIO.read_text(), str(SCENARIO), scenario, clock=clock)
     first = refresh_guarantees(engine, clock=clock)

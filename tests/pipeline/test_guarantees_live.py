@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pipeline_helpers import MINI_AGREEMENT, make_report, write_ndjson
@@ -105,3 +106,71 @@ def test_a_breach_ingested_raises_an_alert_and_everything_is_on_the_chain(
     again = json.loads(ok(run, "ingest", "--json", str(reports)).output)
     assert (again["accepted"], again["duplicates"], again["alerts"]) == (0, 1, 0)
     assert ledger_types(db) == before  # the re-sent file chains nothing
+
+
+def cases(runner: CliRunner) -> list[dict[str, object]]:
+    doc = json.loads(ok(runner, "guarantees", "cases", "--json").output)
+    found: list[dict[str, object]] = doc["cases"]
+    return found
+
+
+def test_a_special_commission_case_follows_the_attribution_records(
+    run: CliRunner, tmp_path: Path
+) -> None:
+    """breach alert → case; ``attribution propose/decide/remedy`` move it, each step naming
+    fusion's record, and ``guarantees explain`` shows where the case stands."""
+    text = GUARANTEES.replace(
+        "    legal_form: political\n", "    legal_form: political\n    special_commission: true\n"
+    )
+    (tmp_path / "guarantees.yaml").write_text(text)
+    reports = write_ndjson(
+        tmp_path / "breach.ndjson", [make_report(id="b1", observed_at="2026-03-10T10:00:00Z")]
+    )
+    ok(run, "init")
+    ok(run, "agreement", "load", str(MINI_AGREEMENT))
+    ok(run, "guarantees", "load", "guarantees.yaml")
+    ok(run, "ingest", str(reports))
+    [case] = cases(run)
+    assert (case["stage"], case["fact"]) == ("breach", "I-1")
+
+    ok(
+        run,
+        "attribution",
+        "propose",
+        "1",
+        "--by",
+        "analyst-1",
+        "--party",
+        "RUS",
+        "--basis",
+        "origin",
+    )
+    [case] = cases(run)
+    steps: Any = case["steps"]
+    assert case["stage"] == "attribution_proposed"
+    assert (steps[-1]["party"], steps[-1]["attribution"], steps[-1]["by"]) == (
+        "RUS",
+        "attribution-1",
+        "analyst-1",
+    )
+
+    ok(run, "attribution", "decide", "1", "--decision", "upheld", "--by", "commissioner-1")
+    assert cases(run)[0]["stage"] == "attributed"
+    ok(run, "attribution", "remedy", "1", "--remedy", "withdraw the battery", "--by", "c-2")
+    [case] = cases(run)
+    steps = case["steps"]
+    assert case["stage"] == "remedy_determined"
+    assert [s["stage"] for s in steps] == [
+        "breach",
+        "attribution_proposed",
+        "attributed",
+        "remedy_determined",
+    ]
+    assert steps[-1]["attribution"] == "attribution-1/decision-1/remedy-1"
+    assert steps[-1]["remedy"] == "withdraw the battery"
+    assert cases(run) == [case]  # linked once
+
+    explained = ok(run, "guarantees", "explain", str(case["alert"])).output
+    assert "remedy_determined" in explained
+    assert "attribution-1/decision-1" in explained
+    assert ledger_types(tmp_path / "cf.db").count("case.stage") == 3

@@ -1,18 +1,20 @@
-"""``ceasefire guarantees load|evaluate|status|explain``: instruments, triggers, alerts.
+"""``ceasefire guarantees load|evaluate|status|explain|ratify|cases``.
 
-``status --at T`` shows, as of T, whether each instrument was in force and why, the alerts
-that had fired and the obligations open, overdue or met; ``explain`` shows the clause of an
-alert and the incidents and reports that made it true. ``evaluate`` brings the record up to
-now (ingest will call the same service).
+``status --at T`` shows, as of T, whether each instrument was in force and why (with the
+ratifications recorded by T), the alerts that had fired and the obligations open, overdue or
+met; ``explain`` shows the clause of an alert, the incidents and reports that made it true,
+and the Special Commission case it opened. ``evaluate`` brings the record up to now (ingest
+calls the same service); ``ratify`` records a party's ratification; ``cases`` shows the
+Special Commission's cases, moved along fusion's attribution records.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,6 +25,8 @@ from ceasefire.scenarios import scenario_dir
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from ceasefire.guarantees.commission import Case, CaseEvent
 
 # The store (SQLAlchemy) is imported inside the commands: every ``ceasefire`` invocation
 # (even --help) imports this module.
@@ -83,9 +87,9 @@ def evaluate(ctx: typer.Context, until: AtOption = None) -> None:
     with guarantees_engine(ctx) as engine:
         summary = refresh_guarantees(engine, clock=SystemClock(), until=at)
     typer.echo(
-        f"{summary.facts} facts → {summary.alerts} alerts ({summary.new.alerts} new); "
+        f"{summary.facts} facts evaluated → {summary.alerts} alerts ({summary.new.alerts} new); "
         f"{summary.new.obligations} new obligations, {summary.new.cases} new commission cases, "
-        f"{summary.overdue} became overdue"
+        f"{summary.linked} case steps from attribution records, {summary.overdue} became overdue"
     )
 
 
@@ -102,7 +106,7 @@ def status(ctx: typer.Context, at: AtOption = None, as_json: JsonOption = False)
 
     moment = parse_when(at, "--at", end_of_day=True) or SystemClock().now()
     with guarantees_engine(ctx) as engine:
-        instruments = load_instrument_set(engine)
+        instruments = load_instrument_set(engine, as_of=moment)
         alerts = read_alerts(engine, until=moment)
         obligations = [
             (o, status_at(o, events, moment))
@@ -132,6 +136,15 @@ def status(ctx: typer.Context, at: AtOption = None, as_json: JsonOption = False)
                     for a in mine[-5:]
                 ],
                 "obligations": dict(states),
+                "ratifications": [
+                    {
+                        "party": r.party,
+                        "status": str(r.status),
+                        "date": iso_z(r.date) if r.date else None,
+                        "source": r.source.url or r.source.note,
+                    }
+                    for r in instrument.ratifications
+                ],
             }
         )
     if as_json:
@@ -141,6 +154,12 @@ def status(ctx: typer.Context, at: AtOption = None, as_json: JsonOption = False)
     for row in rows:
         flag = "IN FORCE" if row["active"] else "NOT IN FORCE"
         typer.echo(f"\n{row['id']} — {row['title']}\n  {flag} — {row['why']}")
+        ratified = [
+            f"{r['party']} {r['status']}" + (f" {r['date'][:10]}" if r["date"] else "")
+            for r in row["ratifications"]  # type: ignore[attr-defined]
+        ]
+        if ratified:
+            typer.echo(f"  ratifications: {', '.join(ratified)}")
         typer.echo(
             f"  alerts: {_counts(row['alerts'])}; obligations: {_counts(row['obligations'])}"
         )
@@ -158,11 +177,21 @@ def explain(
 ) -> None:
     """The trigger clause of an alert and the incidents and reports that made it true."""
     from ceasefire.guarantees.alerts import explain as explain_text  # noqa: PLC0415
+    from ceasefire.store.guarantee_cases import (  # noqa: PLC0415
+        link_attribution_records,
+        read_cases,
+    )
     from ceasefire.store.guarantees import load_instrument_set, read_alert  # noqa: PLC0415
 
     with guarantees_engine(ctx) as engine:
         alert = read_alert(engine, alert_id)
         instruments = load_instrument_set(engine)
+        link_attribution_records(engine, clock=SystemClock())
+        cases = [
+            _case_row(c, e)
+            for c, e in read_cases(engine)
+            if c.instrument_id == alert.instrument_id and c.fact_id in alert.fact_ids
+        ]
     title = next((i.title for i in instruments.instruments if i.id == alert.instrument_id), None)
     if as_json:
         echo_json(
@@ -180,10 +209,130 @@ def explain(
                 "facts": alert.fact_ids,
                 "reports": alert.report_ids,
                 "child_alerts": alert.child_alert_ids,
+                "cases": cases,
             }
         )
         return
     typer.echo(explain_text(alert, instrument_title=title))
+    for case in cases:
+        typer.echo(f"Special Commission case {case['id']} on {case['fact']}: {case['stage']}")
+        _echo_steps(case)
+
+
+@app.command("ratify")
+def ratify(
+    ctx: typer.Context,
+    instrument_id: Annotated[str, typer.Argument(help="The instrument id (e.g. paris-2026).")],
+    *,
+    party: Annotated[str, typer.Option("--party", help="The party (e.g. FRA).")],
+    status: Annotated[
+        str, typer.Option("--status", help="pending, signed, ratified, refused, not_required.")
+    ],
+    source: Annotated[str, typer.Option("--source", help="Where it comes from (URL or text).")],
+    date: Annotated[
+        str | None, typer.Option("--date", help="When it reached the status (YYYY-MM-DD).")
+    ] = None,
+    by: Annotated[str, typer.Option("--by", help="Who records it.")] = "HQ",
+) -> None:
+    """Record a party's ratification status of an instrument (kept as history, and chained)."""
+    from ceasefire.errors import InputError  # noqa: PLC0415
+    from ceasefire.guarantees.activation import activation_of  # noqa: PLC0415
+    from ceasefire.guarantees.model import RatificationStatus  # noqa: PLC0415
+    from ceasefire.guarantees.ratification import (  # noqa: PLC0415
+        RecordedRatification,
+        ratification_of,
+    )
+    from ceasefire.store.guarantees import (  # noqa: PLC0415
+        load_instrument_set,
+        record_ratification,
+    )
+
+    clock = SystemClock()
+    when = parse_when(date, "--date")
+    with guarantees_engine(ctx) as engine:
+        try:
+            state = RatificationStatus(status)
+        except ValueError:
+            choices = ", ".join(RatificationStatus)
+            raise InputError("status", "choice", f"{status!r} is not one of {choices}") from None
+        try:
+            instrument = load_instrument_set(engine).instrument(instrument_id)
+        except KeyError:
+            raise InputError("instrument", "known", f"no instrument {instrument_id!r}") from None
+        ratification = ratification_of(
+            instrument, party=party, status=state, date=when, source=source
+        )
+        now = clock.now()
+        record_ratification(
+            engine, RecordedRatification(instrument_id, ratification, by, now), clock=clock
+        )
+        updated = load_instrument_set(engine)
+    activation = activation_of(updated.instrument(instrument_id), updated.ceasefire_in_force_from)
+    dated = f" on {when.date().isoformat()}" if when else ""
+    typer.echo(f"{instrument_id}: {party} {state}{dated} (recorded by {by})")
+    typer.echo(f"  {activation.explain_at(now)}")
+
+
+@app.command("cases")
+def cases_command(ctx: typer.Context, at: AtOption = None, as_json: JsonOption = False) -> None:
+    """Special Commission cases (breach → attribution → remedy), with fusion's records."""
+    from ceasefire.store.guarantee_cases import (  # noqa: PLC0415
+        link_attribution_records,
+        read_cases,
+    )
+
+    moment = parse_when(at, "--at", end_of_day=True) or SystemClock().now()
+    with guarantees_engine(ctx) as engine:
+        link_attribution_records(engine, clock=SystemClock())
+        rows = [
+            _case_row(case, [e for e in events if e.at <= moment])
+            for case, events in read_cases(engine)
+            if case.opened_at <= moment
+        ]
+    if as_json:
+        echo_json({"at": iso_z(moment), "cases": rows})
+        return
+    if not rows:
+        typer.echo("no cases")
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['id']}  {row['stage']:<20} {row['instrument']} {row['fact']} "
+            f"(alert {row['alert']}, opened {row['opened_at']})"
+        )
+        _echo_steps(row)
+
+
+def _case_row(case: Case, events: Sequence[CaseEvent]) -> dict[str, object]:
+    from ceasefire.guarantees.commission import stage_of  # noqa: PLC0415
+
+    return {
+        "id": case.id,
+        "instrument": case.instrument_id,
+        "fact": case.fact_id,
+        "alert": case.alert_id,
+        "opened_at": iso_z(case.opened_at),
+        "stage": str(stage_of(events)),
+        "steps": [
+            {
+                "stage": str(e.stage),
+                "at": iso_z(e.at),
+                "by": e.by,
+                "party": e.party,
+                "attribution": e.attribution_id,
+                "remedy": e.remedy,
+                "note": e.note,
+            }
+            for e in events
+        ],
+    }
+
+
+def _echo_steps(case: dict[str, object]) -> None:
+    steps: Any = case["steps"]
+    for step in steps:
+        extra = [str(step[k]) for k in ("party", "attribution", "remedy", "note") if step.get(k)]
+        typer.echo(f"    {step['at']}  {step['stage']:<20} by {step['by']}  {' · '.join(extra)}")
 
 
 def _counts(counts: object) -> str:

@@ -134,3 +134,71 @@ def advance(
     if stage is CaseStage.REMEDY_DETERMINED and not remedy:
         raise InputError("remedy", "required", "say what the remedy is")
     return CaseEvent(case.id, stage, at, by, party, attribution_id, remedy, note)
+
+
+@dataclass(frozen=True, slots=True)
+class AttributionStep:
+    """One record of fusion's attribution workflow on a violation of the case's incident.
+
+    ``ref`` names the record: ``attribution-<pk>`` for a proposal,
+    ``attribution-<pk>/decision-<pk>`` for a decision, ``…/remedy-<pk>`` for a remedy.
+    ``decision`` is ``upheld`` or ``rejected`` for decisions, None otherwise.
+    """
+
+    ref: str
+    at: datetime
+    by: str
+    party: str
+    decision: str | None = None
+    remedy: str | None = None
+
+    @property
+    def stage(self) -> CaseStage | None:
+        """The case stage this record moves to (None: a rejection, which moves nothing)."""
+        if self.remedy is not None:
+            return CaseStage.REMEDY_DETERMINED
+        if self.decision is None:
+            return CaseStage.ATTRIBUTION_PROPOSED
+        return CaseStage.ATTRIBUTED if self.decision == "upheld" else None
+
+
+def link_steps(
+    case: Case, events: Sequence[CaseEvent], steps: Sequence[AttributionStep]
+) -> list[CaseEvent]:
+    """The case events the attribution records not yet linked add, in time order.
+
+    A record is linked once (its ``ref`` is kept as the event's ``attribution_id``). One the
+    workflow does not allow at that point (a second upheld decision, a remedy before any
+    decision was upheld) is left unlinked, so it is tried again once the case has moved. A
+    record made before the case opened (a proposal before the breach was verified) is linked
+    at the case's latest time, the note keeping its own.
+    """
+    linked = {e.attribution_id for e in events if e.attribution_id}
+    history = list(events)
+    out: list[CaseEvent] = []
+    for step in sorted(steps, key=lambda s: (s.at, s.ref)):
+        stage = step.stage
+        if step.ref in linked or stage is None:
+            continue
+        last = history[-1].at if history else case.opened_at
+        at, note = step.at, None
+        if at < last:
+            at, note = last, f"recorded {step.at.isoformat()}, before this step of the case"
+        try:
+            event = advance(
+                case,
+                history,
+                stage=stage,
+                at=at,
+                by=step.by,
+                party=step.party,
+                attribution_id=step.ref,
+                remedy=step.remedy,
+                note=note,
+            )
+        except InputError:
+            continue
+        history.append(event)
+        out.append(event)
+        linked.add(step.ref)
+    return out

@@ -54,6 +54,7 @@ from ceasefire.guarantees.triggers import (
     RateTrigger,
     SectorBy,
     Surge,
+    TriggerKind,
     VerificationDenial,
     clause_of,
 )
@@ -72,6 +73,9 @@ class TriggerEvaluator:
     ``monitoring_since``: the first monitored instant (default: the first fact's recording
     day); rate baselines need ``baseline_days`` whole days after it. ``retain_days``: how long
     counted facts are kept to name a surge's evidence (counts are kept for good).
+    ``emit_from``: alerts firing earlier are computed (they set the state) but neither
+    returned nor passed to combinators — for a replay of a window whose earlier alerts are
+    already known (see ``incremental``); :meth:`seed` gives combinators those instead.
     """
 
     def __init__(
@@ -81,8 +85,10 @@ class TriggerEvaluator:
         clock: Clock,
         monitoring_since: datetime | None = None,
         retain_days: int = 3,
+        emit_from: datetime | None = None,
     ) -> None:
         self._clock = clock
+        self._emit_from_s = emit_from.timestamp() if emit_from is not None else -math.inf
         self._since = monitoring_since
         self._retain_days = retain_days
         self.activations: dict[str, Activation] = {}
@@ -156,6 +162,12 @@ class TriggerEvaluator:
                 )
         return self._finish(leaves, now_s)
 
+    def seed(self, earlier: Sequence[Alert]) -> None:
+        """Give the combinators the alerts fired before ``emit_from`` (as recorded), so that
+        ``all`` windows, rests and episode numbers continue where they stood."""
+        combined = {TriggerKind.ALL, TriggerKind.ANY}
+        self._combinators.propagate([a for a in earlier if a.kind not in combined])
+
     def tick(self) -> list[Alert]:
         """Advance to the clock's now: persistence deadlines that have passed fire."""
         return self._finish([], self._clock.now().timestamp())
@@ -164,6 +176,7 @@ class TriggerEvaluator:
         # Whatever arrives after this call counts as recorded no earlier than now, so
         # alerts leave the evaluator in time order across calls as within one.
         leaves += self._due(now_s)
+        leaves = [a for a in leaves if a.fired_at.timestamp() >= self._emit_from_s]
         self._last_s = max(self._last_s, now_s)
         new = self._combinators.propagate(leaves)
         self.alerts += new

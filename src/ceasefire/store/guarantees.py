@@ -35,7 +35,13 @@ from ceasefire.errors import NotFoundError, StoreError
 from ceasefire.guarantees.alerts import Alert
 from ceasefire.guarantees.commission import Case, CaseEvent, cases_for
 from ceasefire.guarantees.loader import parse_instruments
-from ceasefire.guarantees.model import InstrumentSet, ObligationKind
+from ceasefire.guarantees.model import (
+    InstrumentSet,
+    ObligationKind,
+    Ratification,
+    RatificationStatus,
+    Source,
+)
 from ceasefire.guarantees.obligations import (
     Obligation,
     ObligationEvent,
@@ -43,6 +49,7 @@ from ceasefire.guarantees.obligations import (
     obligations_for,
     opened,
 )
+from ceasefire.guarantees.ratification import RecordedRatification, with_ratifications
 from ceasefire.guarantees.triggers import AlertLevel, TriggerKind
 from ceasefire.ledger.model import EventType, LedgerEvent
 from ceasefire.store.ledger import append_events_in
@@ -135,7 +142,37 @@ guarantee_case_events = Table(
     Column("note", Text),
 )
 
-#: The guarantees tables, in creation order (revision 0004 creates exactly these).
+guarantee_ratifications = Table(
+    "guarantee_ratifications",
+    metadata,
+    Column("pk", Integer, primary_key=True),
+    Column("instrument_id", String(128), nullable=False, index=True),
+    Column("party", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("date", String(_TS), comment="when the party reached the status; NULL: unknown"),
+    Column("source", Text, nullable=False),
+    Column("by", String(128), nullable=False),
+    Column("recorded_at", String(_TS), nullable=False),
+)
+
+guarantee_evaluations = Table(
+    "guarantee_evaluations",
+    metadata,
+    Column("pk", Integer, primary_key=True),
+    Column("evaluated_until", String(_TS), nullable=False, comment="alerts recorded up to then"),
+    Column("monitoring_since", String(_TS), comment="the first fact's recording; NULL: none"),
+    Column("file_pk", Integer, nullable=False, comment="the guarantees file evaluated"),
+    Column("ratifications", Integer, nullable=False, comment="ratification records seen"),
+    Column("incidents_max", Integer, nullable=False, comment="highest incident pk seen"),
+    Column("superseded", Integer, nullable=False, comment="incidents not active, seen"),
+    Column("states_max", Integer, nullable=False, comment="highest incident_states pk seen"),
+    Column("decisions_max", Integer, nullable=False),
+    Column("remedy_max", Integer, nullable=False),
+    Column("recorded_at", String(_TS), nullable=False),
+)
+
+#: The guarantees tables, in creation order (revision 0004 creates the first six, 0007 the
+#: ratifications and the evaluation marks).
 GUARANTEE_TABLES: tuple[Table, ...] = (
     guarantee_files,
     guarantee_alerts,
@@ -143,6 +180,8 @@ GUARANTEE_TABLES: tuple[Table, ...] = (
     guarantee_obligation_events,
     guarantee_cases,
     guarantee_case_events,
+    guarantee_ratifications,
+    guarantee_evaluations,
 )
 
 
@@ -157,9 +196,13 @@ def from_iso(text: str) -> datetime:
 
 
 def require_tables(engine: Engine) -> None:
-    """Raise StoreError unless the guarantees tables exist (``ceasefire init`` creates them)."""
-    if not inspect(engine).has_table("guarantee_alerts"):
+    """Raise StoreError unless the guarantees tables exist, 0007's included (``ceasefire
+    init`` creates them, or upgrades an older store)."""
+    tables = inspect(engine)
+    if not tables.has_table("guarantee_alerts"):
         raise StoreError("no guarantees tables: run `ceasefire init` first")
+    if not tables.has_table("guarantee_evaluations"):
+        raise StoreError("the store predates ratifications: run `ceasefire init` to upgrade it")
 
 
 def save_instrument_file(
@@ -178,8 +221,9 @@ def save_instrument_file(
         )
 
 
-def load_instrument_set(engine: Engine) -> InstrumentSet:
-    """The latest stored guarantees file, parsed again (NotFoundError when none is stored)."""
+def load_instrument_set(engine: Engine, *, as_of: datetime | None = None) -> InstrumentSet:
+    """The latest stored guarantees file, parsed again, with the ratifications recorded by
+    ``as_of`` (all when None) laid over its own (NotFoundError when no file is stored)."""
     with engine.connect() as conn:
         row = conn.execute(
             select(guarantee_files).order_by(guarantee_files.c.pk.desc()).limit(1)
@@ -187,7 +231,49 @@ def load_instrument_set(engine: Engine) -> InstrumentSet:
     if row is None:
         raise NotFoundError("no guarantees loaded: run `ceasefire guarantees load FILE`")
     stored = from_iso(row.ceasefire_in_force_from) if row.ceasefire_in_force_from else None
-    return parse_instruments(row.source_text, agreement_in_force_from=lambda _path: stored)
+    parsed = parse_instruments(row.source_text, agreement_in_force_from=lambda _path: stored)
+    return with_ratifications(parsed, read_ratifications(engine), as_of=as_of)
+
+
+def record_ratification(engine: Engine, record: RecordedRatification, *, clock: Clock) -> None:
+    """Append a ratification record, chained into the ledger (``ratification.recorded``,
+    subject ``<instrument>/<party>``) in the same transaction."""
+    r = record.ratification
+    values = {
+        "instrument_id": record.instrument_id,
+        "party": r.party,
+        "status": str(r.status),
+        "date": iso(r.date) if r.date else None,
+        "source": r.source.url or r.source.note or "",
+        "by": record.by,
+        "recorded_at": iso(record.recorded_at),
+    }
+    with engine.begin() as conn:
+        conn.execute(insert(guarantee_ratifications).values(**values))
+        event = LedgerEvent(EventType.RATIFICATION, f"{record.instrument_id}/{r.party}", values)
+        chain_in(conn, [event], clock)
+
+
+def read_ratifications(engine: Engine) -> list[RecordedRatification]:
+    """Every recorded ratification, in recording order (none before revision 0007)."""
+    if not inspect(engine).has_table("guarantee_ratifications"):
+        return []
+    g = guarantee_ratifications
+    with engine.connect() as conn:
+        rows = conn.execute(select(g).order_by(g.c.pk)).all()
+    out = []
+    for row in rows:
+        url = row.source if row.source.startswith(("http://", "https://")) else None
+        ratification = Ratification(
+            row.party,
+            RatificationStatus(row.status),
+            from_iso(row.date) if row.date else None,
+            Source(url=url, note=None if url else row.source),
+        )
+        out.append(
+            RecordedRatification(row.instrument_id, ratification, row.by, from_iso(row.recorded_at))
+        )
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,12 +312,12 @@ def record_alerts(
         if cases:
             conn.execute(insert(guarantee_cases), [_case_row(c) for c, _ in cases])
             append_case_events_in(conn, [e for _, e in cases])
-        _ledger(
+        chain_in(
             conn,
             [LedgerEvent(EventType.TRIGGER_FIRED, a.id, _alert_payload(a)) for a in new],
             clock,
         )
-        _ledger(conn, [_obligation_ledger_event(opened(o)) for o in obligations], clock)
+        chain_in(conn, [_obligation_ledger_event(opened(o)) for o in obligations], clock)
         return RecordSummary(len(new), len(obligations), len(cases))
 
 
@@ -241,7 +327,7 @@ def append_obligation_events(
     """Append obligation events (met, overdue), chained into the ledger too."""
     with engine.begin() as conn:
         _append_obligation_events(conn, events)
-        _ledger(conn, [_obligation_ledger_event(e) for e in events], clock)
+        chain_in(conn, [_obligation_ledger_event(e) for e in events], clock)
 
 
 def append_case_events_in(conn: Connection, events: Sequence[CaseEvent]) -> None:
@@ -306,7 +392,8 @@ def read_obligations(engine: Engine) -> list[tuple[Obligation, list[ObligationEv
     return [(_obligation_of(r), history.get(r.id, [])) for r in rows]
 
 
-def _ledger(conn: Connection, events: list[LedgerEvent], clock: Clock) -> None:
+def chain_in(conn: Connection, events: list[LedgerEvent], clock: Clock) -> None:
+    """Append ``events`` to the ledger inside the caller's transaction, when it exists."""
     if events and inspect(conn).has_table("ledger_entries"):
         append_events_in(conn, events, clock=clock)
 
