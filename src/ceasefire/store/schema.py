@@ -168,7 +168,8 @@ incidents = Table(
     Column("weapon_class", String(32)),
     Column("count", Integer, nullable=False),
     Column("agreement_version_pk", Integer, ForeignKey("agreement_versions.pk"), nullable=False),
-    Index("ix_incidents_observed_at", "observed_at"),
+    # time first, then the box: a bbox + time query of the HQ is answered from the index alone
+    Index("ix_incidents_observed_at_lon_lat", "observed_at", "lon", "lat"),
     Index("ix_incidents_lon_lat", "lon", "lat"),  # the spatial prefilter (see store/sqlite.py)
 )
 
