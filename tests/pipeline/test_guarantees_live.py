@@ -149,6 +149,8 @@ def test_a_special_commission_case_follows_the_attribution_records(
         "--basis",
         "origin",
     )
+    # the command itself moved the case (chained), before anyone asks for the cases
+    assert ledger_types(tmp_path / "cf.db").count("case.stage") == 1
     [case] = cases(run)
     steps: Any = case["steps"]
     assert case["stage"] == "attribution_proposed"

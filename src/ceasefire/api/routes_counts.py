@@ -19,6 +19,7 @@ from ceasefire.api.state import HQState
 from ceasefire.api.views import encode_cursor, iso_s, json_response
 from ceasefire.errors import InputError, NotFoundError
 from ceasefire.store import schema
+from ceasefire.store.guarantee_cases import link_attribution_records
 from ceasefire.store.hq_queries import daily_counts, fully_visible_violation
 
 router = APIRouter(prefix="/api", tags=["counts"])
@@ -124,6 +125,7 @@ def propose(violation_id: RowId, body: ProposalIn, state: HQ, user: Analyst) -> 
                 "proposed_at": iso(state.clock.now()),
             },
         )
+        link_attribution_records(state.engine, clock=state.clock)
     return {"id": pk}
 
 
@@ -152,6 +154,7 @@ def decide(attribution_id: RowId, body: DecisionIn, state: HQ, user: Commission)
                 "note": body.note,
             },
         )
+        link_attribution_records(state.engine, clock=state.clock)
     return {"id": pk}
 
 

@@ -6,7 +6,7 @@ none of them edits an observation, an incident or a violation.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,6 +14,9 @@ from ceasefire.assessment.attribution import Basis, Decision
 from ceasefire.cli.incidents import store_engine
 from ceasefire.cli.monitoring_common import cli_store, echo_json
 from ceasefire.clock import SystemClock
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 # The store, geometry and agreement modules are imported inside the commands: they pull in
 # SQLAlchemy, shapely and scipy, which would slow every ``ceasefire`` invocation (even --help).
@@ -90,9 +93,18 @@ def propose(
                 "proposed_at": iso(SystemClock().now()),
             },
         )
+        _advance_cases(engine)
     typer.echo(
         f"attribution #{pk}: violation {violation} → {party} ({basis_text}, {confidence:.2f})"
     )
+
+
+def _advance_cases(engine: Engine) -> None:
+    """Move the Special Commission cases along the record just made (at once, not at the
+    next ingest), each step chained in the ledger."""
+    from ceasefire.store.guarantee_cases import link_attribution_records  # noqa: PLC0415
+
+    link_attribution_records(engine, clock=SystemClock())
 
 
 @app.command("decide")
@@ -119,6 +131,7 @@ def decide(
                 "note": note,
             },
         )
+        _advance_cases(store_engine(store))
     typer.echo(f"decision #{pk}: attribution {attribution} {decision.value} by {by}")
 
 
@@ -144,6 +157,7 @@ def remedy(
                 "recorded_at": iso(SystemClock().now()),
             },
         )
+        _advance_cases(store_engine(store))
     typer.echo(f"remedy #{pk} for decision {decision}")
 
 
