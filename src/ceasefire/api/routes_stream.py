@@ -71,6 +71,9 @@ def poll(state: HQState, user: User, cursor: Cursor) -> list[bytes]:
         rows = incident_page(
             state.engine, visible, PageQuery(pks=changed[start : start + 500], limit=500)
         )
+        # an incident without a state has not been through fusion yet: the ingest's
+        # one-report placeholder, about to be kept (and then stated) or superseded
+        rows = [row for row in rows if row["state"] is not None]
         events.extend(_event("incident", item) for item in incident_items(state, user, rows))
     events.extend(_event("alert", {k: a.get(k) for k in _ALERT_KEYS}) for a in alerts)
     return events
