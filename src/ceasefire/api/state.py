@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from ceasefire.reports.gazetteer import Gazetteer
 
 
+#: Distinct (viewer, labels) conditions kept; beyond, the cache starts again.
+_VISIBLE_CACHE_MAX = 256
+
+
 @dataclass
 class HQState:
     """Per-process state of the HQ app (one per ``create_app``)."""
@@ -37,6 +41,9 @@ class HQState:
     _book_key: tuple[int, ...] = ()
     _book_lock: threading.Lock = field(default_factory=threading.Lock)
     _gazetteer: Gazetteer | None = None
+    _visible: dict[tuple[Viewer, tuple[str, ...]], ColumnElement[bool]] = field(
+        default_factory=dict
+    )
 
     def groups(self) -> dict[str, frozenset[str]]:
         """Release groups (stored ones; the shipped table on first use)."""
@@ -57,8 +64,15 @@ class HQState:
         return self._labels[1]
 
     def visible(self, user: User) -> ColumnElement[bool]:
-        """The SQL condition on reports for what ``user`` may see."""
-        return visible_reports(self.viewer(user), self.labels())
+        """The SQL condition on reports for what ``user`` may see (built once per viewer and
+        set of stored labels: every request of a user reuses it)."""
+        key = (self.viewer(user), tuple(self.labels()))
+        clause = self._visible.get(key)
+        if clause is None:
+            if len(self._visible) >= _VISIBLE_CACHE_MAX:
+                self._visible.clear()
+            clause = self._visible[key] = visible_reports(*key)
+        return clause
 
     def book(self) -> AgreementBook:
         """The stored agreement versions, compiled, rebuilt when a version is added.
