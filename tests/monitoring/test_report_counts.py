@@ -26,7 +26,8 @@ from report_checks import (
 from ceasefire.monitoring.daily import day_window, series_from_window
 from ceasefire.settings import Settings
 from ceasefire.store.base import open_store
-from ceasefire.store.queries import engine_of, fetch_daily_series, fetch_window
+from ceasefire.store.queries import engine_of, fetch_window
+from ceasefire.store.report_days import fetch_daily_series
 
 pytestmark = pytest.mark.slow
 

@@ -411,7 +411,7 @@ def series_from_window(
 
     The store groups the all-oblast trend in SQL; a trend limited to some oblasts needs each
     report's oblast, so it is binned here from the window's columns instead. Reports outside
-    ``days`` are ignored. Same totals as ``ceasefire.store.queries.fetch_daily_series``.
+    ``days`` are ignored. Same totals as ``ceasefire.store.report_days.fetch_daily_series``.
     """
     edges = np.asarray(
         [day_window(d, tz)[0].timestamp() for d in days] + [day_window(days[-1], tz)[1].timestamp()]

@@ -43,14 +43,8 @@ from ceasefire.reporting.layers import map_layers
 from ceasefire.reporting.render import write_document
 from ceasefire.store.base import Store
 from ceasefire.store.coverage_sql import FloatColumns, coverage_columns
-from ceasefire.store.queries import (
-    RawWindow,
-    engine_of,
-    fetch_daily_series,
-    fetch_incidents,
-    fetch_window,
-    latest_observation_day,
-)
+from ceasefire.store.queries import RawWindow, engine_of, fetch_incidents, fetch_window
+from ceasefire.store.report_days import fetch_daily_series, latest_observation_day
 
 TREND_DAYS = 30
 

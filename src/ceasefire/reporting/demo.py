@@ -31,7 +31,8 @@ from ceasefire.scenarios import scenario_dir
 from ceasefire.settings import Settings
 from ceasefire.store.base import Store, open_store
 from ceasefire.store.coverage_sql import add_declarations
-from ceasefire.store.queries import busiest_day, engine_of
+from ceasefire.store.queries import engine_of
+from ceasefire.store.report_days import busiest_day
 
 DB_FILE = "ceasefire.db"
 #: Real UCDP GED events bundled with the Minsk scenario (see its PROVENANCE.md).
