@@ -55,6 +55,7 @@ from ceasefire.store.fusion import (
     remedies,
 )
 from ceasefire.store.guarantee_cases import link_attribution_records
+from ceasefire.store.guarantee_supersession import successors_cover
 from ceasefire.store.guarantees import (
     RecordSummary,
     append_obligation_events,
@@ -335,8 +336,9 @@ def refresh_guarantees(
     None) it is incremental: it replays only the window the revisions recorded since the last
     live run can affect (``guarantees.incremental``), and falls back to the whole history on
     the first run, when the guarantees file or a ratification changed (entry into force
-    moves), when an incident was superseded or withdrawn (re-fusion rewrites the past), or
-    when a fact predates the monitoring start. ``--at`` (``until``) replays the whole history
+    moves), when re-fusion superseded an incident in a way that may rewrite the past
+    (``guarantee_supersession``: a report amended, withdrawn or left in an older incident),
+    or when a fact predates the monitoring start. ``--at`` (``until``) replays the whole history
     up to then.
     """
     require_tables(engine)
@@ -362,8 +364,13 @@ def _evaluate_live(
     marks = _marks(engine)
     last = _last_mark(engine)
     window = None
-    if last is not None and all(
-        last._mapping[k] == marks[k] for k in ("file_pk", "ratifications", "superseded")
+    if (
+        last is not None
+        and all(last._mapping[k] == marks[k] for k in ("file_pk", "ratifications"))
+        and (
+            last.superseded == marks["superseded"]
+            or successors_cover(engine, last, marks["superseded"])
+        )
     ):
         window = _window(engine, instruments, clock, last)
     if window is None:
