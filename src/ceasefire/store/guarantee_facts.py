@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, func, insert, inspect, or_, select
+from sqlalchemy import Connection, Engine, func, insert, inspect, or_, select, true
 
 from ceasefire.clock import Clock
 from ceasefire.fusion.verification import SYSTEM as FUSION_AUTHOR
@@ -82,68 +82,36 @@ def read_facts(
     ``touched_since``: only the facts with a revision recorded from then on — with all their
     revisions, as an incremental replay needs them (``guarantees.incremental``). One query
     selects their incidents (with a day's margin on the text timestamps); the others read
-    from the lowest of them on, so the cost follows the window, not the history.
+    just those incidents, by pk, so the cost follows the window, not the history.
 
     Returns an empty list when the monitoring tables do not exist yet.
     """
     if not inspect(engine).has_table("incidents"):
         return []
-    i, ir, r, v = incidents, incident_reports, reports, violations
     keep: set[int] | None = None
-    lo = 0
     if touched_since is not None:
         keep = _touched(engine, touched_since)
         if not keep:
             return []
-        lo = min(keep)
-    known = (
-        select(
-            ir.c.incident_pk,
-            func.min(r.c.received_at).label("recorded"),
-            func.count(func.distinct(r.c.source)).label("sources"),
-        )
-        .join(r, r.c.pk == ir.c.report_pk)
-        .where(ir.c.incident_pk >= lo)
-        .group_by(ir.c.incident_pk)
-        .subquery()
-    )
-    query = (
-        select(i, known.c.recorded, known.c.sources)
-        .join(known, known.c.incident_pk == i.c.pk)
-        .where(i.c.status == "active", i.c.pk >= lo)
-    )
+    # the touched incidents are read by their pks, in slices (bounded IN lists), so the cost
+    # follows the window even when an old incident was touched; all of them otherwise
+    slices: list[list[int] | None] = [None]
+    if keep is not None:
+        ordered = sorted(keep)
+        slices = [ordered[k : k + _SLICE] for k in range(0, len(ordered), _SLICE)]
+    rows: list[Any] = []
+    worst: dict[int, Any] = {}
+    zones: dict[int, set[str]] = defaultdict(set)
+    firsts: dict[int, Any] = {}
+    report_ids: dict[int, list[str]] = defaultdict(list)
+    states: dict[int, list[tuple[str, str, datetime]]] = {}
+    attribution: dict[int, list[FactChange]] = {}
     with engine.connect() as conn:
-        rows = [row for row in conn.execute(query) if keep is None or row.pk in keep]
-        worst: dict[int, Any] = {}
-        zones: dict[int, set[str]] = defaultdict(set)
-        active = select(v).where(v.c.active.is_(True), v.c.incident_pk >= lo)
-        for row in conn.execute(active):
-            if row.zone_id:
-                zones[row.incident_pk].add(row.zone_id)
-            if row.incident_pk not in worst or row.severity > worst[row.incident_pk].severity:
-                worst[row.incident_pk] = row
-        firsts: dict[int, Any] = {}
-        report_ids: dict[int, list[str]] = defaultdict(list)
-        members = (
-            select(
-                ir.c.incident_pk,
-                r.c.source,
-                r.c.id,
-                r.c.party,
-                r.c.distance_to_line_km,
-                r.c.attributed_to,
-                r.c.fire_direction,
-            )
-            .join(r, r.c.pk == ir.c.report_pk)
-            .where(ir.c.incident_pk >= lo)
-            .order_by(ir.c.incident_pk, r.c.received_at)
-        )
-        for row in conn.execute(members):
-            firsts.setdefault(row.incident_pk, row)
-            report_ids[row.incident_pk].append(f"{row.source}/{row.id}")
-        states = _state_history(conn, lo)
-        claims = {pk: first.attributed_to for pk, first in firsts.items()}
-        attribution = _attribution_changes(conn, claims, lo)
+        for pks in slices:
+            _read_slice(conn, pks, rows, worst, zones, firsts, report_ids)
+            states |= _state_history(conn, pks)
+            claims = {pk: firsts[pk].attributed_to for pk in _pks_in(firsts, pks)}
+            attribution |= _attribution_changes(conn, claims, pks)
     lon = np.array([np.nan if x.lon is None else x.lon for x in rows], dtype=np.float64)
     lat = np.array([np.nan if x.lat is None else x.lat for x in rows], dtype=np.float64)
     oblasts = Oblasts.default()
@@ -189,6 +157,73 @@ def read_facts(
     return facts
 
 
+#: Incident pks per IN list when reading a window's facts.
+_SLICE = 5_000
+
+
+def _only(column: Any, pks: list[int] | None) -> Any:
+    """``column IN pks``, or no condition when reading every incident."""
+    return true() if pks is None else column.in_(pks)
+
+
+def _pks_in(by_pk: dict[int, Any], pks: list[int] | None) -> list[int]:
+    return list(by_pk) if pks is None else [pk for pk in pks if pk in by_pk]
+
+
+def _read_slice(  # noqa: PLR0917 - the accumulators of read_facts, filled in place
+    conn: Connection,
+    pks: list[int] | None,
+    rows: list[Any],
+    worst: dict[int, Any],
+    zones: dict[int, set[str]],
+    firsts: dict[int, Any],
+    report_ids: dict[int, list[str]],
+) -> None:
+    """The active incidents among ``pks`` (all when None) with their worst active violation,
+    zones, first report and report ids."""
+    i, ir, r, v = incidents, incident_reports, reports, violations
+    known = (
+        select(
+            ir.c.incident_pk,
+            func.min(r.c.received_at).label("recorded"),
+            func.count(func.distinct(r.c.source)).label("sources"),
+        )
+        .join(r, r.c.pk == ir.c.report_pk)
+        .where(_only(ir.c.incident_pk, pks))
+        .group_by(ir.c.incident_pk)
+        .subquery()
+    )
+    rows += conn.execute(
+        select(i, known.c.recorded, known.c.sources)
+        .join(known, known.c.incident_pk == i.c.pk)
+        .where(i.c.status == "active", _only(i.c.pk, pks))
+        .order_by(i.c.pk)
+    ).all()
+    active = select(v).where(v.c.active.is_(True), _only(v.c.incident_pk, pks))
+    for row in conn.execute(active):
+        if row.zone_id:
+            zones[row.incident_pk].add(row.zone_id)
+        if row.incident_pk not in worst or row.severity > worst[row.incident_pk].severity:
+            worst[row.incident_pk] = row
+    members = (
+        select(
+            ir.c.incident_pk,
+            r.c.source,
+            r.c.id,
+            r.c.party,
+            r.c.distance_to_line_km,
+            r.c.attributed_to,
+            r.c.fire_direction,
+        )
+        .join(r, r.c.pk == ir.c.report_pk)
+        .where(_only(ir.c.incident_pk, pks))
+        .order_by(ir.c.incident_pk, r.c.received_at)
+    )
+    for row in conn.execute(members):
+        firsts.setdefault(row.incident_pk, row)
+        report_ids[row.incident_pk].append(f"{row.source}/{row.id}")
+
+
 def _touched(engine: Engine, since: datetime) -> set[int]:
     """Active incidents that may have a revision recorded from ``since``: observed or first
     received since then, or with a state, decision or remedy since then. Text times are
@@ -218,15 +253,18 @@ def _touched(engine: Engine, since: datetime) -> set[int]:
         return found & set(conn.execute(active).scalars())
 
 
-def _state_history(conn: Connection, lo: int) -> dict[int, list[tuple[str, str, datetime]]]:
-    """Incident pk → its states in recording order: (state, author, at)."""
+def _state_history(
+    conn: Connection, pks: list[int] | None
+) -> dict[int, list[tuple[str, str, datetime]]]:
+    """Incident pk → its states in recording order: (state, author, at), for ``pks`` (all
+    incidents when None)."""
     if not inspect(conn).has_table("incident_states"):
         return {}
     s = incident_states
     out: dict[int, list[tuple[str, str, datetime]]] = defaultdict(list)
     query = (
         select(s.c.incident_pk, s.c.state, s.c.author, s.c.at)
-        .where(s.c.incident_pk >= lo)
+        .where(_only(s.c.incident_pk, pks))
         .order_by(s.c.pk)
     )
     for pk, state, author, at in conn.execute(query):
@@ -251,7 +289,7 @@ def _verification_changes(
 
 
 def _attribution_changes(
-    conn: Connection, claims: dict[int, str | None], lo: int
+    conn: Connection, claims: dict[int, str | None], pks: list[int] | None
 ) -> dict[int, list[FactChange]]:
     """Incident pk → the changes the Special Commission's decisions and remedies make.
 
@@ -261,7 +299,7 @@ def _attribution_changes(
     if not inspect(conn).has_table("attribution_decisions"):
         return {}
     a, d, m, v = attributions, attribution_decisions, remedies, violations
-    only = [v.c.incident_pk >= lo]
+    only = [_only(v.c.incident_pk, pks)]
     decisions = conn.execute(
         select(v.c.incident_pk, a.c.pk, a.c.party, d.c.decision, d.c.decided_at)
         .join(a, a.c.violation_pk == v.c.pk)
