@@ -12,9 +12,11 @@ from ceasefire.api.errors import install_error_handlers
 from ceasefire.api.routes_counts import router as counts_router
 from ceasefire.api.routes_geo import router as geo_router
 from ceasefire.api.routes_incidents import router as incidents_router
+from ceasefire.api.routes_monitoring import router as monitoring_router
 from ceasefire.api.routes_reports import router as reports_router
 from ceasefire.api.routes_session import router as session_router
 from ceasefire.api.routes_stream import router as stream_router
+from ceasefire.api.routes_violations import router as violations_router
 from ceasefire.api.routes_web import mount_static
 from ceasefire.api.routes_web import router as web_router
 from ceasefire.api.state import HQState
@@ -57,6 +59,8 @@ def create_app(
         incidents_router,
         reports_router,
         counts_router,
+        violations_router,
+        monitoring_router,
         geo_router,
         stream_router,
         web_router,

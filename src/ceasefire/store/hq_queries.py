@@ -298,20 +298,6 @@ def stream_tops(engine: Engine) -> tuple[int, int, int]:
         )
 
 
-def superseded_among(engine: Engine, pks: Sequence[int]) -> list[int]:
-    """Which of ``pks`` are no longer active (superseded or withdrawn by later fusion)."""
-    if not pks:
-        return []
-    i = schema.incidents
-    with engine.connect() as conn:
-        return [
-            int(x)
-            for x in conn.execute(
-                select(i.c.pk).where(i.c.pk.in_(list(pks)), i.c.status != "active")
-            ).scalars()
-        ]
-
-
 def ledger_changes(engine: Engine, after_seq: int) -> tuple[list[int], list[dict[str, Any]], int]:
     """From the ledger after ``after_seq``: incidents superseded by fusion, guarantee alerts
     fired (their payloads), and the new cursor. The ledger is the change feed: every
@@ -369,20 +355,3 @@ def fully_visible_violation(visible: ColumnElement[bool]) -> Any:
     the whole incident, so a tearline view does not show them)."""
     incident = schema.violations.c.incident_pk
     return and_(_member_visible(incident, visible), not_(_member_hidden(incident, visible)))
-
-
-__all__ = [
-    "MAX_ROW_ID",
-    "PageQuery",
-    "changes_since",
-    "daily_counts",
-    "fully_visible_violation",
-    "incident_page",
-    "ledger_changes",
-    "report_page",
-    "stream_tops",
-    "superseded_among",
-    "visible_among",
-    "visible_members",
-    "zone_bits",
-]

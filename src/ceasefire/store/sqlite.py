@@ -75,10 +75,6 @@ for _enum in (SourceType, Reliability, Category, WeaponClass, FireDirection, Cla
     sqlite3.register_adapter(_enum, str.__str__)
 
 
-#: Position of ``releasable_to`` in a report row.
-_RELEASABLE_AT = REPORT_ROW_FIELDS.index("releasable_to")
-
-
 def iso(moment: datetime) -> str:
     """ISO 8601 text in UTC for bookkeeping columns."""
     return moment.astimezone(UTC).isoformat()
@@ -273,9 +269,10 @@ class SQLiteStore:
             )
             _check_pks(cur, "reports", report_base, len(chunk.report_rows))
             # every releasability label seen, so readers' filters never scan reports for them
-            labels = {row[_RELEASABLE_AT] or "" for row in chunk.report_rows}
-            cur.executemany(
-                "INSERT OR IGNORE INTO release_labels (label) VALUES (?)", [(x,) for x in labels]
+            cur.execute(
+                "INSERT OR IGNORE INTO release_labels (label) "
+                "SELECT DISTINCT COALESCE(releasable_to, '') FROM reports WHERE pk >= ?",
+                (report_base,),
             )
             # one statement each, driven by a JSON array of report pks: no per-row round trip
             report_pks = orjson.dumps(

@@ -1,0 +1,133 @@
+"""Violations (of incidents the caller sees whole), attribution proposals and decisions.
+
+An analyst proposes, a Special Commission member decides; each step also moves the
+guarantees' Special Commission case at once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+from sqlalchemy import select, tuple_
+
+from ceasefire.access.model import Role, User
+from ceasefire.api.auth import CurrentUser, hq, require
+from ceasefire.api.params import Page, RowId
+from ceasefire.api.schemas import DecisionIn, ProposalIn
+from ceasefire.api.state import HQState
+from ceasefire.api.views import encode_cursor, iso_s, json_response
+from ceasefire.errors import InputError, NotFoundError
+from ceasefire.store import schema
+from ceasefire.store.guarantee_cases import link_attribution_records
+from ceasefire.store.hq_queries import fully_visible_violation
+
+router = APIRouter(prefix="/api", tags=["violations"])
+HQ = Annotated[HQState, Depends(hq)]
+
+
+@router.get("/violations")
+def violations(state: HQ, user: CurrentUser, query: Page) -> Response:
+    """Violations of incidents whose every report the caller may see (partially visible
+    incidents show their re-judged rules in the incident list instead)."""
+    v = schema.violations
+    stmt = select(v).where(v.c.active.is_(True), fully_visible_violation(state.visible(user)))
+    if query.since_s is not None:
+        stmt = stmt.where(v.c.observed_at >= query.since_s)
+    if query.until_s is not None:
+        stmt = stmt.where(v.c.observed_at <= query.until_s)
+    if query.rule is not None:
+        stmt = stmt.where(v.c.rule_id == query.rule)
+    if query.after is not None:
+        stmt = stmt.where(tuple_(v.c.observed_at, v.c.pk) > tuple_(*query.after))
+    stmt = stmt.order_by(v.c.observed_at, v.c.pk).limit(query.limit)
+    with state.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(stmt)]
+    items = [
+        {
+            "id": int(r["pk"]),
+            "incident_id": int(r["incident_pk"]),
+            "rule_id": r["rule_id"],
+            "article": r["article"],
+            "severity": int(r["severity"]),
+            "certainty": r["certainty"],
+            "zone_id": r["zone_id"],
+            "observed_at": iso_s(float(r["observed_at"])),
+        }
+        for r in rows
+    ]
+    cursor = None
+    if len(rows) == query.limit:
+        cursor = encode_cursor(float(rows[-1]["observed_at"]), int(rows[-1]["pk"]))
+    return json_response({"items": items, "next_cursor": cursor})
+
+
+def _violation_visible(state: HQState, user: User, violation_pk: int) -> None:
+    v = schema.violations
+    with state.engine.connect() as conn:
+        found = conn.execute(
+            select(v.c.pk).where(
+                v.c.pk == violation_pk, fully_visible_violation(state.visible(user))
+            )
+        ).first()
+    if found is None:
+        raise NotFoundError(f"no violation {violation_pk}")
+
+
+Analyst = Annotated[User, Depends(require(Role.ANALYST, Role.COMMISSION))]
+Commission = Annotated[User, Depends(require(Role.COMMISSION))]
+
+
+@router.post("/violations/{violation_id}/attribution")
+def propose(violation_id: RowId, body: ProposalIn, state: HQ, user: Analyst) -> dict[str, int]:
+    """Propose an attribution of a violation to a party (the Special Commission decides)."""
+    from ceasefire.store.attribution_sql import add_attribution  # noqa: PLC0415
+    from ceasefire.store.sqlite import iso  # noqa: PLC0415
+
+    _violation_visible(state, user, violation_id)
+    parties = sorted({p.id for v in state.book().versions for p in v.agreement.parties})
+    if body.party not in parties:
+        raise InputError("party", "enum", f"{body.party!r} is not a party: {', '.join(parties)}")
+    with state.write_lock:
+        pk = add_attribution(
+            state.engine,
+            {
+                "violation_pk": violation_id,
+                "party": body.party,
+                "basis": f"analyst: {body.basis}",
+                "confidence": body.confidence,
+                "proposed_by": f"{user.name} ({user.principal})",
+                "proposed_at": iso(state.clock.now()),
+            },
+        )
+        link_attribution_records(state.engine, clock=state.clock)
+    return {"id": pk}
+
+
+@router.post("/attributions/{attribution_id}/decision")
+def decide(attribution_id: RowId, body: DecisionIn, state: HQ, user: Commission) -> dict[str, int]:
+    """A Special Commission member upholds or rejects a proposed attribution."""
+    from ceasefire.store.attribution_sql import add_decision  # noqa: PLC0415
+    from ceasefire.store.fusion import attributions  # noqa: PLC0415
+    from ceasefire.store.sqlite import iso  # noqa: PLC0415
+
+    with state.engine.connect() as conn:
+        row = conn.execute(
+            select(attributions.c.violation_pk).where(attributions.c.pk == attribution_id)
+        ).first()
+    if row is None:
+        raise NotFoundError(f"no attribution {attribution_id}")
+    _violation_visible(state, user, int(row[0]))
+    with state.write_lock:
+        pk = add_decision(
+            state.engine,
+            {
+                "attribution_pk": attribution_id,
+                "decision": body.decision,
+                "decided_by": f"{user.name} ({user.principal})",
+                "decided_at": iso(state.clock.now()),
+                "note": body.note,
+            },
+        )
+        link_attribution_records(state.engine, clock=state.clock)
+    return {"id": pk}
