@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from api_helpers import HQ, report
-from sqlalchemy import MetaData, select
+from sqlalchemy import Engine, MetaData, func, select
 
 from ceasefire.access.model import Viewer
 from ceasefire.access.releasability import groups_containing, releasable
-from ceasefire.store.access import ACCESS_TABLES, release_labels
-from ceasefire.store.access_sql import shipped_release_groups
-from ceasefire.store.sqlite import SQLiteStore
+from ceasefire.store.access import ACCESS_TABLES, release_groups, release_labels
+from ceasefire.store.access_sql import load_release_groups, shipped_release_groups
+from ceasefire.store.sqlite import SQLiteStore, create_sqlite_engine
 
 
 def test_migration_creates_exactly_the_access_tables(tmp_path: Path) -> None:
@@ -52,3 +54,24 @@ def test_shipped_groups_expand_through_groups_of_groups() -> None:
     assert releasable("FVEY", usa)
     assert releasable(None, usa)
     assert not releasable("MNF", usa)
+
+
+def test_processes_starting_together_on_a_new_database_all_get_the_release_groups(
+    tmp_path: Path,
+) -> None:
+    """Server workers start at once and each seeds the groups on first use: none may fail."""
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    SQLiteStore(url).init_schema()
+    engines = [create_sqlite_engine(url) for _ in range(6)]
+    start = threading.Barrier(len(engines))
+
+    def first_use(engine: Engine) -> dict[str, frozenset[str]]:
+        start.wait()
+        return load_release_groups(engine)
+
+    with ThreadPoolExecutor(len(engines)) as pool:
+        seen = list(pool.map(first_use, engines))
+    assert all(groups == shipped_release_groups() for groups in seen)
+    with engines[0].connect() as conn:
+        stored = conn.execute(select(func.count()).select_from(release_groups)).scalar_one()
+    assert stored == sum(len(members) for members in shipped_release_groups().values())

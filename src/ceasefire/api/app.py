@@ -29,6 +29,20 @@ from ceasefire.store.queries import engine_of
 DEFAULT_NODE_MODULES = Path(__file__).resolve().parents[3] / "node_modules"
 
 
+def prepare_store(settings: Settings) -> None:
+    """Create or upgrade the schema and seed the release groups, once, before several server
+    processes start: each would otherwise try the same first writes at the same moment, and
+    SQLite refuses a reader's upgrade to writer without waiting (one worker died of it)."""
+    store = open_store(settings)
+    try:
+        store.init_schema()
+        HQState(
+            settings=settings, store=store, engine=engine_of(store), clock=SystemClock()
+        ).groups()
+    finally:
+        store.close()
+
+
 def create_app(
     settings: Settings, *, clock: Clock | None = None, node_modules: Path | None = None
 ) -> FastAPI:

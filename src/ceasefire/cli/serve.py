@@ -23,6 +23,9 @@ def serve(
         # each worker process builds its own app from the environment
         import os  # noqa: PLC0415
 
+        from ceasefire.api.app import prepare_store  # noqa: PLC0415
+
+        prepare_store(settings)
         os.environ["CEASEFIRE_DB"] = settings.db
         uvicorn.run(
             "ceasefire.api.factory:app_from_env",

@@ -25,6 +25,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from ceasefire.access.model import Role, User, Viewer
 from ceasefire.access.releasability import releasable_labels
@@ -49,16 +50,26 @@ def shipped_release_groups() -> dict[str, frozenset[str]]:
 
 
 def load_release_groups(engine: Engine) -> dict[str, frozenset[str]]:
-    """The stored groups; the shipped ones are stored first when the table is empty."""
-    with engine.begin() as conn:
+    """The stored groups; the shipped ones are stored first when the table is empty.
+
+    Several processes may start on a new database at once (server workers, a CLI): the read
+    and the seeding are separate transactions, so a second seeder waits for the first one's
+    write lock (the busy timeout) instead of failing on its stale read, then finds the rows
+    there (primary key) and reads them.
+    """
+    with engine.connect() as conn:
         rows = conn.execute(select(release_groups)).all()
-        if not rows:
-            shipped = shipped_release_groups()
-            conn.execute(
-                insert(release_groups),
-                [{"group_name": g, "member": m} for g, ms in shipped.items() for m in sorted(ms)],
-            )
-            return shipped
+    if not rows:
+        shipped = shipped_release_groups()
+        try:
+            with engine.begin() as conn:
+                conn.execute(
+                    insert(release_groups),
+                    [{"group_name": g, "member": m} for g, ms in shipped.items() for m in ms],
+                )
+        except IntegrityError:
+            return load_release_groups(engine)  # another process seeded them first
+        return shipped
     groups: dict[str, set[str]] = {}
     for name, member in rows:
         groups.setdefault(name, set()).add(member)
