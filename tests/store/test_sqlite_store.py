@@ -34,7 +34,8 @@ def test_init_creates_every_table_and_is_idempotent(tmp_path: Path) -> None:
     store.init_schema()
     store.close()
     expected = {"reports", "quarantine", "incidents", "incident_reports", "violations"}
-    assert expected | {"agreement_versions", "ingest_runs", "ix_incidents_lon_lat"} <= _tables(db)
+    indexes = {"ix_incidents_cell_observed_at", "ix_incidents_observed_at_lon_lat"}
+    assert expected | {"agreement_versions", "ingest_runs"} | indexes <= _tables(db)
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, func, select
 
 from ceasefire.errors import NotFoundError
 from ceasefire.store import schema
@@ -15,6 +15,7 @@ from ceasefire.store.fusion import (
     incident_fusion,
     incident_states,
 )
+from ceasefire.store.grid import incidents_in_box
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def list_incidents(engine: Engine, flt: IncidentFilter) -> list[dict[str, Any]]:
         query = query.where(i.c.observed_at <= flt.until_s)
     if flt.bbox is not None:
         lo_x, lo_y, hi_x, hi_y = flt.bbox
-        query = query.where(and_(i.c.lon.between(lo_x, hi_x), i.c.lat.between(lo_y, hi_y)))
+        query = query.where(incidents_in_box(lo_x, lo_y, hi_x, hi_y))
     if flt.state is not None:
         query = query.where(s.c.state == flt.state)
     with engine.connect() as conn:

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Engine, and_, exists, func, literal, not_,
 from ceasefire.ledger.model import EventType
 from ceasefire.store import schema
 from ceasefire.store.fusion import incident_fusion, incident_states
+from ceasefire.store.grid import incidents_in_box
 from ceasefire.store.ledger import ledger_entries
 
 Bbox = tuple[float, float, float, float]
@@ -161,9 +162,11 @@ def _filters(stmt: Any, table: Any, query: PageQuery) -> Any:
         stmt = stmt.where(t.observed_at <= query.until_s)
     if query.bbox is not None:
         lo_x, lo_y, hi_x, hi_y = query.bbox
-        lon = t.lon if "lon" in t else t.located_lon
-        lat = t.lat if "lat" in t else t.located_lat
-        stmt = stmt.where(and_(lon.between(lo_x, hi_x), lat.between(lo_y, hi_y)))
+        if table is schema.incidents:
+            stmt = stmt.where(incidents_in_box(lo_x, lo_y, hi_x, hi_y))
+        else:
+            lon, lat = t.located_lon, t.located_lat
+            stmt = stmt.where(and_(lon.between(lo_x, hi_x), lat.between(lo_y, hi_y)))
     if query.category is not None and "category" in t:
         stmt = stmt.where(t.category == query.category)
     if query.pks is not None:

@@ -17,7 +17,8 @@ Conventions, chosen for ingest speed and plain-SQL queryability:
   in, carry ``zone_id`` as an indexed column anyway.
 * Incidents have their own ids and a link table, so fusion can later merge reports into
   incidents without touching rules or violations. For now each report gets one incident.
-* Spatial prefilter: an index on ``incidents (lon, lat)`` (why not an R*Tree: store/sqlite.py).
+* Spatial prefilter: an index on the incident's grid cell and time (``store/grid.py``; why not
+  an R*Tree: store/sqlite.py and store/grid.py).
   PostGIS will add a geometry column with a GiST index in its own revision.
 """
 
@@ -38,6 +39,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    cast,
+    literal_column,
 )
 
 from ceasefire.store.metadata import metadata
@@ -168,10 +171,21 @@ incidents = Table(
     Column("weapon_class", String(32)),
     Column("count", Integer, nullable=False),
     Column("agreement_version_pk", Integer, ForeignKey("agreement_versions.pk"), nullable=False),
-    # time first, then the box: a bbox + time query of the HQ is answered from the index alone
+    # time first, then the box: a time query (or a box too large for the grid) reads the box
+    # from the index alone
     Index("ix_incidents_observed_at_lon_lat", "observed_at", "lon", "lat"),
-    Index("ix_incidents_lon_lat", "lon", "lat"),  # the spatial prefilter (see store/sqlite.py)
 )
+
+#: The grid cell of an incident's position (``store/grid.py`` says why and computes the cells).
+#: Constants are literals, not bound parameters: SQLite uses an expression index only for the
+#: very same expression text.
+incident_cell = cast(
+    (incidents.c.lon + literal_column("180.0")) * literal_column("4"), Integer
+) * literal_column("1000") + cast(
+    (incidents.c.lat + literal_column("90.0")) * literal_column("4"), Integer
+)
+# the spatial prefilter: cells of the box, then the time window in each (store/grid.py)
+Index("ix_incidents_cell_observed_at", incident_cell, incidents.c.observed_at)
 
 incident_reports = Table(
     "incident_reports",
