@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated
 
@@ -40,8 +40,13 @@ MAX_WAIT_S = 300
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def hq(request: Request) -> HQState:
-    """The app's state (set by ``create_app``)."""
+async def hq(request: Request) -> HQState:
+    """The app's state (set by ``create_app``).
+
+    Dependencies that only read memory or make one indexed lookup are ``async``: FastAPI runs
+    a sync dependency in its thread pool, and under load those hand-offs (one per dependency
+    per request, each fighting for the GIL) cost more than the work (bench/api.py).
+    """
     state: HQState = request.app.state.hq
     return state
 
@@ -54,7 +59,7 @@ def _bearer(request: Request) -> str | None:
     return None
 
 
-def current_user(request: Request, state: Annotated[HQState, Depends(hq)]) -> User:
+async def current_user(request: Request, state: Annotated[HQState, Depends(hq)]) -> User:
     """The caller, or ``AuthError`` (401). Checks CSRF for cookie sessions on unsafe methods."""
     now_s = state.clock.now().timestamp()
     token = _bearer(request)
@@ -80,10 +85,10 @@ def current_user(request: Request, state: Annotated[HQState, Depends(hq)]) -> Us
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require(*roles: Role) -> Callable[[User], User]:
+def require(*roles: Role) -> Callable[[User], Awaitable[User]]:
     """A dependency admitting users with any of ``roles`` (admins always)."""
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if not any(user.may(role) for role in roles):
             wanted = " or ".join(r.value for r in roles)
             raise ForbiddenError(f"this action needs the role {wanted}")

@@ -49,7 +49,7 @@ def parse_bbox(value: str | None) -> Bbox | None:
     return numbers
 
 
-def page_query(  # noqa: PLR0917 - one parameter per query parameter
+async def page_query(  # noqa: PLR0917 - one parameter per query parameter
     since: Annotated[str | None, Query(description="ISO 8601, inclusive")] = None,
     until: Annotated[str | None, Query(description="ISO 8601, inclusive")] = None,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,

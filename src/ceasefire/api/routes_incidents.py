@@ -40,13 +40,18 @@ def _feature(item: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/incidents", response_model=IncidentPage)
-def list_incidents(
+async def list_incidents(
     state: HQ,
     user: CurrentUser,
     query: Page,
     fmt: Annotated[str, Query(alias="format", pattern="^(json|geojson)$")] = "json",
 ) -> Response:
-    """Active incidents visible to the caller, oldest first, one page at a time."""
+    """Active incidents visible to the caller, oldest first, one page at a time.
+
+    ``async`` although it blocks: the page is CPU work of a few milliseconds on an indexed
+    read, and running it on the event loop instead of the thread pool served 50 concurrent
+    clients with less CPU per request (bench/api.py; docs/hq-api.md, Speed).
+    """
     items, cursor = visible_page(state, user, query)
     if fmt == "geojson":
         body: dict[str, Any] = {
