@@ -52,6 +52,10 @@ from ceasefire.store.chunk_ledger import chunk_events, insert_quarantine
 from ceasefire.store.grid import incidents_in_box
 from ceasefire.store.ledger import record_in
 from ceasefire.store.migrate import upgrade_to_head
+from ceasefire.store.sqlite_checkpoint import (
+    DEFAULT_AUTOCHECKPOINT_PAGES,
+    BackgroundCheckpointer,
+)
 from ceasefire.store.sqlite_queries import list_reports, list_violations
 
 #: Metres per degree of latitude (mean); boxes are padded, so the mean is good enough.
@@ -108,6 +112,10 @@ class SQLiteStore:
     def __init__(self, url: str) -> None:
         self._url = url
         self._engine = create_sqlite_engine(url)
+        database = self._engine.url.database
+        self._checkpointer = (
+            BackgroundCheckpointer(database) if database and database != ":memory:" else None
+        )
 
     # -- lifecycle -----------------------------------------------------------------------
     def init_schema(self) -> None:
@@ -117,6 +125,8 @@ class SQLiteStore:
         upgrade_to_head(self._engine)
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         self._engine.dispose()
 
     @property
@@ -256,81 +266,94 @@ class SQLiteStore:
         return found
 
     def write_chunk(self, chunk: ChunkWrite) -> None:
+        # the commit leaves the log to the checkpointer's thread (store/sqlite_checkpoint.py)
+        with self._engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            raw.execute("PRAGMA wal_autocheckpoint=0")
+            try:
+                with conn.begin():
+                    self._write_chunk_in(conn, chunk)
+            finally:
+                raw.execute(f"PRAGMA wal_autocheckpoint={DEFAULT_AUTOCHECKPOINT_PAGES}")
+        if self._checkpointer is not None:
+            self._checkpointer.kick()
+
+    def _write_chunk_in(self, conn: Connection, chunk: ChunkWrite) -> None:
         received_at = iso(chunk.received_at)
-        with self._engine.begin() as conn:
-            cur = conn.connection.cursor()
-            report_base = _next_pk(cur, "reports")
-            incident_base = _next_pk(cur, "incidents")
-            violation_base = _next_pk(cur, "violations")
-            columns = ", ".join(f'"{name}"' for name in REPORT_ROW_FIELDS)
-            marks = ", ".join("?" for _ in REPORT_ROW_FIELDS)
-            cur.executemany(
-                f"INSERT INTO reports ({columns}, received_at, ingest_run_pk, status) "
-                f"VALUES ({marks}, '{received_at}', {int(chunk.run_pk)}, 'active')",
-                chunk.report_rows,
-            )
-            _check_pks(cur, "reports", report_base, len(chunk.report_rows))
-            # every releasability label seen, so readers' filters never scan reports for them
-            cur.execute(
-                "INSERT OR IGNORE INTO release_labels (label) "
-                "SELECT DISTINCT COALESCE(releasable_to, '') FROM reports WHERE pk >= ?",
-                (report_base,),
-            )
-            # one statement each, driven by a JSON array of report pks: no per-row round trip
-            report_pks = orjson.dumps(
-                chunk.incident_report_local + report_base, option=orjson.OPT_SERIALIZE_NUMPY
-            )
-            cur.execute(
-                "INSERT INTO incidents (pk, status, observed_at, lon, lat, uncertainty_m, "
-                "category, weapon_class, count, agreement_version_pk) "
-                "SELECT ? + j.key, 'active', r.observed_at, r.located_lon, r.located_lat, "
-                "r.located_uncertainty_m, r.category, r.weapon_class, r.count, "
-                "r.agreement_version_pk FROM json_each(?) AS j JOIN reports AS r ON r.pk = j.value",
-                (incident_base, report_pks),
-            )
-            cur.execute(
-                "INSERT INTO incident_reports (incident_pk, report_pk) "
-                "SELECT ? + j.key, j.value FROM json_each(?) AS j",
-                (incident_base, report_pks),
-            )
-            _check_pks(cur, "incidents", incident_base, len(chunk.incident_report_local))
-            violation_incident_pks = (chunk.violation_incident_local + incident_base).tolist()
-            cur.executemany(
-                "INSERT INTO violations (incident_pk, rule_id, article, severity, certainty, "
-                "zone_id, agreement_version_pk, observed_at, active) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
-                list(
-                    zip(
-                        violation_incident_pks,
-                        chunk.violation_rule_id,
-                        chunk.violation_article,
-                        chunk.violation_severity,
-                        chunk.violation_certainty,
-                        chunk.violation_zone_id,
-                        chunk.violation_agreement_version_pk,
-                        chunk.violation_observed_at,
-                        strict=True,
-                    )
-                ),
-            )
-            _check_pks(cur, "violations", violation_base, len(violation_incident_pks))
-            for change in chunk.status_changes:
-                target = change.target_pk
-                if target is None:
-                    assert change.target_local is not None
-                    target = report_base + change.target_local
-                _apply_status(cur, target, change.new_status)
-            quarantined = insert_quarantine(cur, chunk.quarantine_rows, received_at, chunk.run_pk)
-            if chunk.counts:
-                names = sorted(chunk.counts)
-                cur.execute(
-                    "UPDATE ingest_runs SET "
-                    + ", ".join(f'"{n}" = "{n}" + ?' for n in names)
-                    + " WHERE pk = ?",
-                    [chunk.counts[n] for n in names] + [chunk.run_pk],
+        cur = conn.connection.cursor()
+        report_base = _next_pk(cur, "reports")
+        incident_base = _next_pk(cur, "incidents")
+        violation_base = _next_pk(cur, "violations")
+        columns = ", ".join(f'"{name}"' for name in REPORT_ROW_FIELDS)
+        marks = ", ".join("?" for _ in REPORT_ROW_FIELDS)
+        cur.executemany(
+            f"INSERT INTO reports ({columns}, received_at, ingest_run_pk, status) "
+            f"VALUES ({marks}, '{received_at}', {int(chunk.run_pk)}, 'active')",
+            chunk.report_rows,
+        )
+        _check_pks(cur, "reports", report_base, len(chunk.report_rows))
+        # every releasability label seen, so readers' filters never scan reports for them
+        cur.execute(
+            "INSERT OR IGNORE INTO release_labels (label) "
+            "SELECT DISTINCT COALESCE(releasable_to, '') FROM reports WHERE pk >= ?",
+            (report_base,),
+        )
+        # one statement each, driven by a JSON array of report pks: no per-row round trip
+        report_pks = orjson.dumps(
+            chunk.incident_report_local + report_base, option=orjson.OPT_SERIALIZE_NUMPY
+        )
+        cur.execute(
+            "INSERT INTO incidents (pk, status, observed_at, lon, lat, uncertainty_m, "
+            "category, weapon_class, count, agreement_version_pk) "
+            "SELECT ? + j.key, 'active', r.observed_at, r.located_lon, r.located_lat, "
+            "r.located_uncertainty_m, r.category, r.weapon_class, r.count, "
+            "r.agreement_version_pk FROM json_each(?) AS j JOIN reports AS r ON r.pk = j.value",
+            (incident_base, report_pks),
+        )
+        cur.execute(
+            "INSERT INTO incident_reports (incident_pk, report_pk) "
+            "SELECT ? + j.key, j.value FROM json_each(?) AS j",
+            (incident_base, report_pks),
+        )
+        _check_pks(cur, "incidents", incident_base, len(chunk.incident_report_local))
+        violation_incident_pks = (chunk.violation_incident_local + incident_base).tolist()
+        cur.executemany(
+            "INSERT INTO violations (incident_pk, rule_id, article, severity, certainty, "
+            "zone_id, agreement_version_pk, observed_at, active) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            list(
+                zip(
+                    violation_incident_pks,
+                    chunk.violation_rule_id,
+                    chunk.violation_article,
+                    chunk.violation_severity,
+                    chunk.violation_certainty,
+                    chunk.violation_zone_id,
+                    chunk.violation_agreement_version_pk,
+                    chunk.violation_observed_at,
+                    strict=True,
                 )
-            cur.close()
-            record_in(conn, chunk_events(chunk.report_rows, quarantined), at=chunk.received_at)
+            ),
+        )
+        _check_pks(cur, "violations", violation_base, len(violation_incident_pks))
+        for change in chunk.status_changes:
+            target = change.target_pk
+            if target is None:
+                assert change.target_local is not None
+                target = report_base + change.target_local
+            _apply_status(cur, target, change.new_status)
+        quarantined = insert_quarantine(cur, chunk.quarantine_rows, received_at, chunk.run_pk)
+        if chunk.counts:
+            names = sorted(chunk.counts)
+            cur.execute(
+                "UPDATE ingest_runs SET "
+                + ", ".join(f'"{n}" = "{n}" + ?' for n in names)
+                + " WHERE pk = ?",
+                [chunk.counts[n] for n in names] + [chunk.run_pk],
+            )
+        cur.close()
+        record_in(conn, chunk_events(chunk.report_rows, quarantined), at=chunk.received_at)
 
     # -- queries -------------------------------------------------------------------------
     def list_reports(self, query: ReportQuery) -> list[StoredReport]:
