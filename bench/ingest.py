@@ -154,6 +154,7 @@ def floor(path: Path, work: Path) -> float:
         stale.unlink()
     conn = sqlite3.connect(work / "floor.db", isolation_level=None)
     for pragma in (
+        "page_size=8192",
         "journal_mode=WAL",
         "synchronous=NORMAL",
         "temp_store=MEMORY",

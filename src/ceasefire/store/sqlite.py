@@ -62,6 +62,10 @@ from ceasefire.store.sqlite_queries import list_reports, list_violations
 _M_PER_DEG = 111_320.0
 
 _PRAGMAS = (
+    # 8 KiB pages: on 1,000,000 bench reports the ingest took 77.6 s against 80.9 s with 4 KiB
+    # (mean of 4 alternating runs; the floor did not change). Set before WAL, which fixes it;
+    # only a new, empty database takes a page size, existing ones keep theirs.
+    "PRAGMA page_size=8192",
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",  # WAL + NORMAL: durable at checkpoints, never corrupt
     "PRAGMA temp_store=MEMORY",
