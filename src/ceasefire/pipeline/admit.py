@@ -67,7 +67,9 @@ def admit_chunk(
     )
     accept = admission.accept
     accepted = np.flatnonzero(accept)
-    rows = chunk.rows if len(accepted) == len(chunk) else [chunk.rows[i] for i in accepted]
+    everything = len(accepted) == len(chunk)
+    rows = chunk.rows if everything else [chunk.rows[i] for i in accepted]
+    digests = chunk.raw_sha256 if everything else [chunk.raw_sha256[i] for i in accepted]
     local_of = np.full(len(chunk), -1, dtype=np.int64)
     local_of[accepted] = np.arange(len(accepted))
     has_incident = accept & ~chunk.withdrawn
@@ -104,6 +106,7 @@ def admit_chunk(
         ],
         quarantine_rows=admission.quarantine,
         counts=counts,
+        raw_sha256=digests,
     )
     return write, counts
 

@@ -28,6 +28,7 @@ from ceasefire.reports.gazetteer import Gazetteer
 from ceasefire.reports.model import LocationForm, ObservationReport
 from ceasefire.reports.parse import ParsedChunk, Rejected
 from ceasefire.store.base import REPORT_ROW_FIELDS
+from ceasefire.store.chunk_ledger import raw_sha256
 
 #: Spec fields copied verbatim into the row (the first columns of ``REPORT_ROW_FIELDS``).
 SPEC_FIELDS: tuple[str, ...] = REPORT_ROW_FIELDS[: REPORT_ROW_FIELDS.index("releasable_to")]
@@ -56,6 +57,9 @@ class PreparedChunk:
     withdrawn: NDArray[np.bool_]
     raws: list[str]
     hashes: list[bytes]
+    #: SHA-256 (hex) of each raw text, for the ledger: computed here, in the preparing worker,
+    #: because the single writer is the ingest's bottleneck (store/chunk_ledger.py)
+    raw_sha256: list[str]
     rows: list[tuple[object, ...]]
     rejected: list[Rejected]
     violation_report: NDArray[np.intp]
@@ -91,6 +95,7 @@ def prepare_chunk(
         withdrawn=withdrawn,
         raws=list(parsed.raws),
         hashes=hashes,
+        raw_sha256=[raw_sha256(raw) for raw in parsed.raws],
         rows=_report_rows(reports, parsed.raws, hashes, columns, placed),
         rejected=list(parsed.rejected),
         violation_report=vr,

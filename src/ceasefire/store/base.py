@@ -168,6 +168,8 @@ class ChunkWrite:
     status_changes: Sequence[StatusChange] = ()
     quarantine_rows: Sequence[tuple[object, ...]] = ()
     counts: Mapping[str, int] = field(default_factory=dict)
+    #: SHA-256 (hex) of each row's raw text when already computed (``chunk_ledger.raw_sha256``)
+    raw_sha256: Sequence[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,20 +43,32 @@ def insert_quarantine(
     return added
 
 
+def raw_sha256(raw: str) -> str:
+    """The digest the ledger commits to for one report: SHA-256 of its raw text, hex."""
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def chunk_events(
-    report_rows: Sequence[tuple[object, ...]], quarantined: Sequence[tuple[object, ...]]
+    report_rows: Sequence[tuple[object, ...]],
+    quarantined: Sequence[tuple[object, ...]],
+    *,
+    digests_of_raws: Sequence[str] | None = None,
 ) -> list[LedgerEvent]:
     """One ``report.accepted`` entry per chunk listing ``[source, id, sha256 of the raw text]``
     of every report written, and one ``report.quarantined`` entry listing ``[reason hash, field,
     rule]`` of every newly quarantined line: the chain commits to each report and each
     rejection (a nation can recompute the digests from the raw texts) for two entries a chunk.
-    The subject is the first item, so the same input gives the same entries."""
+    The subject is the first item, so the same input gives the same entries.
+    ``digests_of_raws`` (one per row, ``raw_sha256``) spares computing them here."""
     events: list[LedgerEvent] = []
     if report_rows:
-        sha256 = hashlib.sha256
+        if digests_of_raws is None:
+            digests_of_raws = [raw_sha256(str(row[_RAW])) for row in report_rows]
         digests = [
-            [source, id_, sha256(str(raw).encode("utf-8", "surrogatepass")).hexdigest()]
-            for source, id_, raw in map(itemgetter(_SOURCE, _ID, _RAW), report_rows)
+            [source, id_, digest]
+            for (source, id_), digest in zip(
+                map(itemgetter(_SOURCE, _ID), report_rows), digests_of_raws, strict=True
+            )
         ]
         subject = f"{digests[0][0]}/{digests[0][1]}"[:MAX_SUBJECT_LEN]
         events.append(

@@ -357,7 +357,8 @@ class SQLiteStore:
                 [chunk.counts[n] for n in names] + [chunk.run_pk],
             )
         cur.close()
-        record_in(conn, chunk_events(chunk.report_rows, quarantined), at=chunk.received_at)
+        events = chunk_events(chunk.report_rows, quarantined, digests_of_raws=chunk.raw_sha256)
+        record_in(conn, events, at=chunk.received_at)
 
     # -- queries -------------------------------------------------------------------------
     def list_reports(self, query: ReportQuery) -> list[StoredReport]:
