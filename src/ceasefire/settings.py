@@ -19,7 +19,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CEASEFIRE_", extra="ignore")
 
     db: str = f"sqlite:///{DEFAULT_DB_FILE}"
-    ingest_batch_size: int = 50_000
+    #: reports per ingest transaction (``pipeline.ingest.DEFAULT_CHUNK_SIZE`` says why)
+    ingest_batch_size: int = 100_000
 
     @classmethod
     def from_cli(cls, db: str | None) -> Settings:
