@@ -3,6 +3,7 @@ box queries exactly as a plain scan does."""
 
 from __future__ import annotations
 
+import doctest
 import sqlite3
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from store_builders import T0, make_chunk, make_row, make_version
 
+from ceasefire.store import grid
 from ceasefire.store.grid import MAX_CELLS, cell_of, cells_in_box
 from ceasefire.store.sqlite import SQLiteStore
 
@@ -35,6 +37,12 @@ def test_every_point_of_a_box_lies_in_one_of_its_cells(
     x, y = min(max(x, box[0]), box[2]), min(max(y, box[1]), box[3])  # rounding stays inside
     assert cell_of(x, y) in cells
     assert len(set(cells)) == len(cells)  # distinct (column, row) pairs, distinct numbers
+
+
+def test_the_documented_examples_hold() -> None:
+    result = doctest.testmod(grid)
+    assert result.attempted >= 2
+    assert result.failed == 0
 
 
 def test_boxes_too_large_or_empty_have_no_cell_list() -> None:

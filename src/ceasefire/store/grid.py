@@ -13,7 +13,8 @@ way (about 28 x 18 km in Ukraine). The offsets make both terms non-negative, so 
 functions (SQLAlchemy also replaces ``floor`` with a Python function that fails on NULL). The
 row term stays below 1000, so every (column, row) pair has its own number. The arithmetic is
 IEEE double in SQLite and in Python alike, so the index and the cell lists computed here agree
-exactly. (PostgreSQL's CAST rounds; its backend indexes a PostGIS geometry instead.)
+exactly. (PostgreSQL's CAST rounds: a PostgreSQL backend would index a PostGIS geometry
+instead.)
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def cells_in_box(
     ``MAX_CELLS`` of them or the box is empty.
 
     >>> cells_in_box(37.6, 47.9, 37.8, 48.1)
-    [870551, 870552]
+    [870551, 870552, 871551, 871552]
     """
     if not (min_lon <= max_lon and min_lat <= max_lat):
         return None
