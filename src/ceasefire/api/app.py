@@ -22,6 +22,7 @@ from ceasefire.api.routes_web import router as web_router
 from ceasefire.api.state import HQState
 from ceasefire.clock import Clock, SystemClock
 from ceasefire.settings import Settings
+from ceasefire.store.access_sql import load_release_groups
 from ceasefire.store.base import open_store
 from ceasefire.store.queries import engine_of
 
@@ -36,9 +37,7 @@ def prepare_store(settings: Settings) -> None:
     store = open_store(settings)
     try:
         store.init_schema()
-        HQState(
-            settings=settings, store=store, engine=engine_of(store), clock=SystemClock()
-        ).groups()
+        load_release_groups(engine_of(store))
     finally:
         store.close()
 

@@ -23,8 +23,8 @@ from sqlalchemy import ColumnElement, and_
 
 from ceasefire.store import schema
 
-#: Cells per degree, each way.
-CELLS_PER_DEG = 4
+#: Cells per degree, each way (the index expression's, ``schema.incident_cell``).
+CELLS_PER_DEG = schema.INCIDENT_CELLS_PER_DEG
 #: Above this many cells a box is answered by the time index instead (a cell list that long
 #: covers most of the mission area anyway; it also keeps the SQL statement short).
 MAX_CELLS = 4_096

@@ -28,6 +28,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     Float,
     ForeignKey,
     Index,
@@ -176,14 +177,15 @@ incidents = Table(
     Index("ix_incidents_observed_at_lon_lat", "observed_at", "lon", "lat"),
 )
 
+#: Grid cells per degree, each way (``store/grid.py`` computes the cells of a box from it).
+INCIDENT_CELLS_PER_DEG = 4
+_PER_DEG: ColumnElement[int] = literal_column(str(INCIDENT_CELLS_PER_DEG))
 #: The grid cell of an incident's position (``store/grid.py`` says why and computes the cells).
 #: Constants are literals, not bound parameters: SQLite uses an expression index only for the
 #: very same expression text.
-incident_cell = cast(
-    (incidents.c.lon + literal_column("180.0")) * literal_column("4"), Integer
-) * literal_column("1000") + cast(
-    (incidents.c.lat + literal_column("90.0")) * literal_column("4"), Integer
-)
+incident_cell = cast((incidents.c.lon + literal_column("180.0")) * _PER_DEG, Integer) * (
+    literal_column("1000")
+) + cast((incidents.c.lat + literal_column("90.0")) * _PER_DEG, Integer)
 # the spatial prefilter: cells of the box, then the time window in each (store/grid.py)
 Index("ix_incidents_cell_observed_at", incident_cell, incidents.c.observed_at)
 
