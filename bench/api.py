@@ -4,12 +4,14 @@ The store is built directly, not through the ingest (which ``bench/ingest.py`` m
 ``ceasefire init`` and ``agreement load`` of paris-2026, then synthetic rows bulk-inserted with
 ``executemany`` into every table an incident query reads: reports (1-3 per incident), incidents,
 incident_reports, incident_fusion, one incident_states row each, violations (rule R1 for the
-fire categories) and release_labels. Incidents are spread uniformly over 365 days from the
-agreement's entry into force and over lon 32-40, lat 46-51; 2 % are superseded. Each report's
-``releasable_to`` is NULL (70 %), ``USA`` (20 %) or ``FRA;GBR`` (10 %), so a USA analyst does
-not see one report in ten, and an incident with both kinds of reports is served through the
-tearline (``partial``). The database is cached under ``bench/.cache/`` keyed by
-``CACHE_VERSION`` and the incident count (first build about 2 minutes, then seconds).
+fire categories) and release_labels; then the HQ's read model (items and tearlines) is built
+from them by ``store.read_model_write.rebuild_read_model``, as fusion writes it. Incidents are
+spread uniformly over 365 days from the agreement's entry into force and over lon 32-40,
+lat 46-51; 2 % are superseded. Each report's ``releasable_to`` is NULL (70 %), ``USA`` (20 %)
+or ``FRA;GBR`` (10 %), so a USA analyst does not see one report in ten, and an incident with
+both kinds of reports is served through the tearline (``partial``). The database is cached
+under ``bench/.cache/`` keyed by ``CACHE_VERSION`` and the incident count (first build about
+2 minutes, then seconds).
 
 The server is ``ceasefire serve`` in a subprocess on a free loopback port, with 1 and with 2
 worker processes. Load: ``CLIENTS`` clients, one kept-alive HTTP/1.1 connection each, asking
@@ -56,12 +58,17 @@ import numpy as np
 import orjson
 import uvloop
 
+from ceasefire.pipeline.agreements import AgreementBook
+from ceasefire.pipeline.fuse import tearline_judge
+from ceasefire.store.read_model_write import rebuild_read_model
+from ceasefire.store.sqlite import SQLiteStore
+
 ROOT = Path(__file__).resolve().parents[1]
 CLI = ROOT / ".venv" / "bin" / "ceasefire"
 AGREEMENT = ROOT / "scenarios" / "paris-2026" / "agreement.yaml"
 CACHE = ROOT / "bench" / ".cache"
 #: Bump when the synthetic data or the schema changes: the cached database is rebuilt.
-CACHE_VERSION = "api-5"
+CACHE_VERSION = "api-7"
 N_INCIDENTS = 1_000_000
 CLIENTS = 50
 DURATION_S = 20.0
@@ -228,6 +235,18 @@ def _fill(db: Path, n: int, seed: int) -> None:
     con.close()
 
 
+def _build_read_model(db: Path) -> int:
+    """The HQ's read model of the bulk-inserted incidents, tearlines included: what fusion
+    writes with each incident, rebuilt here by the store's own function."""
+    store = SQLiteStore(f"sqlite:///{db}")
+    try:
+        judge = tearline_judge(AgreementBook.from_store(store))
+        with store.engine.begin() as conn:
+            return rebuild_read_model(conn, judge=judge)
+    finally:
+        store.close()
+
+
 def cached_store(n: int, *, seed: int = 5) -> tuple[Path, str]:
     """The benchmark database with ``n`` incidents and a USA analyst's token (built once)."""
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -246,6 +265,9 @@ def cached_store(n: int, *, seed: int = 5) -> tuple[Path, str]:
         _cli(work, "users", "add", "bench-usa", "--nation", "USA", "--role", "analyst", "--json")
     )
     _fill(work, n, seed)
+    t1 = time.perf_counter()
+    written = _build_read_model(work)
+    print(f"read model: {written:,} incidents in {time.perf_counter() - t1:.0f} s")
     work.rename(db)
     geo_cache = Path(f"{work}-cache")  # the compiled agreement, cached beside the database
     if geo_cache.exists():

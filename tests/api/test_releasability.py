@@ -131,6 +131,14 @@ def check_user(hq: HQ, headers: dict[str, str], user: User, groups: dict[str, se
         assert {(m["source"], m["id"]) for m in panel["members"]} == {
             (by_pk[p]["source"], by_pk[p]["id"]) for p in mine
         }
+    # the filters test what this reader sees (a tearline's own state and rules), never the
+    # whole incident: a filter on hidden facts would tell which incidents they make match
+    filters = [("state", v) for v in sorted({i["state"] for i in items} | {"verified"})]
+    filters += [("rule", r) for r in sorted({r for i in items for r in i["rules"]} | {"R5"})]
+    for key, value in filters:
+        got = pages(hq.client, "/api/incidents", headers, **{key: value})
+        want = [i for i in items if (value in i["rules"] if key == "rule" else i[key] == value)]
+        assert got == want, (key, value)
     hidden = set(members) - shown
     for pk in hidden:
         assert hq.client.get(f"/api/incidents/{pk}", headers=headers).status_code == 404

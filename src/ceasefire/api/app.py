@@ -23,23 +23,33 @@ from ceasefire.api.state import HQState
 from ceasefire.clock import Clock, SystemClock
 from ceasefire.settings import Settings
 from ceasefire.store.access_sql import load_release_groups
-from ceasefire.store.base import open_store
+from ceasefire.store.base import Store, open_store
 from ceasefire.store.queries import engine_of
+from ceasefire.store.read_model_write import TearlineJudge, complete_tearlines
 
 #: Where ``npm ci`` puts the front-end libraries: the project root, next to package.json.
 DEFAULT_NODE_MODULES = Path(__file__).resolve().parents[3] / "node_modules"
 
 
 def prepare_store(settings: Settings) -> None:
-    """Create or upgrade the schema and seed the release groups, once, before several server
-    processes start: each would otherwise try the same first writes at the same moment, and
-    SQLite refuses a reader's upgrade to writer without waiting (one worker died of it)."""
+    """Create or upgrade the schema, seed the release groups and complete the read model's
+    tearlines (after an upgrade rebuilt it), once, before several server processes start:
+    each would otherwise try the same first writes at the same moment, and SQLite refuses a
+    reader's upgrade to writer without waiting (one worker died of it)."""
     store = open_store(settings)
     try:
         store.init_schema()
         load_release_groups(engine_of(store))
+        complete_tearlines(engine_of(store), lambda: _judge(store))
     finally:
         store.close()
+
+
+def _judge(store: Store) -> TearlineJudge:
+    from ceasefire.pipeline.agreements import AgreementBook  # noqa: PLC0415 - heavy
+    from ceasefire.pipeline.fuse import tearline_judge  # noqa: PLC0415 - heavy
+
+    return tearline_judge(AgreementBook.from_store(store))
 
 
 def create_app(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Response
 
 from ceasefire.access.model import Role, User
@@ -11,25 +12,19 @@ from ceasefire.api.auth import CurrentUser, hq, require
 from ceasefire.api.params import Page, RowId
 from ceasefire.api.schemas import IncidentDetailOut, IncidentPage, NoteIn
 from ceasefire.api.state import HQState
-from ceasefire.api.views import encode_cursor, incident_items, iso_s, json_response, torn_lines
+from ceasefire.api.views import encode_cursor, json_response, torn_lines, visible_items
 from ceasefire.errors import NotFoundError
-from ceasefire.store.hq_queries import PageQuery, incident_page, visible_members, zone_bits
+from ceasefire.fusion.items import iso_s
+from ceasefire.store.hq_queries import PageQuery, visible_members, zone_bits
 
 router = APIRouter(prefix="/api", tags=["incidents"])
 HQ = Annotated[HQState, Depends(hq)]
 
 
-def visible_page(
-    state: HQState, user: User, query: PageQuery
-) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of incident items the user may see, and the cursor of the next page."""
-    rows = incident_page(state.engine, state.visible(user), query)
-    items = incident_items(state, user, rows)
-    cursor = None
-    if len(rows) == query.limit:
-        last = rows[-1]
-        cursor = encode_cursor(float(last["observed_at"]), int(last["pk"]))
-    return items, cursor
+def visible_page(state: HQState, user: User, query: PageQuery) -> tuple[list[bytes], str | None]:
+    """One page of incident items the user may see (JSON each), and the next page's cursor."""
+    items, after = visible_items(state, user, query)
+    return items, None if after is None else encode_cursor(*after)
 
 
 def _feature(item: dict[str, Any]) -> dict[str, Any]:
@@ -56,11 +51,13 @@ async def list_incidents(
     if fmt == "geojson":
         body: dict[str, Any] = {
             "type": "FeatureCollection",
-            "features": [_feature(i) for i in items],
+            "features": [_feature(orjson.loads(i)) for i in items],
             "next_cursor": cursor,
         }
         return json_response(body, media_type="application/geo+json")
-    return json_response({"items": items, "next_cursor": cursor})
+    # the stored items are JSON already: joined, not parsed and serialised again
+    page = b'{"items":[' + b",".join(items) + b'],"next_cursor":' + orjson.dumps(cursor) + b"}"
+    return Response(page, media_type="application/json")
 
 
 def _actions(user: User, partial: bool) -> list[str]:
@@ -78,11 +75,10 @@ def incident_view(state: HQState, user: User, pk: int) -> dict[str, Any]:
     """One incident as the caller may see it (404 if not at all: existence is not leaked)."""
     from ceasefire.store.fusion_queries import incident_detail  # noqa: PLC0415
 
-    rows = incident_page(state.engine, state.visible(user), PageQuery(pks=[pk], limit=1))
-    if not rows:
+    found, _ = visible_items(state, user, PageQuery(pks=[pk], limit=1))
+    if not found:
         raise NotFoundError(f"no incident {pk}")
-    row = rows[0]
-    item = incident_items(state, user, rows)[0]
+    item = orjson.loads(found[0])
     detail = incident_detail(state.engine, pk)
     head = detail["incident"]
     members = visible_members(state.engine, state.visible(user), [pk])
@@ -125,8 +121,8 @@ def incident_view(state: HQState, user: User, pk: int) -> dict[str, Any]:
             "semi_minor_m": float(head["semi_minor_m"] or head["semi_major_m"]),
             "angle_deg": float(head["orientation_deg"] or 0.0),
         }
-    if row["partial"]:
-        _, members, judged = torn_lines(state, user, [pk], {pk: row["state"]})[pk]
+    if item["partial"]:
+        _, members, judged = torn_lines(state, user, [pk], {pk: item["state"]})[pk]
         violations = [
             {"id": None, "rule_id": r, "article": a, "severity": s, "certainty": c, "zone_id": z}
             for r, a, s, c, z in judged
@@ -159,7 +155,7 @@ def incident_view(state: HQState, user: User, pk: int) -> dict[str, Any]:
         "violations": violations,
         "history": history,
         "attributions": attributions,
-        "actions": _actions(user, bool(row["partial"])),
+        "actions": _actions(user, bool(item["partial"])),
     }
 
 
@@ -194,6 +190,7 @@ Analyst = Annotated[User, Depends(require(Role.ANALYST))]
 
 def _verdict(state: HQState, user: User, pk: int, target: str, note: str | None) -> Response:
     from ceasefire.fusion.verification import VerificationState, decide  # noqa: PLC0415
+    from ceasefire.pipeline.fuse import tearline_judge  # noqa: PLC0415
     from ceasefire.store.fusion_queries import current_state  # noqa: PLC0415
     from ceasefire.store.fusion_sql import record_state  # noqa: PLC0415
     from ceasefire.store.sqlite import iso  # noqa: PLC0415
@@ -210,7 +207,7 @@ def _verdict(state: HQState, user: User, pk: int, target: str, note: str | None)
             at=now,
             note=note,
         )
-        record_state(state.engine, pk, change, iso(now))
+        record_state(state.engine, pk, change, iso(now), judge=tearline_judge(state.book()))
     return show_incident(pk, state, user)
 
 

@@ -20,8 +20,9 @@ from ceasefire.api.auth import CurrentUser, hq, require
 from ceasefire.api.params import Page
 from ceasefire.api.schemas import IngestOut, ReportPage
 from ceasefire.api.state import HQState
-from ceasefire.api.views import encode_cursor, iso_s, json_response
+from ceasefire.api.views import encode_cursor, json_response
 from ceasefire.errors import InputError
+from ceasefire.fusion.items import iso_s
 from ceasefire.store.hq_queries import report_page
 
 router = APIRouter(prefix="/api", tags=["reports"])

@@ -23,11 +23,10 @@ from starlette.concurrency import run_in_threadpool
 from ceasefire.access.model import User
 from ceasefire.api.auth import CurrentUser, hq
 from ceasefire.api.state import HQState
-from ceasefire.api.views import incident_items
+from ceasefire.api.views import visible_items
 from ceasefire.store.hq_queries import (
     PageQuery,
     changes_since,
-    incident_page,
     ledger_changes,
     stream_tops,
     visible_among,
@@ -68,13 +67,12 @@ def poll(state: HQState, user: User, cursor: Cursor) -> list[bytes]:
     for removed in visible_among(state.engine, visible, superseded):
         events.append(_event("removed", {"id": removed}))
     for start in range(0, len(changed), 500):
-        rows = incident_page(
-            state.engine, visible, PageQuery(pks=changed[start : start + 500], limit=500)
+        # the read model holds only incidents fusion has stated: not the ingest's one-report
+        # placeholders, about to be kept (and then stated) or superseded
+        items, _ = visible_items(
+            state, user, PageQuery(pks=changed[start : start + 500], limit=500)
         )
-        # an incident without a state has not been through fusion yet: the ingest's
-        # one-report placeholder, about to be kept (and then stated) or superseded
-        rows = [row for row in rows if row["state"] is not None]
-        events.extend(_event("incident", item) for item in incident_items(state, user, rows))
+        events.extend(b"event: incident\ndata: " + item + b"\n\n" for item in items)
     events.extend(_event("alert", {k: a.get(k) for k in _ALERT_KEYS}) for a in alerts)
     return events
 

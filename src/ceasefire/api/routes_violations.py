@@ -16,8 +16,9 @@ from ceasefire.api.auth import CurrentUser, hq, require
 from ceasefire.api.params import Page, RowId
 from ceasefire.api.schemas import DecisionIn, ProposalIn
 from ceasefire.api.state import HQState
-from ceasefire.api.views import encode_cursor, iso_s, json_response
+from ceasefire.api.views import encode_cursor, json_response
 from ceasefire.errors import InputError, NotFoundError
+from ceasefire.fusion.items import iso_s
 from ceasefire.store import schema
 from ceasefire.store.guarantee_cases import link_attribution_records
 from ceasefire.store.hq_queries import fully_visible_violation

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ColumnElement, Engine, select
 
 from ceasefire.access.model import User, Viewer
-from ceasefire.access.releasability import viewer_for
+from ceasefire.access.releasability import Pairs, signature_mask, viewer_for
 from ceasefire.clock import Clock
 from ceasefire.settings import Settings
 from ceasefire.store.access_sql import load_release_groups, stored_labels, visible_reports
 from ceasefire.store.base import Store
+from ceasefire.store.read_model_read import signatures_after
 from ceasefire.store.schema import agreement_versions
 
 if TYPE_CHECKING:
@@ -23,6 +24,34 @@ if TYPE_CHECKING:
 
 #: Distinct (viewer, labels) conditions kept; beyond, the cache starts again.
 _VISIBLE_CACHE_MAX = 256
+
+
+@dataclass(frozen=True)
+class SignatureMasks:
+    """One reader's releasability on every known release signature (``store.read_model``)."""
+
+    #: signature pk → the reader's mask, for signatures seen through a tearline
+    partial: dict[int, int]
+    #: signatures the reader sees at least one report of (whole or partial), sorted
+    visible: tuple[int, ...]
+    #: the partial ones, sorted (the SQL list of ``item_page``)
+    partial_list: tuple[int, ...]
+    #: the highest signature pk these masks know (a row with a higher one is newer)
+    known_max: int
+
+
+def signature_masks(signatures: dict[int, Pairs], viewer: Viewer) -> SignatureMasks:
+    """``viewer``'s masks on ``signatures`` (pk → pairs)."""
+    partial: dict[int, int] = {}
+    visible: list[int] = []
+    for pk, pairs in signatures.items():
+        mask = signature_mask(pairs, viewer)
+        if mask:
+            visible.append(pk)
+            if mask != (1 << len(pairs)) - 1:
+                partial[pk] = mask
+    known_max = max(signatures, default=0)
+    return SignatureMasks(partial, tuple(sorted(visible)), tuple(sorted(partial)), known_max)
 
 
 @dataclass
@@ -44,6 +73,9 @@ class HQState:
     _visible: dict[tuple[Viewer, tuple[str, ...]], ColumnElement[bool]] = field(
         default_factory=dict
     )
+    _signatures: dict[int, Pairs] = field(default_factory=dict)
+    _signatures_read_s: int = -1
+    _masks: dict[Viewer, tuple[int, SignatureMasks]] = field(default_factory=dict)
 
     def groups(self) -> dict[str, frozenset[str]]:
         """Release groups (stored ones; the shipped table on first use)."""
@@ -73,6 +105,28 @@ class HQState:
                 self._visible.clear()
             clause = self._visible[key] = visible_reports(*key)
         return clause
+
+    def signatures(self, *, fresh: bool = False) -> dict[int, Pairs]:
+        """Stored release signatures, new ones read at most once a second unless ``fresh``
+        (they are only ever added, by any process that writes incidents; a page that meets a
+        signature newer than these asks again with ``fresh``)."""
+        now = int(self.clock.now().timestamp())
+        if fresh or self._signatures_read_s != now:
+            self._signatures_read_s = now
+            self._signatures.update(signatures_after(self.engine, max(self._signatures, default=0)))
+        return self._signatures
+
+    def masks(self, user: User, *, fresh: bool = False) -> SignatureMasks:
+        """``user``'s masks on every stored signature (kept per viewer until a signature is
+        added; a change of release groups makes another viewer, so other masks)."""
+        signatures = self.signatures(fresh=fresh)
+        viewer = self.viewer(user)
+        cached = self._masks.get(viewer)
+        if cached is None or cached[0] != len(signatures):
+            if len(self._masks) >= _VISIBLE_CACHE_MAX:
+                self._masks.clear()
+            cached = self._masks[viewer] = (len(signatures), signature_masks(signatures, viewer))
+        return cached[1]
 
     def book(self) -> AgreementBook:
         """The stored agreement versions, compiled, rebuilt when a version is added.

@@ -1,11 +1,10 @@
-"""Store rows → API items, applying the tearline to partially visible incidents."""
+"""Store rows → API items: the stored read model, tearlines applied where the reader's
+releasability on an incident is partial (computed here when the store has none)."""
 
 from __future__ import annotations
 
 import base64
-import math
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -14,14 +13,11 @@ from fastapi import Response
 
 from ceasefire.access.model import User
 from ceasefire.api.state import HQState
-from ceasefire.api.tearline import Tearline, tearline, tearline_columns
 from ceasefire.errors import InputError
-from ceasefire.store.hq_queries import MAX_ROW_ID, visible_members
-
-
-def iso_s(seconds: float) -> str:
-    """Epoch seconds as ISO 8601 UTC with a ``Z``."""
-    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+from ceasefire.fusion.items import rules_text, torn_item
+from ceasefire.fusion.tearline import Tearline, tearline
+from ceasefire.store.hq_queries import MAX_ROW_ID, PageQuery, visible_members
+from ceasefire.store.read_model_read import StoredRow, StoredTearline, item_page
 
 
 def encode_cursor(observed_at_s: float, pk: int) -> str:
@@ -44,60 +40,6 @@ def decode_cursor(cursor: str | None) -> tuple[float, int] | None:
     return value
 
 
-def _finite(x: Any) -> float | None:
-    if x is None:
-        return None
-    value = float(x)
-    return value if math.isfinite(value) else None  # math, not numpy: 20x less per call
-
-
-def _whole(row: dict[str, Any]) -> dict[str, Any]:
-    best = row["count_best"] if row["count_best"] is not None else row["count"]
-    return {
-        "id": int(row["pk"]),
-        "observed_at": iso_s(float(row["observed_at"])),
-        "lon": _finite(row["lon"]),
-        "lat": _finite(row["lat"]),
-        "uncertainty_m": _finite(row["uncertainty_m"]),
-        "category": row["category"],
-        "weapon_class": row["weapon_class"],
-        "count_low": int(row["count_low"] if row["count_low"] is not None else best),
-        "count_best": int(best),
-        "count_high": int(row["count_high"] if row["count_high"] is not None else best),
-        "state": row["state"],
-        "confidence": _finite(row["confidence"]),
-        "sources": int(row["sources"] or 1),
-        "reports": int(row["n_reports"] or 0),
-        "rules": sorted(set(row["rules"].split(";"))) if row["rules"] else [],
-        "severity": None if row["severity"] is None else int(row["severity"]),
-        "partial": False,
-    }
-
-
-def _torn(
-    row: dict[str, Any], line: Tearline, n: int, rules: list[tuple[str, int]]
-) -> dict[str, Any]:
-    return {
-        "id": int(row["pk"]),
-        "observed_at": iso_s(line.observed_at_s),
-        "lon": line.lon,
-        "lat": line.lat,
-        "uncertainty_m": line.uncertainty_m,
-        "category": line.category,
-        "weapon_class": line.weapon_class,
-        "count_low": line.count_low,
-        "count_best": line.count_best,
-        "count_high": line.count_high,
-        "state": line.state,
-        "confidence": line.confidence,
-        "sources": line.sources,
-        "reports": n,
-        "rules": sorted({r for r, _ in rules}),
-        "severity": max((s for _, s in rules), default=None),
-        "partial": True,
-    }
-
-
 def torn_lines(
     state: HQState, user: User, pks: Sequence[int], stored_states: dict[int, str | None]
 ) -> dict[int, tuple[Tearline, list[dict[str, Any]], list[tuple[str, str, int, str, str | None]]]]:
@@ -111,26 +53,80 @@ def torn_lines(
     judged: dict[int, list[tuple[str, str, int, str, str | None]]] = {pk: [] for pk in lines}
     located = [pk for pk, t in lines.items() if t.lon is not None]
     if located:
-        from ceasefire.pipeline.fuse import judge_incidents  # noqa: PLC0415 - heavy
+        from ceasefire.pipeline.fuse import tearline_judge  # noqa: PLC0415 - heavy
 
-        _, rules = judge_incidents(tearline_columns([lines[pk] for pk in located]), state.book())
+        rules = tearline_judge(state.book())([lines[pk] for pk in located])
         judged.update(zip(located, rules, strict=True))
     return {pk: (lines[pk], members[pk], judged[pk]) for pk in lines}
 
 
-def incident_items(state: HQState, user: User, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """API items for incident rows, tearlines applied where ``partial``."""
-    partial = [int(r["pk"]) for r in rows if r["partial"]]
-    torn = torn_lines(state, user, partial, {int(r["pk"]): r["state"] for r in rows})
-    out = []
-    for row in rows:
-        pk = int(row["pk"])
-        if pk in torn:
-            line, members, rules = torn[pk]
-            out.append(_torn(row, line, len(members), [(r[0], r[2]) for r in rules]))
-        elif not row["partial"]:
-            out.append(_whole(row))
+def _passes(line: StoredTearline, query: PageQuery) -> bool:
+    """Whether a tearline passes the category, state and rule filters of ``query``."""
+    return (
+        (query.category is None or line.category == query.category)
+        and (query.state is None or line.state == query.state)
+        and (query.rule is None or f";{query.rule};" in line.rules)
+    )
+
+
+def _computed_tearlines(
+    state: HQState, user: User, rows: Sequence[StoredRow]
+) -> dict[int, StoredTearline]:
+    """Tearlines of ``rows`` that the store does not hold, computed now (release groups
+    changed since the incidents were written, or a migration left them to be computed)."""
+    stated = {pk: orjson.loads(item)["state"] for pk, _, _, item in rows}
+    out: dict[int, StoredTearline] = {}
+    for pk, (line, members, judged) in torn_lines(state, user, list(stated), stated).items():
+        rules = [(r[0], r[2]) for r in judged]
+        item = torn_item(pk, line, len(members), rules)
+        out[pk] = StoredTearline(
+            line.category, line.state, rules_text([r for r, _ in rules]), orjson.dumps(item)
+        )
     return out
+
+
+def visible_items(
+    state: HQState, user: User, query: PageQuery
+) -> tuple[list[bytes], tuple[float, int] | None]:
+    """One page of the incident items ``user`` may see (JSON each, tearlines applied), and
+    the resume point of the next page (None at the end).
+
+    A page may hold fewer than ``limit`` items and still have a next one: an incident seen
+    through a tearline is filtered by what its tearline shows, after the SQL's ``LIMIT``.
+    """
+    masks = state.masks(user)
+    page = item_page(
+        state.engine,
+        query,
+        visible_signatures=masks.visible,
+        partial_masks=masks.partial,
+        newer_than=masks.known_max,
+    )
+    rows, partial, stored = page.rows, masks.partial, page.tearlines
+    newer = {pk for pk, _, sig, _ in rows if sig > masks.known_max}
+    if newer:
+        # written since the signatures were read: read them again, then judge those rows
+        partial = state.masks(user, fresh=True).partial
+        seen = set(state.masks(user).visible)
+        rows = [row for row in rows if row[2] in seen]
+    missing = [
+        row
+        for row in rows
+        if row[2] in partial and (row[0] in newer or (row[0], partial[row[2]]) not in stored)
+    ]
+    computed = _computed_tearlines(state, user, missing) if missing else {}
+    items: list[bytes] = []
+    for pk, _, sig, item in rows:
+        mask = partial.get(sig)
+        if mask is None:
+            items.append(item)
+            continue
+        line = computed.get(pk) or stored.get((pk, mask))
+        if line is not None and _passes(line, query):
+            items.append(line.item)
+    last = page.rows[-1] if len(page.rows) == query.limit else None
+    after = None if last is None else (last[1], last[0])
+    return items, after
 
 
 def json_response(data: Any, *, media_type: str = "application/json") -> Response:

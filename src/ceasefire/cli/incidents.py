@@ -6,6 +6,7 @@ decision is appended to the incident's state history with name, time and note.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -193,6 +194,18 @@ def show(
         )
 
 
+def _judge_on(store: Store) -> Callable[[Sequence[Any]], Any]:
+    """Judge tearlines against the store's agreements, compiled only if one is needed."""
+
+    def judge(lines: Sequence[Any]) -> Any:
+        from ceasefire.pipeline.agreements import AgreementBook  # noqa: PLC0415
+        from ceasefire.pipeline.fuse import tearline_judge  # noqa: PLC0415
+
+        return tearline_judge(AgreementBook.from_store(store))(lines)
+
+    return judge
+
+
 def _decide(
     ctx: typer.Context, incident: int, target: VerificationState, by: str, note: str | None
 ) -> None:
@@ -215,7 +228,7 @@ def _decide(
             )
         except InputError as exc:
             fail(exc)
-        record_state(engine, incident, change, iso(change.at))
+        record_state(engine, incident, change, iso(change.at), judge=_judge_on(store))
     typer.echo(f"incident #{incident}: {change.before} → {change.after} by {change.by}")
 
 

@@ -18,14 +18,14 @@ def serve(
     """Serve the HQ: HTTP API (OpenAPI at /openapi.json) and the web COP at /."""
     import uvicorn  # noqa: PLC0415 - heavy
 
+    from ceasefire.api.app import prepare_store  # noqa: PLC0415
+
     settings = settings_of(ctx)
+    prepare_store(settings)
     if workers > 1:
         # each worker process builds its own app from the environment
         import os  # noqa: PLC0415
 
-        from ceasefire.api.app import prepare_store  # noqa: PLC0415
-
-        prepare_store(settings)
         os.environ["CEASEFIRE_DB"] = settings.db
         uvicorn.run(
             "ceasefire.api.factory:app_from_env",

@@ -13,6 +13,7 @@ everything took seconds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
@@ -25,6 +26,7 @@ from ceasefire.clock import Clock
 from ceasefire.fusion.engine import FusionEngine, take
 from ceasefire.fusion.gating import span_reach_s, time_spans
 from ceasefire.fusion.model import CATEGORIES, WEAPONS, FusionParams, Incident
+from ceasefire.fusion.tearline import Tearline, tearline_columns
 from ceasefire.fusion.window import TimeWindow, whole_components
 from ceasefire.geo.placement import place_points
 from ceasefire.pipeline.agreements import AgreementBook
@@ -40,6 +42,7 @@ from ceasefire.store.fusion_sql import (
     longest_report_s,
     replace_incidents,
 )
+from ceasefire.store.read_model_write import TearlineJudge
 from ceasefire.store.sqlite import iso
 
 #: Above this many changed reports (a bulk load into a populated store) the window would span
@@ -122,6 +125,16 @@ def judge_incidents(
                 )
             )
     return version_pk, judged
+
+
+def tearline_judge(book: AgreementBook) -> TearlineJudge:
+    """``judge_incidents`` for tearlines: the rules each breaks at its own position (what the
+    read model stores for a reader who sees only some of an incident's reports)."""
+
+    def judge(lines: Sequence[Tearline]) -> list[list[Judgement]]:
+        return judge_incidents(tearline_columns(lines), book)[1]
+
+    return judge
 
 
 @dataclass(frozen=True)
@@ -248,6 +261,14 @@ def fuse_incidents(
             add.append(new)
     supersede = sorted(pk for members, pk in existing.items() if members not in wanted)
     now = clock.now()
-    replace_incidents(engine, keep=keep, add=add, supersede=supersede, at=now, at_iso=iso(now))
+    replace_incidents(
+        engine,
+        keep=keep,
+        add=add,
+        supersede=supersede,
+        at=now,
+        at_iso=iso(now),
+        judge=tearline_judge(book),
+    )
     reports = sum(len(i.report_keys) for i in incidents)
     return FuseSummary(reports, len(incidents), len(add), len(supersede))

@@ -36,6 +36,7 @@ from ceasefire.reports.model import LocationForm, Reliability
 from ceasefire.store import schema
 from ceasefire.store.fusion import incident_fusion, incident_states
 from ceasefire.store.ledger import record_in
+from ceasefire.store.read_model_write import TearlineJudge, refresh_read_model
 
 _CAT = {c.value: i for i, c in enumerate(CATEGORIES)}
 _WEAPON = {w.value: i for i, w in enumerate(WEAPONS)}
@@ -271,8 +272,12 @@ def replace_incidents(
     supersede: Sequence[int],
     at: datetime,
     at_iso: str,
+    judge: TearlineJudge | None = None,
 ) -> None:
     """One transaction: supersede, add, and complete kept incidents that lack fusion rows.
+
+    The HQ's read model of every incident touched is rewritten in the same transaction
+    (``store.read_model_write``; ``judge`` computes the tearlines it stores).
 
     The changes go on the ledger in the same transaction as one ``incident.state`` entry
     (subject ``incidents``) listing the superseded incident pks and ``[pk, state, author]`` of
@@ -354,6 +359,8 @@ def replace_incidents(
                 "states": states,
             }
             record_in(conn, [LedgerEvent(EventType.INCIDENT_STATE, "incidents", payload)], at=at)
+        touched = [*supersede, *(int(str(row["incident_pk"])) for row in state_rows)]
+        refresh_read_model(conn, touched, judge=judge)
 
 
 def _insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, object]]) -> None:
@@ -441,9 +448,17 @@ def _first_state(
     }
 
 
-def record_state(engine: Engine, incident_pk: int, change: StateChange, at_iso: str) -> None:
+def record_state(
+    engine: Engine,
+    incident_pk: int,
+    change: StateChange,
+    at_iso: str,
+    *,
+    judge: TearlineJudge | None = None,
+) -> None:
     """Append an analyst's state change to the incident's history, and to the ledger (subject
-    ``I-<pk>``) in the same transaction when the ledger tables exist."""
+    ``I-<pk>``) in the same transaction when the ledger tables exist; the incident's read
+    model follows in that transaction (``judge``: as for ``replace_incidents``)."""
     payload: dict[str, JsonValue] = {
         "state": change.after.value,
         "previous": change.before.value if change.before else None,
@@ -466,3 +481,4 @@ def record_state(engine: Engine, incident_pk: int, change: StateChange, at_iso: 
                 note=change.note,
             )
         )
+        refresh_read_model(conn, [incident_pk], judge=judge)

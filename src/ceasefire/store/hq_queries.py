@@ -1,9 +1,10 @@
 """The HQ's read queries, each filtered for one viewer (``access_sql.visible_reports``).
 
-An incident is visible when at least one of its reports is; ``partial`` says some are not,
-so the API recomputes what it shows from the visible reports (``api.tearline``). Pages are
-ordered by ``(observed_at, pk)`` and resumed after the last row's key (keyset pagination:
-page 1,000 costs what page 1 costs).
+An incident is visible when at least one of its reports is; when some are not, what it shows
+is recomputed from the visible ones (``fusion.tearline``). The incident list itself reads the
+read model (``store.read_model_read``); these are the reports, members, counts and changes.
+Pages are ordered by ``(observed_at, pk)`` and resumed after the last row's key (keyset
+pagination: page 1,000 costs what page 1 costs).
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Engine, and_, exists, func, literal, not_, select, tuple_
+from sqlalchemy import ColumnElement, Engine, and_, exists, func, not_, select, tuple_
 
 from ceasefire.ledger.model import EventType
 from ceasefire.store import schema
-from ceasefire.store.fusion import incident_fusion, incident_states
-from ceasefire.store.grid import incidents_in_box
+from ceasefire.store.fusion import incident_states
 from ceasefire.store.ledger import ledger_entries
 
 Bbox = tuple[float, float, float, float]
@@ -60,114 +60,18 @@ def _member_hidden(incident_pk: Any, visible: ColumnElement[bool]) -> Any:
     )
 
 
-def _state_of(incident_pk: Any) -> Any:
-    s = incident_states
-    return (
-        select(s.c.state)
-        .where(s.c.incident_pk == incident_pk)
-        .order_by(s.c.pk.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
-def _rules_of(incident_pk: Any) -> Any:
-    v = schema.violations
-    return (
-        select(func.group_concat(v.c.rule_id, ";"))
-        .where(v.c.incident_pk == incident_pk, v.c.active.is_(True))
-        .scalar_subquery()
-    )
-
-
-def _severity_of(incident_pk: Any) -> Any:
-    v = schema.violations
-    return (
-        select(func.max(v.c.severity))
-        .where(v.c.incident_pk == incident_pk, v.c.active.is_(True))
-        .scalar_subquery()
-    )
-
-
-def incident_page(
-    engine: Engine, visible: ColumnElement[bool], query: PageQuery, *, everything: bool = False
-) -> list[dict[str, Any]]:
-    """Active incidents visible through ``visible``, one page (``limit`` rows) after ``after``.
-
-    ``everything`` (the system's own view) skips the per-incident visibility tests.
-    """
-    i, f = schema.incidents, incident_fusion
-    state = _state_of(i.c.pk).label("state")
-    columns: list[Any] = [
-        i.c.pk,
-        i.c.observed_at,
-        i.c.lon,
-        i.c.lat,
-        i.c.uncertainty_m,
-        i.c.category,
-        i.c.weapon_class,
-        i.c.count,
-        i.c.agreement_version_pk,
-        f.c.count_low,
-        f.c.count_best,
-        f.c.count_high,
-        f.c.sources,
-        f.c.independent_sources,
-        f.c.confidence,
-        f.c.semi_major_m,
-        f.c.semi_minor_m,
-        f.c.orientation_deg,
-        state,
-        _rules_of(i.c.pk).label("rules"),
-        _severity_of(i.c.pk).label("severity"),
-        select(func.count())
-        .where(schema.incident_reports.c.incident_pk == i.c.pk)
-        .scalar_subquery()
-        .label("n_reports"),
-    ]
-    if everything:
-        columns.append(literal(False).label("partial"))
-    else:
-        columns.append(_member_hidden(i.c.pk, visible).label("partial"))
-    stmt = (
-        select(*columns)
-        .select_from(i.join(f, f.c.incident_pk == i.c.pk, isouter=True))
-        .where(i.c.status == "active")
-    )
-    if not everything:
-        stmt = stmt.where(_member_visible(i.c.pk, visible))
-    stmt = _filters(stmt, i, query)
-    if query.state is not None:
-        stmt = stmt.where(_state_of(i.c.pk) == query.state)
-    if query.rule is not None:
-        v = schema.violations
-        stmt = stmt.where(
-            exists(
-                select(1).where(
-                    v.c.incident_pk == i.c.pk, v.c.rule_id == query.rule, v.c.active.is_(True)
-                )
-            )
-        )
-    stmt = stmt.order_by(i.c.observed_at, i.c.pk).limit(query.limit)
-    with engine.connect() as conn:
-        return [dict(row._mapping) for row in conn.execute(stmt)]
-
-
-def _filters(stmt: Any, table: Any, query: PageQuery) -> Any:
-    """Time, box, category, pks and keyset filters on a table with observed_at/pk columns."""
-    t = table.c
+def _report_filters(stmt: Any, query: PageQuery) -> Any:
+    """Time, box (located position), category, pks and keyset filters on reports."""
+    t = schema.reports.c
     if query.since_s is not None:
         stmt = stmt.where(t.observed_at >= query.since_s)
     if query.until_s is not None:
         stmt = stmt.where(t.observed_at <= query.until_s)
     if query.bbox is not None:
         lo_x, lo_y, hi_x, hi_y = query.bbox
-        if table is schema.incidents:
-            stmt = stmt.where(incidents_in_box(lo_x, lo_y, hi_x, hi_y))
-        else:
-            lon, lat = t.located_lon, t.located_lat
-            stmt = stmt.where(and_(lon.between(lo_x, hi_x), lat.between(lo_y, hi_y)))
-    if query.category is not None and "category" in t:
+        lon, lat = t.located_lon, t.located_lat
+        stmt = stmt.where(and_(lon.between(lo_x, hi_x), lat.between(lo_y, hi_y)))
+    if query.category is not None:
         stmt = stmt.where(t.category == query.category)
     if query.pks is not None:
         stmt = stmt.where(t.pk.in_(list(query.pks)))
@@ -227,7 +131,7 @@ def report_page(
 ) -> list[dict[str, Any]]:
     """Visible reports, one page, by observation time then pk."""
     r = schema.reports
-    stmt = _filters(select(*_report_columns()).where(visible), r, query)
+    stmt = _report_filters(select(*_report_columns()).where(visible), query)
     if query.source is not None:
         stmt = stmt.where(r.c.source == query.source)
     stmt = stmt.order_by(r.c.observed_at, r.c.pk).limit(query.limit)

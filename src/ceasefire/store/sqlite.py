@@ -52,6 +52,7 @@ from ceasefire.store.chunk_ledger import chunk_events, insert_quarantine
 from ceasefire.store.grid import incidents_in_box
 from ceasefire.store.ledger import record_in
 from ceasefire.store.migrate import upgrade_to_head
+from ceasefire.store.read_model_write import ensure_read_model, forget_incidents_of_report
 from ceasefire.store.sqlite_checkpoint import (
     DEFAULT_AUTOCHECKPOINT_PAGES,
     BackgroundCheckpointer,
@@ -127,6 +128,7 @@ class SQLiteStore:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         upgrade_to_head(self._engine)
+        ensure_read_model(self._engine)
 
     def close(self) -> None:
         if self._checkpointer is not None:
@@ -432,3 +434,4 @@ def _apply_status(cur: Any, report_pk: int, status: ReportStatus) -> None:
     cur.execute(
         f"UPDATE violations SET active = 0 WHERE incident_pk IN ({incidents_of})", (report_pk,)
     )
+    forget_incidents_of_report(cur, report_pk)

@@ -1,0 +1,310 @@
+"""Writing the HQ's read model (``store.read_model``): rebuild the rows of some incidents.
+
+``refresh_read_model(conn, pks, judge=...)`` is called in the writer's own transaction by
+everything that changes what a reader is shown of an incident: fusion (new, kept and
+superseded incidents), an analyst's verdict, an amendment or withdrawal. It deletes the
+incidents' rows and writes them again from the assessment tables, so the rows are always a
+function of those tables (``tests/store/test_read_model.py`` compares them with a rebuild).
+Set-based: a few statements per 10,000 incidents, no round trip per incident.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine
+
+from ceasefire.access.releasability import Pairs, possible_masks
+from ceasefire.fusion.items import rules_text, torn_item, whole_item
+from ceasefire.fusion.tearline import Tearline, tearline
+from ceasefire.store.grid import cell_of
+from ceasefire.store.read_model import UNLOCATED_CELL
+
+#: The rules a tearline breaks, judged again at its position: per tearline, ``(rule id,
+#: article, severity, certainty, zone id)`` (``pipeline.fuse.judge_incidents``).
+Judged = list[list[tuple[str, str, int, str, str | None]]]
+TearlineJudge = Callable[[Sequence[Tearline]], Judged]
+
+_SLICE = 10_000
+
+#: Active incidents that fusion has stated, with what their whole item shows.
+_SOURCE_SQL = """
+SELECT i.pk, i.observed_at, i.lon, i.lat, i.uncertainty_m, i.category, i.weapon_class,
+       i.count, f.count_low, f.count_best, f.count_high, f.sources, f.confidence, s.state,
+       (SELECT group_concat(v.rule_id, ';') FROM violations AS v
+         WHERE v.incident_pk = i.pk AND v.active) AS rules,
+       (SELECT max(v.severity) FROM violations AS v
+         WHERE v.incident_pk = i.pk AND v.active) AS severity,
+       (SELECT count(*) FROM incident_reports AS ir WHERE ir.incident_pk = i.pk) AS n_reports
+FROM json_each(?) AS j
+JOIN incidents AS i ON i.pk = j.value
+LEFT JOIN incident_fusion AS f ON f.incident_pk = i.pk
+JOIN incident_states AS s
+  ON s.pk = (SELECT max(s2.pk) FROM incident_states AS s2 WHERE s2.incident_pk = i.pk)
+WHERE i.status = 'active'
+"""
+_SOURCE_COLUMNS = (
+    *("pk", "observed_at", "lon", "lat", "uncertainty_m", "category", "weapon_class", "count"),
+    *("count_low", "count_best", "count_high", "sources", "confidence", "state", "rules"),
+    *("severity", "n_reports"),
+)
+
+_PAIRS_SQL = """
+SELECT ir.incident_pk, r.classification, coalesce(r.releasable_to, '')
+FROM json_each(?) AS j
+JOIN incident_reports AS ir ON ir.incident_pk = j.value
+JOIN reports AS r ON r.pk = ir.report_pk
+"""
+
+#: Report columns a tearline reads (``fusion.tearline.tearline``).
+MEMBER_COLUMNS = (
+    *("pk", "source", "source_type", "reliability", "credibility", "observed_at", "category"),
+    *("weapon_class", "count", "located_lon", "located_lat", "located_uncertainty_m"),
+    *("classification", "releasable_to"),
+)
+_MEMBERS_SQL = f"""
+SELECT ir.incident_pk, {", ".join(f"r.{c}" for c in MEMBER_COLUMNS)}
+FROM json_each(?) AS j
+JOIN incident_reports AS ir ON ir.incident_pk = j.value
+JOIN reports AS r ON r.pk = ir.report_pk
+ORDER BY ir.incident_pk, r.observed_at, r.pk
+"""
+
+
+def _slices(values: Sequence[int]) -> Iterator[list[int]]:
+    for start in range(0, len(values), _SLICE):
+        yield list(values[start : start + _SLICE])
+
+
+def refresh_read_model(
+    conn: Connection, incident_pks: Sequence[int], *, judge: TearlineJudge | None
+) -> None:
+    """Rewrite the read-model rows of ``incident_pks`` (any status) from the stored facts.
+
+    Incidents no longer active, or not yet stated by fusion, end up with no rows. ``judge``
+    judges tearlines against the agreement; without it (a migration has no agreement book)
+    the tearlines are left to be computed at read time (``tearlines_ready`` false).
+    """
+    pks = sorted({int(pk) for pk in incident_pks})
+    if not pks:
+        return
+    cur = conn.connection.cursor()
+    try:
+        groups = _groups(cur)
+        signatures = _signatures(cur)
+        for part in _slices(pks):
+            _refresh_slice(cur, part, groups, signatures, judge)
+    finally:
+        cur.close()
+
+
+def forget_incidents_of_report(cur: Any, report_pk: int) -> None:
+    """Drop the read-model rows of every incident holding a report (amended or withdrawn:
+    those incidents stop counting until fusion forms new ones), on a raw DB-API cursor."""
+    of = "SELECT incident_pk FROM incident_reports WHERE report_pk = ?"
+    cur.execute(f"DELETE FROM incident_tearlines WHERE incident_pk IN ({of})", (report_pk,))
+    cur.execute(f"DELETE FROM incident_items WHERE incident_pk IN ({of})", (report_pk,))
+
+
+def _groups(cur: Any) -> dict[str, frozenset[str]]:
+    """The stored release groups; the shipped ones while none are stored (what every
+    reader's ``load_release_groups`` stores and uses then)."""
+    from ceasefire.store.access_sql import shipped_release_groups  # noqa: PLC0415 - cycle
+
+    found: defaultdict[str, set[str]] = defaultdict(set)
+    for name, member in cur.execute("SELECT group_name, member FROM release_groups"):
+        found[name].add(member)
+    if not found:
+        return shipped_release_groups()
+    return {name: frozenset(members) for name, members in found.items()}
+
+
+def _signatures(cur: Any) -> dict[Pairs, int]:
+    return {
+        tuple((str(c), str(label)) for c, label in orjson.loads(text)): int(pk)
+        for pk, text in cur.execute("SELECT pk, pairs FROM release_signatures")
+    }
+
+
+def _signature_pk(cur: Any, pairs: Pairs, signatures: dict[Pairs, int]) -> int:
+    pk = signatures.get(pairs)
+    if pk is None:
+        cur.execute(
+            "INSERT INTO release_signatures (pairs) VALUES (?)",
+            (orjson.dumps([list(p) for p in pairs]).decode(),),
+        )
+        pk = signatures[pairs] = int(cur.lastrowid)
+    return pk
+
+
+def _refresh_slice(
+    cur: Any,
+    pks: list[int],
+    groups: dict[str, frozenset[str]],
+    signatures: dict[Pairs, int],
+    judge: TearlineJudge | None,
+) -> None:
+    payload = orjson.dumps(pks)
+    cur.execute(
+        "DELETE FROM incident_tearlines WHERE incident_pk IN (SELECT value FROM json_each(?))",
+        (payload,),
+    )
+    cur.execute(
+        "DELETE FROM incident_items WHERE incident_pk IN (SELECT value FROM json_each(?))",
+        (payload,),
+    )
+    rows = [
+        dict(zip(_SOURCE_COLUMNS, r, strict=True)) for r in cur.execute(_SOURCE_SQL, (payload,))
+    ]
+    if not rows:
+        return
+    stated = orjson.dumps([row["pk"] for row in rows])
+    kinds: defaultdict[int, set[tuple[str, str]]] = defaultdict(set)
+    for incident_pk, classification, label in cur.execute(_PAIRS_SQL, (stated,)):
+        kinds[incident_pk].add((str(classification), str(label)))
+    pairs_of = {row["pk"]: tuple(sorted(kinds[row["pk"]])) for row in rows}
+    masks_of: dict[Pairs, list[int]] = {}
+    mixed = [row for row in rows if len(pairs_of[row["pk"]]) > 1]
+    item_rows = []
+    for row in rows:
+        pairs = pairs_of[row["pk"]]
+        lon, lat = row["lon"], row["lat"]
+        located = lon is not None and lat is not None
+        item_rows.append(
+            (
+                row["pk"],
+                row["observed_at"],
+                lon,
+                lat,
+                cell_of(lon, lat) if located else UNLOCATED_CELL,
+                _signature_pk(cur, pairs, signatures),
+                row["category"],
+                row["state"],
+                rules_text(row["rules"].split(";") if row["rules"] else []),
+                judge is not None or len(pairs) == 1,
+                orjson.dumps(whole_item(row)),
+            )
+        )
+        if len(pairs) > 1 and pairs not in masks_of:
+            masks_of[pairs] = sorted(possible_masks(pairs, groups))
+    cur.executemany(
+        "INSERT INTO incident_items (incident_pk, observed_at, lon, lat, cell, signature_pk, "
+        "category, state, rules, tearlines_ready, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        item_rows,
+    )
+    if judge is not None and mixed:
+        _write_tearlines(cur, mixed, pairs_of, masks_of, judge)
+
+
+def _write_tearlines(
+    cur: Any,
+    mixed: list[dict[str, Any]],
+    pairs_of: dict[int, Pairs],
+    masks_of: dict[Pairs, list[int]],
+    judge: TearlineJudge,
+) -> None:
+    """Every possible tearline of the incidents with reports of several kinds."""
+    members: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
+    payload = orjson.dumps([row["pk"] for row in mixed])
+    for values in cur.execute(_MEMBERS_SQL, (payload,)):
+        members[int(values[0])].append(dict(zip(MEMBER_COLUMNS, values[1:], strict=True)))
+    keys: list[tuple[int, int, int]] = []  # incident pk, mask, visible reports
+    lines: list[Tearline] = []
+    for row in mixed:
+        pk, pairs = int(row["pk"]), pairs_of[int(row["pk"])]
+        bit = {pair: 1 << k for k, pair in enumerate(pairs)}
+        for mask in masks_of[pairs]:
+            seen = [
+                m
+                for m in members[pk]
+                if bit[(str(m["classification"]), str(m["releasable_to"] or ""))] & mask
+            ]
+            keys.append((pk, mask, len(seen)))
+            lines.append(tearline(seen, row["state"]))
+    located = [k for k, line in enumerate(lines) if line.lon is not None]
+    judged: Judged = [[] for _ in lines]
+    for k, rules in zip(
+        located, judge([lines[k] for k in located]) if located else [], strict=True
+    ):
+        judged[k] = rules
+    cur.executemany(
+        "INSERT INTO incident_tearlines (incident_pk, mask, category, state, rules, item) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (
+                pk,
+                mask,
+                line.category,
+                line.state,
+                rules_text([r[0] for r in rules]),
+                orjson.dumps(torn_item(pk, line, n, [(r[0], r[2]) for r in rules])),
+            )
+            for (pk, mask, n), line, rules in zip(keys, lines, judged, strict=True)
+        ],
+    )
+
+
+#: The format of the stored items; bump it when ``fusion.items`` or the rows change, and
+#: every store rebuilds its read model on its next ``init_schema``.
+READ_MODEL_FORMAT = 1
+
+
+def ensure_read_model(engine: Engine) -> bool:
+    """Rebuild the read model if it follows another format than the code's; whether it did.
+
+    The write transaction starts with a write, so a second process starting at the same
+    moment waits for the first one's lock (busy timeout) and then finds the format current,
+    instead of failing to upgrade a stale read. Tearlines are left to ``complete_tearlines``
+    (the store has no agreement book to judge them with).
+    """
+    with engine.connect() as conn:
+        current = conn.exec_driver_sql("SELECT max(format) FROM read_model_meta").scalar()
+    if current == READ_MODEL_FORMAT:
+        return False
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE read_model_meta SET format = format")
+        current = conn.exec_driver_sql("SELECT max(format) FROM read_model_meta").scalar()
+        if current == READ_MODEL_FORMAT:
+            return False
+        rebuild_read_model(conn, judge=None)
+        conn.exec_driver_sql("DELETE FROM read_model_meta")
+        conn.exec_driver_sql(
+            "INSERT INTO read_model_meta (format) VALUES (?)", (READ_MODEL_FORMAT,)
+        )
+    return True
+
+
+def rebuild_read_model(conn: Connection, *, judge: TearlineJudge | None) -> int:
+    """Every row of the read model again, from the stored facts; the incidents written."""
+    conn.exec_driver_sql("DELETE FROM incident_tearlines")
+    conn.exec_driver_sql("DELETE FROM incident_items")
+    pks = [
+        int(pk)
+        for pk in conn.exec_driver_sql(
+            "SELECT pk FROM incidents WHERE status = 'active' ORDER BY pk"
+        ).scalars()
+    ]
+    refresh_read_model(conn, pks, judge=judge)
+    return int(conn.exec_driver_sql("SELECT count(*) FROM incident_items").scalar() or 0)
+
+
+def complete_tearlines(engine: Engine, make_judge: Callable[[], TearlineJudge]) -> int:
+    """Compute the stored tearlines a rebuild left out; how many incidents it completed.
+
+    ``make_judge`` is called only when there is something to complete (it compiles the
+    agreements)."""
+    with engine.connect() as conn:
+        pks = [
+            int(pk)
+            for pk in conn.exec_driver_sql(
+                "SELECT incident_pk FROM incident_items WHERE NOT tearlines_ready"
+            ).scalars()
+        ]
+    if pks:
+        judge = make_judge()
+        with engine.begin() as conn:
+            refresh_read_model(conn, pks, judge=judge)
+    return len(pks)

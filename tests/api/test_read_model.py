@@ -1,0 +1,233 @@
+"""The HQ's read model: always what a rebuild from the stored facts gives, tearlines included.
+
+The rows are written ahead by fusion, verdicts, amendments and withdrawals; these tests make
+every kind of write and compare the rows with ``rebuild_read_model``, compare the stored
+tearlines with the ones the API computes itself when none is stored, and check that a store
+whose rows follow an older format is rebuilt, then completed, without changing any answer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from api_helpers import HQ, report
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import MetaData
+
+from ceasefire.access.model import User
+from ceasefire.access.releasability import (
+    groups_containing,
+    possible_masks,
+    signature_mask,
+    viewer_for,
+)
+from ceasefire.api.app import prepare_store
+from ceasefire.api.views import visible_items
+from ceasefire.pipeline.agreements import AgreementBook
+from ceasefire.pipeline.fuse import tearline_judge
+from ceasefire.reports.model import Classification
+from ceasefire.settings import Settings
+from ceasefire.store import schema
+from ceasefire.store.access_sql import user_by_name
+from ceasefire.store.hq_queries import PageQuery
+from ceasefire.store.read_model import READ_MODEL_TABLES
+from ceasefire.store.read_model_write import rebuild_read_model
+from ceasefire.store.sqlite import SQLiteStore
+
+NATIONS = ("FRA", "USA", "GBR", "UKR", "DEU", "JPN")
+
+
+def mixed_reports() -> list[dict[str, Any]]:
+    """Three events, each seen by posts of different releasability and classification."""
+    out = []
+    for k, (lon, lat) in enumerate([(37.3, 48.0), (37.25, 48.2), (37.2, 48.4)]):
+        out += [
+            report(f"e{k}-shared", source=f"OP-S{k}", lon=lon, lat=lat, count=2),
+            report(
+                f"e{k}-usa",
+                source=f"OP-U{k}",
+                lon=lon + 0.001,
+                lat=lat,
+                count=5,
+                releasable_to=["USA"],
+            ),
+            report(
+                f"e{k}-nato-r",
+                source=f"OP-N{k}",
+                lon=lon,
+                lat=lat + 0.001,
+                count=3,
+                releasable_to=["NATO"],
+                classification="RESTRICTED",
+            ),
+        ]
+    return out
+
+
+def rows(db: Path) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    """Every read-model row, signatures spelled out (their pks depend on write order)."""
+    con = sqlite3.connect(db)
+    try:
+        items = set(
+            con.execute(
+                "SELECT i.incident_pk, i.cell, i.observed_at, s.pairs, i.category, i.state, "
+                "i.rules, i.tearlines_ready, i.item FROM incident_items AS i "
+                "JOIN release_signatures AS s ON s.pk = i.signature_pk"
+            ).fetchall()
+        )
+        torn = set(con.execute("SELECT * FROM incident_tearlines").fetchall())
+    finally:
+        con.close()
+    return items, torn
+
+
+def rebuilt(hq: HQ) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    """The rows a rebuild from the stored facts writes (in a copy of the database)."""
+    copy = hq.folder.parent / "rebuilt"
+    copy.mkdir()
+    con = sqlite3.connect(hq.folder / "hq.db")
+    con.execute(f"VACUUM INTO '{copy / 'hq.db'}'")
+    con.close()
+    store = SQLiteStore(f"sqlite:///{copy / 'hq.db'}")
+    try:
+        judge = tearline_judge(AgreementBook.from_store(store))
+        with store.engine.begin() as conn:
+            rebuild_read_model(conn, judge=judge)
+    finally:
+        store.close()
+    return rows(copy / "hq.db")
+
+
+def page_for(hq: HQ, name: str) -> list[bytes]:
+    found = user_by_name(hq.state.engine, name)
+    assert found is not None
+    items, _ = visible_items(hq.state, found[0], PageQuery(limit=1000))
+    return items
+
+
+def test_migration_creates_exactly_the_read_model_tables(tmp_path: Path) -> None:
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'm.db'}")
+    store.init_schema()
+    ours = MetaData()
+    for table in (*schema.MONITORING_TABLES, *READ_MODEL_TABLES):  # the foreign keys' targets
+        table.to_metadata(ours)
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), ours)
+    names = {t.name for t in READ_MODEL_TABLES}
+    assert [d for d in diff if any(n in repr(d) for n in names)] == []
+    store.close()
+
+
+def test_the_read_model_equals_a_rebuild_after_every_kind_of_write(hq: HQ) -> None:
+    analyst = hq.user("fra", nation="FRA")
+    hq.ingest(mixed_reports())
+    items, torn = rows(hq.folder / "hq.db")
+    assert len(items) == 3  # three fused events
+    assert torn, "incidents with reports of several kinds have stored tearlines"
+    # an analyst's verdict, an amendment and a withdrawal, each rewriting some rows
+    first = min(i[0] for i in items)
+    assert hq.client.post(f"/api/incidents/{first}/verify", json={"note": "seen"}, headers=analyst)
+    hq.ingest(
+        [
+            report("e1-usa-fix", source="OP-U1", lon=37.251, lat=48.2, count=7, amends="e1-usa"),
+            report(
+                "e2-off", source="OP-S2", lon=37.2, lat=48.4, amends="e2-shared", withdrawn=True
+            ),
+        ]
+    )
+    after = rows(hq.folder / "hq.db")
+    assert after != (items, torn)
+    assert after == rebuilt(hq)
+    states = {i[5] for i in after[0]}
+    assert "verified" in states
+
+
+def test_stored_tearlines_equal_the_ones_computed_when_none_is_stored(hq: HQ) -> None:
+    names = []
+    for k, (nation, level) in enumerate(
+        [("FRA", "SECRET"), ("USA", "UNCLASSIFIED"), ("USA", "SECRET"), ("JPN", "SECRET")]
+    ):
+        hq.user(f"u{k}", nation=nation, clearance=Classification(level))
+        names.append(f"u{k}")
+    hq.ingest(mixed_reports())
+    stored = {name: page_for(hq, name) for name in names}
+    assert any(b'"partial":true' in b"".join(page) for page in stored.values())
+    con = sqlite3.connect(hq.folder / "hq.db")
+    con.execute("DELETE FROM incident_tearlines")
+    con.commit()
+    con.close()
+    assert {name: page_for(hq, name) for name in names} == stored
+
+
+def test_an_outdated_read_model_is_rebuilt_then_completed_with_the_same_answers(hq: HQ) -> None:
+    hq.user("usa", nation="USA", clearance=Classification.UNCLASSIFIED)
+    hq.ingest(mixed_reports())
+    before = page_for(hq, "usa")
+    items, torn = rows(hq.folder / "hq.db")
+    hq.client.close()
+    hq.state.store.close()
+    con = sqlite3.connect(hq.folder / "hq.db")
+    con.executescript(
+        "DELETE FROM incident_tearlines; DELETE FROM incident_items; "
+        "UPDATE read_model_meta SET format = 0;"
+    )
+    con.close()
+    store = SQLiteStore(f"sqlite:///{hq.folder / 'hq.db'}")
+    store.init_schema()  # rebuilt with the code's format, tearlines left to be computed
+    store.close()
+    rebuilt_items, rebuilt_torn = rows(hq.folder / "hq.db")
+    assert rebuilt_torn == set()
+    assert {i[:7] + i[8:] for i in rebuilt_items} == {i[:7] + i[8:] for i in items}
+    assert any(not i[7] for i in rebuilt_items)
+    prepare_store(Settings(db=f"sqlite:///{hq.folder / 'hq.db'}"))  # what `serve` runs first
+    assert rows(hq.folder / "hq.db") == (items, torn)
+    fresh = HQ(app=hq.app, client=hq.client, folder=hq.folder)
+    fresh.state.store.init_schema()
+    assert page_for(fresh, "usa") == before
+
+
+groups_strategy = st.dictionaries(
+    st.sampled_from(("G1", "G2", "NATO", "COALITION")),
+    st.frozensets(st.sampled_from((*NATIONS, "G1", "G2", "EU")), max_size=4),
+    max_size=4,
+)
+pairs_strategy = st.lists(
+    st.tuples(
+        st.sampled_from([c.value for c in Classification]),
+        st.sampled_from(("", "USA", "FRA;GBR", "G1", "NATO", "EU", "G2;JPN")),
+    ),
+    min_size=2,
+    max_size=4,
+    unique=True,
+).map(lambda p: tuple(sorted(p)))
+
+
+@given(
+    pairs=pairs_strategy,
+    groups=groups_strategy,
+    principal=st.sampled_from((*NATIONS, "EU", "OSCE", "G1")),
+    clearance=st.sampled_from(list(Classification)),
+)
+def test_every_mask_a_reader_can_have_is_among_the_possible_ones(
+    pairs: tuple[tuple[str, str], ...],
+    groups: dict[str, frozenset[str]],
+    principal: str,
+    clearance: Classification,
+) -> None:
+    nation = principal if principal in NATIONS else None
+    user = User(1, "x", nation, None if nation else principal, clearance, frozenset())
+    viewer = viewer_for(user, groups)
+    mask = signature_mask(pairs, viewer)
+    assert mask in possible_masks(pairs, groups) | {0, (1 << len(pairs)) - 1}
+    # and the mask means what releasability says of each report kind
+    reach = {principal} | groups_containing(principal, groups)
+    for k, (classification, label) in enumerate(pairs):
+        seen = Classification(classification).rank <= clearance.rank and (
+            bool(reach & set(label.split(";"))) if label else "COALITION" in reach
+        )
+        assert bool(mask >> k & 1) == seen
