@@ -106,8 +106,8 @@ def visible_items(
     newer = {pk for pk, _, sig, _ in rows if sig > masks.known_max}
     if newer:
         # written since the signatures were read: read them again, then judge those rows
-        partial = state.masks(user, fresh=True).partial
-        seen = set(state.masks(user).visible)
+        fresh = state.masks(user, fresh=True)
+        partial, seen = fresh.partial, set(fresh.visible)
         rows = [row for row in rows if row[2] in seen]
     missing = [
         row
