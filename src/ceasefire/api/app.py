@@ -23,9 +23,9 @@ from ceasefire.api.state import HQState
 from ceasefire.clock import Clock, SystemClock
 from ceasefire.settings import Settings
 from ceasefire.store.access_sql import load_release_groups
-from ceasefire.store.base import Store, open_store
+from ceasefire.store.base import open_store
 from ceasefire.store.queries import engine_of
-from ceasefire.store.read_model_write import TearlineJudge, complete_tearlines
+from ceasefire.store.read_model_write import complete_tearlines
 
 #: Where ``npm ci`` puts the front-end libraries: the project root, next to package.json.
 DEFAULT_NODE_MODULES = Path(__file__).resolve().parents[3] / "node_modules"
@@ -40,16 +40,11 @@ def prepare_store(settings: Settings) -> None:
     try:
         store.init_schema()
         load_release_groups(engine_of(store))
-        complete_tearlines(engine_of(store), lambda: _judge(store))
+        from ceasefire.pipeline.fuse import store_tearline_judge  # noqa: PLC0415 - heavy
+
+        complete_tearlines(engine_of(store), store_tearline_judge(store))
     finally:
         store.close()
-
-
-def _judge(store: Store) -> TearlineJudge:
-    from ceasefire.pipeline.agreements import AgreementBook  # noqa: PLC0415 - heavy
-    from ceasefire.pipeline.fuse import tearline_judge  # noqa: PLC0415 - heavy
-
-    return tearline_judge(AgreementBook.from_store(store))
 
 
 def create_app(

@@ -34,8 +34,6 @@ class SignatureMasks:
     partial: dict[int, int]
     #: signatures the reader sees at least one report of (whole or partial), sorted
     visible: tuple[int, ...]
-    #: the partial ones, sorted (the SQL list of ``item_page``)
-    partial_list: tuple[int, ...]
     #: the highest signature pk these masks know (a row with a higher one is newer)
     known_max: int
 
@@ -51,7 +49,7 @@ def signature_masks(signatures: dict[int, Pairs], viewer: Viewer) -> SignatureMa
             if mask != (1 << len(pairs)) - 1:
                 partial[pk] = mask
     known_max = max(signatures, default=0)
-    return SignatureMasks(partial, tuple(sorted(visible)), tuple(sorted(partial)), known_max)
+    return SignatureMasks(partial, tuple(sorted(visible)), known_max)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from fastapi import Response
 from ceasefire.access.model import User
 from ceasefire.api.state import HQState
 from ceasefire.errors import InputError
-from ceasefire.fusion.items import rules_text, torn_item
+from ceasefire.fusion.items import torn_entry
 from ceasefire.fusion.tearline import Tearline, tearline
 from ceasefire.store.hq_queries import MAX_ROW_ID, PageQuery, visible_members
 from ceasefire.store.read_model_read import StoredRow, StoredTearline, item_page
@@ -77,11 +77,7 @@ def _computed_tearlines(
     stated = {pk: orjson.loads(item)["state"] for pk, _, _, item in rows}
     out: dict[int, StoredTearline] = {}
     for pk, (line, members, judged) in torn_lines(state, user, list(stated), stated).items():
-        rules = [(r[0], r[2]) for r in judged]
-        item = torn_item(pk, line, len(members), rules)
-        out[pk] = StoredTearline(
-            line.category, line.state, rules_text([r for r, _ in rules]), orjson.dumps(item)
-        )
+        out[pk] = StoredTearline(*torn_entry(pk, line, len(members), judged))
     return out
 
 

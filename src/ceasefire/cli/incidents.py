@@ -6,7 +6,6 @@ decision is appended to the incident's state history with name, time and note.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -194,21 +193,10 @@ def show(
         )
 
 
-def _judge_on(store: Store) -> Callable[[Sequence[Any]], Any]:
-    """Judge tearlines against the store's agreements, compiled only if one is needed."""
-
-    def judge(lines: Sequence[Any]) -> Any:
-        from ceasefire.pipeline.agreements import AgreementBook  # noqa: PLC0415
-        from ceasefire.pipeline.fuse import tearline_judge  # noqa: PLC0415
-
-        return tearline_judge(AgreementBook.from_store(store))(lines)
-
-    return judge
-
-
 def _decide(
     ctx: typer.Context, incident: int, target: VerificationState, by: str, note: str | None
 ) -> None:
+    from ceasefire.pipeline.fuse import store_tearline_judge  # noqa: PLC0415
     from ceasefire.store.fusion_queries import current_state  # noqa: PLC0415
     from ceasefire.store.fusion_sql import record_state  # noqa: PLC0415
     from ceasefire.store.sqlite import iso  # noqa: PLC0415
@@ -228,7 +216,7 @@ def _decide(
             )
         except InputError as exc:
             fail(exc)
-        record_state(engine, incident, change, iso(change.at), judge=_judge_on(store))
+        record_state(engine, incident, change, iso(change.at), judge=store_tearline_judge(store))
     typer.echo(f"incident #{incident}: {change.before} → {change.after} by {change.by}")
 
 

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from ceasefire.fusion.tearline import Tearline
 
 
@@ -98,3 +100,14 @@ def torn_item(
         "severity": max((s for _, s in rules), default=None),
         "partial": True,
     }
+
+
+def torn_entry(
+    pk: int, line: Tearline, n_reports: int, judged: Sequence[tuple[str, str, int, str, str | None]]
+) -> tuple[str, str, str, bytes]:
+    """A tearline as the read model keeps it: ``(category, state, rules text, item JSON)``,
+    the first three for the list's filters. ``judged``: the rules broken at the tearline's
+    position, ``(rule id, article, severity, certainty, zone id)``."""
+    rules = [(r[0], r[2]) for r in judged]
+    item = orjson.dumps(torn_item(pk, line, n_reports, rules))
+    return line.category, line.state, rules_text([r for r, _ in rules]), item

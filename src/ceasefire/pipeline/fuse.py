@@ -31,6 +31,7 @@ from ceasefire.fusion.window import TimeWindow, whole_components
 from ceasefire.geo.placement import place_points
 from ceasefire.pipeline.agreements import AgreementBook
 from ceasefire.reports.columns import ReportColumns
+from ceasefire.store.base import Store
 from ceasefire.store.fusion_sql import (
     NewIncident,
     active_incidents_of,
@@ -133,6 +134,19 @@ def tearline_judge(book: AgreementBook) -> TearlineJudge:
 
     def judge(lines: Sequence[Tearline]) -> list[list[Judgement]]:
         return judge_incidents(tearline_columns(lines), book)[1]
+
+    return judge
+
+
+def store_tearline_judge(store: Store) -> TearlineJudge:
+    """``tearline_judge`` on a store's agreements, compiled on the first call only: most
+    writes judge no tearline (the CLI's verdict, ``serve`` with nothing to complete)."""
+    judges: list[TearlineJudge] = []
+
+    def judge(lines: Sequence[Tearline]) -> list[list[Judgement]]:
+        if not judges:
+            judges.append(tearline_judge(AgreementBook.from_store(store)))
+        return judges[0](lines)
 
     return judge
 

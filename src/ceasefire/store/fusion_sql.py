@@ -9,7 +9,7 @@ first verification state. Incidents whose report set is unchanged are kept as th
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,22 +37,13 @@ from ceasefire.store import schema
 from ceasefire.store.fusion import incident_fusion, incident_states
 from ceasefire.store.ledger import record_in
 from ceasefire.store.read_model_write import TearlineJudge, refresh_read_model
+from ceasefire.store.slices import SLICE, pk_slices
 
 _CAT = {c.value: i for i, c in enumerate(CATEGORIES)}
 _WEAPON = {w.value: i for i, w in enumerate(WEAPONS)}
 _SOURCE = {s.value: i for i, s in enumerate(SOURCE_TYPES)}
 _RELIABILITY = {r.value: i for i, r in enumerate(Reliability)}
 _FORM = {f.value: i for i, f in enumerate(LocationForm)}
-
-
-#: Above this many pks, ``IN (...)`` lists are sent in slices (SQLite binds at most 32,766).
-_SLICE = 10_000
-
-
-def _slices(values: Sequence[int]) -> Iterator[list[int]]:
-    items = list(values)
-    for start in range(0, len(items), _SLICE):
-        yield items[start : start + _SLICE]
 
 
 def _report_columns() -> tuple[ColumnElement[Any], ...]:
@@ -158,7 +149,7 @@ def load_reports(engine: Engine, pks: Sequence[int]) -> tuple[list[int], FusionB
     with engine.connect() as conn:
         rows = [
             row
-            for part in _slices(sorted(set(pks)))
+            for part in pk_slices(sorted(set(pks)))
             for row in conn.execute(
                 select(*_report_columns()).where(pk.in_(part)).order_by(pk)
             ).all()
@@ -197,12 +188,12 @@ def changed_report_pks(engine: Engine) -> tuple[int, list[int]]:
         seeds = {int(pk) for pk, _, _, withdrawn in new if not withdrawn}
         amended = sorted({(source, amends) for _, source, amends, _ in new if amends})
         targets: set[int] = set()
-        for start in range(0, len(amended), _SLICE // 2):
-            keys = amended[start : start + _SLICE // 2]
+        for start in range(0, len(amended), SLICE // 2):
+            keys = amended[start : start + SLICE // 2]
             targets.update(
                 conn.execute(select(r.c.pk).where(tuple_(r.c.source, r.c.id).in_(keys))).scalars()
             )
-        for part in _slices(sorted(targets)):
+        for part in pk_slices(sorted(targets)):
             shared = select(ir.c.incident_pk).where(ir.c.report_pk.in_(part))
             seeds.update(
                 conn.execute(select(ir.c.report_pk).where(ir.c.incident_pk.in_(shared))).scalars()
@@ -227,7 +218,7 @@ def active_incidents_of(engine: Engine, report_pks: Sequence[int]) -> dict[int, 
     i, ir = schema.incidents, schema.incident_reports
     members: defaultdict[int, set[int]] = defaultdict(set)
     with engine.connect() as conn:
-        for part in _slices(sorted(set(report_pks))):
+        for part in pk_slices(sorted(set(report_pks))):
             holding = (
                 select(ir.c.incident_pk)
                 .join(i, i.c.pk == ir.c.incident_pk)
@@ -287,11 +278,11 @@ def replace_incidents(
     """
     i, ir, v = schema.incidents, schema.incident_reports, schema.violations
     with engine.begin() as conn:
-        for ids in _slices(supersede):
+        for ids in pk_slices(supersede):
             conn.execute(i.update().where(i.c.pk.in_(ids)).values(status="superseded"))
             conn.execute(v.update().where(v.c.incident_pk.in_(ids)).values(active=False))
         fused: set[int] = set()
-        for ids in _slices([pk for pk, _ in keep]):
+        for ids in pk_slices([pk for pk, _ in keep]):
             fused.update(
                 conn.execute(
                     select(incident_fusion.c.incident_pk).where(
@@ -407,7 +398,7 @@ def _carried_states(conn: Connection, superseded: Sequence[int]) -> dict[int, tu
         return {}
     s, ir = incident_states, schema.incident_reports
     latest: dict[int, tuple[str, str]] = {}
-    for part in _slices(superseded):  # an incident's states all fall in one slice
+    for part in pk_slices(superseded):  # an incident's states all fall in one slice
         for incident_pk, state, author in conn.execute(
             select(s.c.incident_pk, s.c.state, s.c.author)
             .where(s.c.incident_pk.in_(part))
@@ -416,7 +407,7 @@ def _carried_states(conn: Connection, superseded: Sequence[int]) -> dict[int, tu
             latest[incident_pk] = (state, author)
     decided = {k: val for k, val in latest.items() if val[0] in {st.value for st in ANALYST}}
     out: dict[int, tuple[str, str, str]] = {}
-    for part in _slices(list(decided)):
+    for part in pk_slices(list(decided)):
         for incident_pk, report_pk in conn.execute(
             select(ir.c.incident_pk, ir.c.report_pk).where(ir.c.incident_pk.in_(part))
         ):

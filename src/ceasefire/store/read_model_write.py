@@ -11,24 +11,23 @@ Set-based: a few statements per 10,000 incidents, no round trip per incident.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine
 
 from ceasefire.access.releasability import Pairs, possible_masks
-from ceasefire.fusion.items import rules_text, torn_item, whole_item
+from ceasefire.fusion.items import rules_text, torn_entry, whole_item
 from ceasefire.fusion.tearline import Tearline, tearline
 from ceasefire.store.grid import cell_of
 from ceasefire.store.read_model import UNLOCATED_CELL
+from ceasefire.store.slices import pk_slices
 
 #: The rules a tearline breaks, judged again at its position: per tearline, ``(rule id,
 #: article, severity, certainty, zone id)`` (``pipeline.fuse.judge_incidents``).
 Judged = list[list[tuple[str, str, int, str, str | None]]]
 TearlineJudge = Callable[[Sequence[Tearline]], Judged]
-
-_SLICE = 10_000
 
 #: Active incidents that fusion has stated, with what their whole item shows.
 _SOURCE_SQL = """
@@ -74,11 +73,6 @@ ORDER BY ir.incident_pk, r.observed_at, r.pk
 """
 
 
-def _slices(values: Sequence[int]) -> Iterator[list[int]]:
-    for start in range(0, len(values), _SLICE):
-        yield list(values[start : start + _SLICE])
-
-
 def refresh_read_model(
     conn: Connection, incident_pks: Sequence[int], *, judge: TearlineJudge | None
 ) -> None:
@@ -95,7 +89,7 @@ def refresh_read_model(
     try:
         groups = _groups(cur)
         signatures = _signatures(cur)
-        for part in _slices(pks):
+        for part in pk_slices(pks):
             _refresh_slice(cur, part, groups, signatures, judge)
     finally:
         cur.close()
@@ -234,14 +228,7 @@ def _write_tearlines(
         "INSERT INTO incident_tearlines (incident_pk, mask, category, state, rules, item) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         [
-            (
-                pk,
-                mask,
-                line.category,
-                line.state,
-                rules_text([r[0] for r in rules]),
-                orjson.dumps(torn_item(pk, line, n, [(r[0], r[2]) for r in rules])),
-            )
+            (pk, mask, *torn_entry(pk, line, n, rules))
             for (pk, mask, n), line, rules in zip(keys, lines, judged, strict=True)
         ],
     )
@@ -291,11 +278,8 @@ def rebuild_read_model(conn: Connection, *, judge: TearlineJudge | None) -> int:
     return int(conn.exec_driver_sql("SELECT count(*) FROM incident_items").scalar() or 0)
 
 
-def complete_tearlines(engine: Engine, make_judge: Callable[[], TearlineJudge]) -> int:
-    """Compute the stored tearlines a rebuild left out; how many incidents it completed.
-
-    ``make_judge`` is called only when there is something to complete (it compiles the
-    agreements)."""
+def complete_tearlines(engine: Engine, judge: TearlineJudge) -> int:
+    """Compute the stored tearlines a rebuild left out; how many incidents it completed."""
     with engine.connect() as conn:
         pks = [
             int(pk)
@@ -304,7 +288,6 @@ def complete_tearlines(engine: Engine, make_judge: Callable[[], TearlineJudge]) 
             ).scalars()
         ]
     if pks:
-        judge = make_judge()
         with engine.begin() as conn:
             refresh_read_model(conn, pks, judge=judge)
     return len(pks)
