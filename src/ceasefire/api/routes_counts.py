@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Query, Response
 from ceasefire.api.auth import CurrentUser, hq
 from ceasefire.api.params import parse_time
 from ceasefire.api.schemas import DailyCountsOut
+from ceasefire.api.shown import reader_daily_counts
 from ceasefire.api.state import HQState
 from ceasefire.api.views import json_response
-from ceasefire.store.hq_queries import daily_counts
+from ceasefire.store.hq_queries import daily_report_counts
 
 router = APIRouter(prefix="/api", tags=["counts"])
 HQ = Annotated[HQState, Depends(hq)]
@@ -27,14 +28,22 @@ def counts(
     since: Annotated[str | None, Query()] = None,
     until: Annotated[str | None, Query()] = None,
 ) -> Response:
-    """Reports, incidents and violations per UTC day (the latest 800 days with data)."""
+    """Reports, incidents and violations per UTC day (the latest 800 days with data), as
+    the caller is shown them: visible reports; incidents on the day of their shown time
+    (a tearline's: its earliest visible report's) with the violations shown with them."""
     until_s = parse_time(until, "until")
     since_s = parse_time(since, "since")
-    per_day = daily_counts(
-        state.engine,
-        state.visible(user),
-        0.0 if since_s is None else since_s,
-        FAR_FUTURE_S if until_s is None else until_s,
-    )
-    days = [{"date": d, **c} for d, c in per_day.items()][-MAX_DAYS:]
+    lo = 0.0 if since_s is None else since_s
+    hi = FAR_FUTURE_S if until_s is None else until_s
+    reports = daily_report_counts(state.engine, state.visible(user), lo, hi)
+    shown = reader_daily_counts(state, user, lo, hi)
+    days = [
+        {
+            "date": d,
+            "reports": reports.get(d, 0),
+            "incidents": shown.get(d, (0, 0))[0],
+            "violations": shown.get(d, (0, 0))[1],
+        }
+        for d in sorted(reports.keys() | shown.keys())
+    ][-MAX_DAYS:]
     return json_response({"days": days})

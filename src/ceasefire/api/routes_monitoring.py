@@ -39,7 +39,9 @@ def daily_report(
     user: CurrentUser,
     day: Annotated[str | None, Query(alias="date", description="YYYY-MM-DD (Kyiv day)")] = None,
 ) -> HTMLResponse:
-    """The SMM-style daily report for a day (default: the latest), from the caller's view."""
+    """The SMM-style daily report for a day (default: the latest), from the caller's view:
+    visible reports, and incidents and violations as shown to the caller (``api.shown``)."""
+    from ceasefire.api.shown import ReaderView  # noqa: PLC0415
     from ceasefire.reporting.daily import build_daily_report, latest_day  # noqa: PLC0415
 
     visible = state.visible(user)
@@ -52,6 +54,7 @@ def daily_report(
             book=state.book(),
             now=state.clock.now(),
             visible_reports=visible,
+            shown=ReaderView(state, user),
         )
         html = files.html.read_text(encoding="utf-8")
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
@@ -65,9 +68,12 @@ def coverage(
 ) -> Response:
     """Coverage per sector (oblast) on a day, from the caller's view: observer-hours,
     impediments and incidents, and whether a quiet sector was quiet because nobody could see.
-    Impediment reports and incidents the caller may not see do not count."""
+    Impediment reports the caller may not see do not count; incidents count as shown to the
+    caller (a tearline at its own time and position), and not at all when none of their
+    reports is visible."""
     from dataclasses import asdict  # noqa: PLC0415
 
+    from ceasefire.api.shown import reader_incidents  # noqa: PLC0415
     from ceasefire.assessment.coverage import coverage_on, days_before  # noqa: PLC0415
     from ceasefire.monitoring.coverage_input import coverage_input  # noqa: PLC0415
     from ceasefire.monitoring.oblasts import Oblasts  # noqa: PLC0415
@@ -75,6 +81,10 @@ def coverage(
 
     when = _report_day(day)
     start_s, end_s = days_before(when)
-    rows = coverage_rows(state.engine, start_s, end_s, visible_reports=state.visible(user))
+    rows = coverage_rows(
+        state.engine, start_s, end_s, visible_reports=state.visible(user), with_incidents=False
+    )
+    shown = reader_incidents(state, user, start_s, end_s, detail=False).incidents
+    rows["incidents"] = (shown.observed_at_s, shown.lon, shown.lat)
     result = coverage_on(coverage_input(rows, Oblasts.default()), when)
     return json_response({"sectors": [asdict(r) | {"day": r.day.isoformat()} for r in result]})

@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,6 +37,7 @@ from ceasefire.monitoring.daily import (
 )
 from ceasefire.monitoring.oblasts import Oblasts
 from ceasefire.monitoring.sectors import IncidentColumns, local_day_coverage
+from ceasefire.monitoring.shown import ShownIncidents
 from ceasefire.pipeline.agreements import AgreementBook, JudgingVersion
 from ceasefire.reporting.charts import render_map, render_trend
 from ceasefire.reporting.daily_document import build_daily_document
@@ -67,6 +69,22 @@ def latest_day(store: Store, *, visible_reports: ColumnElement[bool] | None = No
     if day is None:
         raise StoreError("no reports stored yet: run `ceasefire ingest FILE` first")
     return day
+
+
+class ShownSource(Protocol):
+    """One reader's incidents as shown to them (``api.shown.ReaderView``)."""
+
+    def incidents(
+        self, start_s: float, end_s: float, *, detail: bool = True, first_reports: bool = False
+    ) -> ShownIncidents:
+        """Those shown in ``[start_s, end_s)`` (epoch s), with their categories and rule
+        judgments unless ``detail`` is false; ``first_reports``: with each one's earliest
+        visible report (the day's violations are tied to it)."""
+        ...
+
+    def violations_by_severity(self, edges_s: NDArray[np.float64]) -> NDArray[np.int64]:
+        """Shown violations per day (``[edges_s[k], edges_s[k + 1])``) and severity 1..5."""
+        ...
 
 
 _BOOKS: dict[tuple[object, ...], AgreementBook] = {}
@@ -117,14 +135,33 @@ def _place(raw: RawWindow, oblasts: Oblasts, version: JudgingVersion | None) -> 
     )
 
 
+def _edges(days: tuple[date, ...]) -> NDArray[np.float64]:
+    """The local days' bounds, epoch s: day ``k`` is ``[edges[k], edges[k + 1])``."""
+    return np.asarray(
+        [day_window(d)[0].timestamp() for d in days] + [day_window(days[-1])[1].timestamp()]
+    )
+
+
 def _series(
-    conn: Connection, day: date, today: RawWindow, visible: ColumnElement[bool] | None
+    conn: Connection,
+    day: date,
+    today: RawWindow,
+    visible: ColumnElement[bool] | None,
+    shown: ShownSource | None,
 ) -> DailySeries:
     """The 30-day trend: the 29 days before grouped in SQL, the report's own day binned from
-    the columns already loaded (it is usually the largest; no need to scan it twice)."""
+    the columns already loaded (it is usually the largest; no need to scan it twice). For a
+    reader (``shown``) the violations of the days before are those shown, by shown day."""
     before = fetch_daily_series(
-        conn, day - timedelta(days=1), TREND_DAYS - 1, visible_reports=visible
+        conn,
+        day - timedelta(days=1),
+        TREND_DAYS - 1,
+        visible_reports=visible,
+        with_violations=shown is None,
     )
+    if shown is not None:
+        by_sev = shown.violations_by_severity(_edges(before.days))
+        before = dataclasses.replace(before, violations_by_severity=by_sev)
     own = series_from_window((day,), today.reports, today.violations)
     return DailySeries(
         days=(*before.days, day),
@@ -142,17 +179,28 @@ def _regional_series(
     oblasts: Oblasts,
     region_codes: NDArray[np.int16],
     visible: ColumnElement[bool] | None,
+    *,
+    shown: ShownSource | None,
 ) -> DailySeries:
-    """The trend of some oblasts: the whole period's columns, placed and binned (slower)."""
+    """The trend of some oblasts: the whole period's columns, placed and binned (slower).
+    For a reader (``shown``), the violations shown with the incidents placed in them."""
     raw = fetch_window(
         conn,
         day_window(days[0])[0],
         day_window(days[-1])[1],
         with_notes=False,
+        with_violations=shown is None,
         visible_reports=visible,
     )
     keep = np.isin(oblasts.assign(raw.reports.lon, raw.reports.lat), region_codes)
-    return series_from_window(days, raw.reports.take(keep), raw.violations.for_reports(keep))
+    series = series_from_window(days, raw.reports.take(keep), raw.violations.for_reports(keep))
+    if shown is None:
+        return series
+    edges = _edges(days)
+    seen = shown.incidents(edges[0], edges[-1])
+    placed = _placed_incidents(seen.incidents, oblasts)
+    by_sev = seen.take(np.isin(placed.oblast, region_codes)).violations_by_severity(edges)
+    return dataclasses.replace(series, violations_by_severity=by_sev)
 
 
 def _sector_of(
@@ -164,20 +212,30 @@ def _sector_of(
 
 
 def _coverage(
-    conn: Connection, day: date, oblasts: Oblasts, visible: ColumnElement[bool] | None
+    conn: Connection,
+    day: date,
+    oblasts: Oblasts,
+    visible: ColumnElement[bool] | None,
+    shown: ShownSource | None,
 ) -> tuple[SectorDay, ...]:
     """Coverage of every oblast on ``day`` (Kyiv), with its baseline over the days before.
 
     Reads declared windows, impediment reports and incidents from a day before the baseline
     period (the local-day shift in ``local_day_coverage`` moves times by up to 3 hours) to the
-    end of the day, within the reader's scope, and places them in oblasts.
+    end of the day, within the reader's scope, and places them in oblasts. For a reader
+    (``shown``) the incidents are those shown to them, at their shown times and positions.
     """
     start = day_window(day - timedelta(days=BASELINE_DAYS + 1))[0].timestamp()
     end = day_window(day)[1].timestamp()
-    rows: dict[str, FloatColumns] = coverage_columns(conn, start, end, visible_reports=visible)
+    rows: dict[str, FloatColumns] = coverage_columns(
+        conn, start, end, visible_reports=visible, with_incidents=shown is None
+    )
     src, w0, w1, wx, wy = rows["windows"]
     it, ix, iy = rows["impediments"]
     ct, cx, cy = rows["incidents"]
+    if shown is not None:
+        seen = shown.incidents(start, end, detail=False).incidents
+        ct, cx, cy = seen.observed_at_s, seen.lon, seen.lat
     data = CoverageInput(
         sectors=oblasts.iso,
         window_sector=_sector_of(oblasts, wx, wy),
@@ -208,6 +266,7 @@ def build_daily_report(
     book: AgreementBook | None = None,
     now: datetime | None = None,
     visible_reports: ColumnElement[bool] | None = None,
+    shown: ShownSource | None = None,
 ) -> DailyReportFiles:
     """Write ``report.html``, ``report.md``, ``map.png`` and ``trend.png`` for ``day`` (a Kyiv day).
 
@@ -221,6 +280,15 @@ def build_daily_report(
     trend use visible reports only; an incident counts when one of its reports is visible,
     and a violation when its incident counts; impediments that flag coverage are visible
     reports too. Nothing of a hidden report (source, text, position) reaches the files.
+
+    ``shown`` (the reader's incidents as shown to them, ``ShownSource``) is what the HQ passes
+    for a reader: then every incident and violation figure — the incidents-and-coverage
+    table, the rules-and-zones table, the weapons in violation, the map's colours and the
+    trend's violations — counts the incidents shown to the reader on the day of their shown
+    time, at their shown position, with the rule judgments shown (a tearline's, judged again
+    at its position), each judgment tied to the incident's earliest visible report; the
+    three violation totals (summary and incidents table, rules table, trend) then agree.
+    Without it (the system's own view) incidents are whole, as described above.
     """
     oblasts = oblasts or Oblasts.default()
     region_codes = oblasts.select(regions) if regions else None
@@ -233,7 +301,16 @@ def build_daily_report(
     start, end = day_window(day)
     visible = visible_reports
     with engine_of(store).connect() as conn:
-        today = _place(fetch_window(conn, start, end, visible_reports=visible), oblasts, version)
+        today = _place(
+            fetch_window(conn, start, end, with_violations=shown is None, visible_reports=visible),
+            oblasts,
+            version,
+        )
+        day_shown: ShownIncidents | None = None
+        if shown is not None:
+            day_shown = shown.incidents(start.timestamp(), end.timestamp(), first_reports=True)
+            tied = day_shown.for_window_reports(today.reports.row_id)
+            today = dataclasses.replace(today, violations=tied)
         before = day_window(day - timedelta(days=1))[0]
         previous = _place(
             fetch_window(
@@ -248,14 +325,17 @@ def build_daily_report(
             None,
         )
         incidents = _placed_incidents(
-            fetch_incidents(conn, start, end, visible_reports=visible), oblasts
+            day_shown.incidents
+            if day_shown is not None
+            else fetch_incidents(conn, start, end, visible_reports=visible),
+            oblasts,
         )
-        coverage = _coverage(conn, day, oblasts, visible)
+        coverage = _coverage(conn, day, oblasts, visible, shown)
         if region_codes is not None:
             days = tuple(day - timedelta(days=TREND_DAYS - 1 - k) for k in range(TREND_DAYS))
-            series = _regional_series(conn, days, oblasts, region_codes, visible)
+            series = _regional_series(conn, days, oblasts, region_codes, visible, shown=shown)
         else:
-            series = _series(conn, day, today, visible)
+            series = _series(conn, day, today, visible, shown)
     policy = withdrawal_policy(version.agreement.rules) if version else WithdrawalPolicy()
     summary = summarise_day(
         day,

@@ -66,10 +66,13 @@ def coverage_rows(
     end_s: float,
     *,
     visible_reports: ColumnElement[bool] | None = None,
+    with_incidents: bool = True,
 ) -> dict[str, FloatColumns]:
     """Windows, impediment reports and active incidents touching ``[start_s, end_s)``."""
     with engine.connect() as conn:
-        return coverage_columns(conn, start_s, end_s, visible_reports=visible_reports)
+        return coverage_columns(
+            conn, start_s, end_s, visible_reports=visible_reports, with_incidents=with_incidents
+        )
 
 
 def coverage_columns(
@@ -78,13 +81,16 @@ def coverage_columns(
     end_s: float,
     *,
     visible_reports: ColumnElement[bool] | None = None,
+    with_incidents: bool = True,
 ) -> dict[str, FloatColumns]:
     """``coverage_rows`` on an open connection.
 
     Impediments are current reports (not withdrawn, not replaced by an amendment, not
     withdrawal notices) and incidents active ones, both within the reader's scope
     (``ceasefire.store.queries.ReportScope``: a hidden impediment report must not flag a
-    sector). Declared windows are not reports and are always read.
+    sector). Declared windows are not reports and are always read. Without
+    ``with_incidents`` no incident is read (a reader's view puts in the incidents as shown
+    to them, ``api.shown``: the whole incidents counted here would count hidden reports).
     """
     c, r, i = coverage_declarations, schema.reports, schema.incidents
     scope = ReportScope(visible_reports)
@@ -101,11 +107,15 @@ def coverage_columns(
             r.c.observed_at < end_s,
         )
     ).all()
-    incidents = conn.execute(
-        select(i.c.observed_at, i.c.lon, i.c.lat).where(
-            scope.incidents(i.c.pk), i.c.observed_at >= start_s, i.c.observed_at < end_s
-        )
-    ).all()
+    incidents = (
+        conn.execute(
+            select(i.c.observed_at, i.c.lon, i.c.lat).where(
+                scope.incidents(i.c.pk), i.c.observed_at >= start_s, i.c.observed_at < end_s
+            )
+        ).all()
+        if with_incidents
+        else []
+    )
     sources = {name: k for k, name in enumerate(sorted({w.source for w in windows}))}
 
     def cols(rows: Sequence[Sequence[object]], n: int) -> list[NDArray[np.float64]]:

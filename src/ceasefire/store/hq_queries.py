@@ -139,43 +139,22 @@ def report_page(
         return [dict(row._mapping) for row in conn.execute(stmt)]
 
 
-def daily_counts(
+def daily_report_counts(
     engine: Engine, visible: ColumnElement[bool], since_s: float, until_s: float
-) -> dict[str, dict[str, int]]:
-    """Per UTC day: visible reports, incidents with a visible report, and their violations."""
-    r, i, v = schema.reports, schema.incidents, schema.violations
+) -> dict[str, int]:
+    """Per UTC day: the visible reports observed in ``[since_s, until_s]``. (Incidents and
+    violations per day are the reader's shown ones: ``api.shown.reader_daily_counts``.)"""
+    r = schema.reports
     day_r = func.date(r.c.observed_at, "unixepoch")
-    day_i = func.date(i.c.observed_at, "unixepoch")
-    out: dict[str, dict[str, int]] = {}
     with engine.connect() as conn:
-        for day, n in conn.execute(
-            select(day_r, func.count())
-            .where(visible, r.c.observed_at.between(since_s, until_s))
-            .group_by(day_r)
-        ):
-            out.setdefault(str(day), {"reports": 0, "incidents": 0, "violations": 0})
-            out[str(day)]["reports"] = int(n)
-        seen = _member_visible(i.c.pk, visible)
-        for day, n in conn.execute(
-            select(day_i, func.count())
-            .where(i.c.status == "active", i.c.observed_at.between(since_s, until_s), seen)
-            .group_by(day_i)
-        ):
-            out.setdefault(str(day), {"reports": 0, "incidents": 0, "violations": 0})
-            out[str(day)]["incidents"] = int(n)
-        day_v = func.date(v.c.observed_at, "unixepoch")
-        for day, n in conn.execute(
-            select(day_v, func.count())
-            .where(
-                v.c.active.is_(True),
-                v.c.observed_at.between(since_s, until_s),
-                _member_visible(v.c.incident_pk, visible),
+        return {
+            str(day): int(n)
+            for day, n in conn.execute(
+                select(day_r, func.count())
+                .where(visible, r.c.observed_at.between(since_s, until_s))
+                .group_by(day_r)
             )
-            .group_by(day_v)
-        ):
-            out.setdefault(str(day), {"reports": 0, "incidents": 0, "violations": 0})
-            out[str(day)]["violations"] = int(n)
-    return dict(sorted(out.items()))
+        }
 
 
 def changes_since(engine: Engine, *, incident_pk: int, state_pk: int) -> tuple[list[int], int, int]:

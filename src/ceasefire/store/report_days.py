@@ -29,13 +29,15 @@ def fetch_daily_series(
     *,
     tz: tzinfo = MISSION_TZ,
     visible_reports: ColumnElement[bool] | None = None,
+    with_violations: bool = True,
 ) -> DailySeries:
     """Per-day totals of the ``days`` local days ending with ``last_day``, for the trend.
 
     Grouped in SQL by hour (``floor(observed_at / 3600)``, at most 24 × ``days`` groups) and
     folded into local days here, so the trend costs one indexed scan whatever the volume, and
     clock changes are right. Same "current report" and "active violation" rules as the day,
-    and the same ``visible_reports`` scope (``ReportScope``).
+    and the same ``visible_reports`` scope (``ReportScope``). Without ``with_violations``
+    the violations come back as zeros (a reader's are counted as shown to them instead).
     """
     scope = ReportScope(visible_reports)
     r, v, i = schema.reports, schema.violations, schema.incidents
@@ -50,12 +52,16 @@ def fetch_daily_series(
         .group_by(hour_r)
     ).all()
     hour_v = func.floor(v.c.observed_at / HOUR_S)
-    vrows = conn.execute(
-        select(hour_v, v.c.severity, func.count())
-        .join(i, i.c.pk == v.c.incident_pk)
-        .where(v.c.observed_at >= s0, v.c.observed_at < s1, scope.violations())
-        .group_by(hour_v, v.c.severity)
-    ).all()
+    vrows = (
+        conn.execute(
+            select(hour_v, v.c.severity, func.count())
+            .join(i, i.c.pk == v.c.incident_pk)
+            .where(v.c.observed_at >= s0, v.c.observed_at < s1, scope.violations())
+            .group_by(hour_v, v.c.severity)
+        ).all()
+        if with_violations
+        else []
+    )
     index = {first + timedelta(days=k): k for k in range(days)}
     reports = np.zeros(days, dtype=np.int64)
     fire_sum = np.zeros(days, dtype=np.int64)

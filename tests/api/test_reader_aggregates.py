@@ -1,0 +1,543 @@
+"""Aggregates count what each reader is shown, and nothing else (issue 13, point 1).
+
+A reader who may see only some reports of an incident is shown it through a tearline: at
+the earliest visible report's time, at the visible reports' position, with the rules broken
+there. The daily counts, the coverage per sector and the daily report served to that reader
+must count the incident so — on its shown day, in its shown sector, with its shown rules —
+and must not count an incident none of whose reports is visible.
+
+The expected figures are computed here from the database with ``sqlite3`` and an own
+visibility rule (which reports each reader may see, which incidents they see and when), and
+from the reader's own items of ``/api/incidents`` (their times, positions and rules), with an
+own point-in-polygon for the oblasts. The worlds put reports of different markings into the
+same incidents on purpose: across Kyiv and UTC midnight, across an oblast border, across the
+edge of a withdrawal zone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import shapely
+from api_helpers import HQ, report
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import shape
+
+from ceasefire.access.model import User
+from ceasefire.api.app import create_app
+from ceasefire.api.shown import ReaderView
+from ceasefire.reporting.daily import build_daily_report
+from ceasefire.reports.model import Classification
+from ceasefire.settings import Settings
+from ceasefire.store.access_sql import user_by_name
+
+NATIONS = ("FRA", "USA", "GBR", "UKR", "DEU", "JPN")  # all in the default audience
+LEVELS = ("UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET")
+LABELS: tuple[tuple[str, ...] | None, ...] = (
+    None,
+    ("FRA",),
+    ("USA",),
+    ("GBR",),
+    ("NATO",),
+    ("MNF",),
+    ("USA", "GBR"),
+)
+KYIV = ZoneInfo("Europe/Kyiv")
+OBLASTS = (
+    Path(__file__).resolve().parents[2] / "src/ceasefire/data/ukraine_oblasts_simplified.geojson"
+)
+UNLOCATED = "Unlocated / outside Ukraine"
+
+
+@dataclass(frozen=True)
+class Side:
+    """One of a cluster's two report templates."""
+
+    lon: float
+    lat: float
+    at: str
+    uncertainty_m: float
+
+
+#: Two report templates per cluster; reports of one cluster fuse into one incident, and the
+#: two sides differ in what a reader who sees only one of them is shown.
+CLUSTERS: dict[str, tuple[dict[str, Any], Side, Side]] = {
+    # 23:58 and 00:01 Kyiv time (UTC+2 in March): two Kyiv days
+    "kyiv-midnight": (
+        {"category": "explosion"},
+        Side(37.300, 48.30, "2026-03-10T21:58:00Z", 300),
+        Side(37.302, 48.30, "2026-03-10T22:01:00Z", 300),
+    ),
+    # two UTC days
+    "utc-midnight": (
+        {"category": "explosion"},
+        Side(37.300, 48.50, "2026-03-10T23:58:00Z", 300),
+        Side(37.302, 48.50, "2026-03-11T00:01:00Z", 300),
+    ),
+    # Dnipropetrovsk (UA-12) west of 36.585 E at 48 N, Donetsk (UA-14) east of it
+    "border": (
+        {"category": "explosion"},
+        Side(36.570, 48.00, "2026-03-10T12:00:00Z", 300),
+        Side(36.600, 48.00, "2026-03-10T12:01:00Z", 1500),
+    ),
+    # the MLRS withdrawal zone ends 30 km west of the line (37.5 E), near 37.096 E at 48.2 N:
+    # one side inside it, the other outside with its whole uncertainty circle, both fused
+    # into one incident whose position may lie inside
+    "zone": (
+        {"category": "heavy_weapon", "weapon_class": "mlrs"},
+        Side(37.116, 48.20, "2026-03-10T12:00:00Z", 2000),
+        Side(37.064, 48.20, "2026-03-10T12:02:00Z", 2000),
+    ),
+    # an impeded patrol (rule R6 anywhere; an impediment for coverage)
+    "impeded": (
+        {"category": "movement_restriction"},
+        Side(37.200, 48.10, "2026-03-10T09:00:00Z", 300),
+        Side(37.201, 48.10, "2026-03-10T09:01:00Z", 300),
+    ),
+}
+
+
+def world_report(k: int, spec: dict[str, Any]) -> dict[str, Any]:
+    """Report ``k`` of a world from its drawn ``spec``."""
+    extra, *sides = CLUSTERS[spec["cluster"]]
+    side: Side = sides[spec["side"]]
+    return report(
+        f"r{k}",
+        source=f"OP-{k}",
+        lon=side.lon,
+        lat=side.lat,
+        observed_at=side.at,
+        uncertainty_m=side.uncertainty_m,
+        reliability=spec["reliability"],
+        count=spec["count"],
+        releasable_to=spec["releasable_to"],
+        classification=spec["classification"],
+        **extra,
+    )
+
+
+reports_strategy = st.lists(
+    st.fixed_dictionaries(
+        {
+            "cluster": st.sampled_from(sorted(CLUSTERS)),
+            "side": st.integers(0, 1),
+            "releasable_to": st.sampled_from(LABELS),
+            "classification": st.sampled_from(LEVELS),
+            "reliability": st.sampled_from("ABC"),
+            "count": st.integers(1, 9),
+        }
+    ),
+    min_size=1,
+    max_size=10,
+)
+users_strategy = st.lists(
+    st.tuples(st.sampled_from(NATIONS), st.sampled_from(LEVELS)), min_size=1, max_size=3
+)
+
+
+class Oblasts:
+    """Own point-in-polygon over the bundled oblasts: ``(ISO code, name)`` of a point."""
+
+    def __init__(self) -> None:
+        doc = json.loads(OBLASTS.read_text(encoding="utf-8"))
+        self.units = []
+        for feature in doc["features"]:
+            props = feature["properties"]
+            geom = shape(feature["geometry"])
+            shapely.prepare(geom)
+            self.units.append((props["shapeISO"], props["shapeName"].removesuffix(" Oblast"), geom))
+
+    def of(self, lon: float | None, lat: float | None) -> tuple[str | None, str]:
+        if lon is None or lat is None:
+            return None, UNLOCATED
+        point = shapely.Point(lon, lat)
+        for iso, name, geom in self.units:
+            if geom.contains(point):
+                return iso, name
+        return None, UNLOCATED
+
+
+OBLAST = Oblasts()
+
+
+def reach_of(db: sqlite3.Connection, nation: str) -> set[str]:
+    """The nation and every stored release group holding it, through groups of groups."""
+    groups: dict[str, set[str]] = {}
+    for name, member in db.execute("SELECT group_name, member FROM release_groups"):
+        groups.setdefault(name, set()).add(member)
+    reach = {nation}
+    changed = True
+    while changed:
+        changed = False
+        for name, members in groups.items():
+            if name not in reach and members & reach:
+                reach.add(name)
+                changed = True
+    return reach
+
+
+@dataclass
+class Truth:
+    """What one reader may see, straight from the database."""
+
+    visible: set[int]
+    report_time: dict[int, float]
+    current: set[int]
+    members: dict[int, set[int]]
+    whole_rules: dict[int, list[str]]
+
+    def shown(self) -> dict[int, set[int]]:
+        """Active incidents the reader sees, with their visible reports."""
+        seen = {i: ms & self.visible for i, ms in self.members.items()}
+        return {i: ms for i, ms in seen.items() if ms}
+
+
+def truth(path: Path, nation: str, clearance: str) -> Truth:
+    db = sqlite3.connect(path)
+    try:
+        reach = reach_of(db, nation)
+        rows = db.execute(
+            "SELECT pk, classification, releasable_to, observed_at, status, withdrawn FROM reports"
+        ).fetchall()
+        visible = {
+            pk
+            for pk, level, label, *_ in rows
+            if LEVELS.index(level) <= LEVELS.index(clearance)
+            and (bool(reach & set(label.split(";"))) if label else "COALITION" in reach)
+        }
+        members: dict[int, set[int]] = {}
+        for incident, rep in db.execute(
+            "SELECT ir.incident_pk, ir.report_pk FROM incident_reports ir "
+            "JOIN incidents i ON i.pk = ir.incident_pk WHERE i.status = 'active'"
+        ):
+            members.setdefault(incident, set()).add(rep)
+        rules: dict[int, list[str]] = {}
+        for incident, rule in db.execute(
+            "SELECT incident_pk, rule_id FROM violations WHERE active = 1"
+        ):
+            rules.setdefault(incident, []).append(rule)
+    finally:
+        db.close()
+    return Truth(
+        visible=visible,
+        report_time={pk: t for pk, _, _, t, _, _ in rows},
+        current={pk for pk, *_, status, withdrawn in rows if status == "active" and not withdrawn},
+        members=members,
+        whole_rules=rules,
+    )
+
+
+def epoch(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def utc_day(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).date().isoformat()
+
+
+def kyiv_day(t: float) -> date:
+    return datetime.fromtimestamp(t, UTC).astimezone(KYIV).date()
+
+
+def reader_items(hq: HQ, headers: dict[str, str], seen: Truth) -> list[dict[str, Any]]:
+    """The reader's incident items, paged, checked against the database: exactly the
+    incidents with a visible report, each at its earliest visible report's time, whole ones
+    with their stored rules."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        body = hq.client.get("/api/incidents", params=params, headers=headers).json()
+        items += body["items"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    shown = seen.shown()
+    assert {i["id"] for i in items} == set(shown)
+    for item in items:
+        mine = shown[item["id"]]
+        assert epoch(item["observed_at"]) == min(seen.report_time[p] for p in mine)
+        assert item["partial"] == (mine != seen.members[item["id"]])
+        if not item["partial"]:
+            assert sorted(item["rules"]) == sorted(seen.whole_rules.get(item["id"], []))
+    return items
+
+
+@contextmanager
+def world(template: Path, folder: Path, spec: list[dict[str, Any]]) -> Iterator[HQ]:
+    if folder.exists():
+        shutil.rmtree(folder)
+    shutil.copytree(template, folder)
+    app = create_app(Settings(db=f"sqlite:///{folder / 'hq.db'}"))
+    with TestClient(app) as client:
+        hq = HQ(app=app, client=client, folder=folder)
+        hq.ingest([world_report(k, s) for k, s in enumerate(spec)])
+        yield hq
+
+
+def reader(hq: HQ, name: str, nation: str, level: str) -> tuple[dict[str, str], User, Truth]:
+    headers = hq.user(name, nation=nation, clearance=Classification(level), password=None)
+    found = user_by_name(hq.state.engine, name)
+    assert found is not None
+    return headers, found[0], truth(hq.folder / "hq.db", nation, level)
+
+
+def check_counts_and_coverage(
+    hq: HQ, headers: dict[str, str], seen: Truth, items: list[dict[str, Any]]
+) -> None:
+    # daily counts: visible reports; shown incidents on their shown UTC day, shown rules
+    want: dict[str, Counter[str]] = {}
+    for pk in seen.visible:
+        want.setdefault(utc_day(seen.report_time[pk]), Counter())["reports"] += 1
+    for item in items:
+        bucket = want.setdefault(utc_day(epoch(item["observed_at"])), Counter())
+        bucket["incidents"] += 1
+        bucket["violations"] += len(item["rules"])
+    days = hq.client.get("/api/counts/daily", headers=headers).json()["days"]
+    got = {
+        d["date"]: Counter({k: d[k] for k in ("reports", "incidents", "violations")}) for d in days
+    }
+    assert {d: +c for d, c in got.items()} == {d: +c for d, c in want.items()}
+    # coverage: shown incidents per sector of their shown position, on their shown UTC day
+    for day in ("2026-03-10", "2026-03-11"):
+        expected = Counter(
+            OBLAST.of(i["lon"], i["lat"])[0]
+            for i in items
+            if utc_day(epoch(i["observed_at"])) == day
+        )
+        expected.pop(None, None)
+        body = hq.client.get("/api/coverage", params={"date": day}, headers=headers)
+        assert body.status_code == 200, body.text
+        sectors = body.json()["sectors"]
+        assert {s["sector"]: s["incidents"] for s in sectors if s["incidents"]} == expected
+        assert all(s["incidents"] or s["impediments"] for s in sectors)  # nothing declared
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(spec=reports_strategy, people=users_strategy)
+def test_daily_counts_and_coverage_count_what_each_reader_is_shown(
+    template_db: Path, tmp_path: Path, spec: list[dict[str, Any]], people: list[tuple[str, str]]
+) -> None:
+    with world(template_db, tmp_path / "counts", spec) as hq:
+        for k, (nation, level) in enumerate(people):
+            headers, _, seen = reader(hq, f"u{k}", nation, level)
+            check_counts_and_coverage(hq, headers, seen, reader_items(hq, headers, seen))
+
+
+# --- the daily report -------------------------------------------------------------------
+
+
+def _cells(row: str) -> list[str]:
+    return [
+        re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)
+    ]
+
+
+def _section(html: str, name: str) -> str:
+    found = re.search(rf'<section id="{name}">(.*?)</section>', html, re.S)
+    assert found is not None, name
+    return found.group(1)
+
+
+def _n(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+@dataclass(frozen=True)
+class ReportTotals:
+    """The incident and violation figures a daily report page states."""
+
+    incidents: int
+    in_violation: int
+    violations: int  # summary line and incidents table total
+    rule_violations: int  # summary line of the rules table
+    rules_table: int  # the rules table's certain + possible
+    reports: int
+    per_oblast: dict[str, tuple[int, int]]  # incidents, violations
+
+
+def report_totals(html: str) -> ReportTotals:
+    summary = re.sub(r"<[^>]+>", " ", _section(html, "summary"))
+    fused = re.search(
+        r"([\d,]+) incidents \(fused events; [\d,]+ of fire\) against ([\d,]+) observation "
+        r"reports; ([\d,]+) incidents broke a rule \(([\d,]+) violations\)",
+        summary,
+    )
+    recorded = re.search(r"([\d,]+) rule violations recorded against the agreement", summary)
+    assert fused is not None, summary
+    assert recorded is not None, summary
+    rows = [
+        _cells(r)
+        for r in re.findall(r"<tr[^>]*>(.*?)</tr>", _section(html, "incidents-and-coverage"), re.S)
+    ]
+    per_oblast: dict[str, tuple[int, int]] = {}
+    if rows:
+        head = rows[0]
+        col = {h: k for k, h in enumerate(head)}
+        for cells in rows[1:]:
+            per_oblast[cells[0]] = (_n(cells[col["Incidents"]]), _n(cells[col["Violations"]]))
+        total = per_oblast.pop("Total")
+        assert total == (_n(fused.group(1)), _n(fused.group(4)))
+    rule_rows = [
+        _cells(r)
+        for r in re.findall(r"<tr[^>]*>(.*?)</tr>", _section(html, "rules-and-zones"), re.S)
+    ]
+    in_table = sum(_n(c[4]) + _n(c[5]) for c in rule_rows[1:] if c[0] == "Total")
+    return ReportTotals(
+        incidents=_n(fused.group(1)),
+        in_violation=_n(fused.group(3)),
+        violations=_n(fused.group(4)),
+        rule_violations=_n(recorded.group(1)),
+        rules_table=in_table,
+        reports=_n(fused.group(2)),
+        per_oblast=per_oblast,
+    )
+
+
+def expected_totals(seen: Truth, items: list[dict[str, Any]], day: date) -> ReportTotals:
+    mine = [i for i in items if kyiv_day(epoch(i["observed_at"])) == day]
+    n_rules = sum(len(i["rules"]) for i in mine)
+    per_oblast: dict[str, tuple[int, int]] = {}
+    for i in mine:
+        name = OBLAST.of(i["lon"], i["lat"])[1]
+        n, v = per_oblast.get(name, (0, 0))
+        per_oblast[name] = (n + 1, v + len(i["rules"]))
+    reports = [p for p in seen.visible & seen.current if kyiv_day(seen.report_time[p]) == day]
+    return ReportTotals(
+        incidents=len(mine),
+        in_violation=sum(1 for i in mine if i["rules"]),
+        violations=n_rules,
+        rule_violations=n_rules,
+        rules_table=n_rules,
+        reports=len(reports),
+        per_oblast=per_oblast,
+    )
+
+
+def check_daily_report(
+    hq: HQ, headers: dict[str, str], user: User, seen: Truth, items: list[dict[str, Any]]
+) -> None:
+    days = (date(2026, 3, 10), date(2026, 3, 11))
+    for day in days:
+        page = hq.client.get("/api/report/daily", params={"date": day.isoformat()}, headers=headers)
+        assert page.status_code == 200, page.text
+        got, want = report_totals(page.text), expected_totals(seen, items, day)
+        shown_rows = {k: v for k, v in got.per_oblast.items() if v != (0, 0)}
+        assert shown_rows == want.per_oblast, day
+        assert got == ReportTotals(**{**want.__dict__, "per_oblast": got.per_oblast}), day
+    # the trend chart's violations per day: the same shown rules, the day before included
+    summary = build_daily_report(
+        hq.state.store,
+        days[-1],
+        hq.folder / "trend",
+        book=hq.state.book(),
+        visible_reports=hq.state.visible(user),
+        shown=ReaderView(hq.state, user),
+    ).summary
+    trend = dict(
+        zip(summary.trend.days, summary.trend.violations_by_severity.sum(axis=1), strict=True)
+    )
+    for day in days:
+        assert trend[day] == expected_totals(seen, items, day).violations, day
+    assert not any(n for d, n in trend.items() if d not in days)
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(spec=reports_strategy, people=users_strategy)
+def test_the_daily_report_counts_what_each_reader_is_shown(
+    template_db: Path, tmp_path: Path, spec: list[dict[str, Any]], people: list[tuple[str, str]]
+) -> None:
+    with world(template_db, tmp_path / "daily", spec) as hq:
+        for k, (nation, level) in enumerate(people[:2]):
+            headers, user, seen = reader(hq, f"u{k}", nation, level)
+            check_daily_report(hq, headers, user, seen, reader_items(hq, headers, seen))
+
+
+# --- worlds built to differ ---------------------------------------------------------------
+
+
+def _pair(cluster: str, hidden: int) -> list[dict[str, Any]]:
+    """Both sides of ``cluster``: side ``hidden`` releasable to GBR only, the other to all."""
+    return [
+        {
+            "cluster": cluster,
+            "side": side,
+            "releasable_to": ("GBR",) if side == hidden else None,
+            "classification": "UNCLASSIFIED",
+            "reliability": "A" if side == hidden else "B",
+            "count": 1,
+        }
+        for side in (0, 1)
+    ]
+
+
+def test_a_tearline_counts_on_its_own_day_in_its_own_sector_with_its_own_rules(
+    hq: HQ,
+) -> None:
+    """The incidents of the issue: FRA sees half of each, GBR all. The whole incidents fall
+    on other days, in another oblast and break a rule the tearline does not: counting them
+    whole (what the aggregates did) would differ from what FRA is shown."""
+    spec = _pair("kyiv-midnight", 0) + _pair("utc-midnight", 0)
+    spec += _pair("border", 0) + _pair("zone", 0)
+    hq.ingest([world_report(k, s) for k, s in enumerate(spec)])
+    fra_headers, fra, fra_seen = reader(hq, "fra", "FRA", "SECRET")
+    gbr_headers, gbr, gbr_seen = reader(hq, "gbr", "GBR", "SECRET")
+    fra_items = reader_items(hq, fra_headers, fra_seen)
+    gbr_items = {i["id"]: i for i in reader_items(hq, gbr_headers, gbr_seen)}
+    assert len(fra_items) == 4
+    assert all(i["partial"] for i in fra_items)
+    whole = [gbr_items[i["id"]] for i in fra_items]
+    # the worlds differ where the test needs them to: day, sector, rules
+    for key in (
+        lambda i: utc_day(epoch(i["observed_at"])),
+        lambda i: kyiv_day(epoch(i["observed_at"])),
+        lambda i: OBLAST.of(i["lon"], i["lat"]),
+    ):
+        assert Counter(map(key, fra_items)) != Counter(map(key, whole))
+    assert sum(len(i["rules"]) for i in fra_items) < sum(len(i["rules"]) for i in whole)
+    for headers, user, seen, items in (
+        (fra_headers, fra, fra_seen, fra_items),
+        (gbr_headers, gbr, gbr_seen, list(gbr_items.values())),
+    ):
+        check_counts_and_coverage(hq, headers, seen, items)
+        check_daily_report(hq, headers, user, seen, items)
+
+
+def test_an_incident_the_reader_sees_nothing_of_is_not_counted(hq: HQ) -> None:
+    spec = _pair("zone", 0)
+    for s in spec:
+        s["releasable_to"] = ("GBR",)
+    hq.ingest([world_report(k, s) for k, s in enumerate(spec)])
+    headers, user, seen = reader(hq, "fra", "FRA", "SECRET")
+    assert reader_items(hq, headers, seen) == []
+    days = hq.client.get("/api/counts/daily", headers=headers).json()["days"]
+    assert all(d["incidents"] == d["violations"] == 0 for d in days)
+    sectors = hq.client.get("/api/coverage", params={"date": "2026-03-10"}, headers=headers)
+    assert sectors.json()["sectors"] == []
+    check_daily_report(hq, headers, user, seen, [])
+    # GBR, who sees both reports, is told of the incident and its violation
+    gbr_headers, _, gbr_seen = reader(hq, "gbr", "GBR", "SECRET")
+    gbr_days = hq.client.get("/api/counts/daily", headers=gbr_headers).json()["days"]
+    assert [(d["incidents"], d["violations"]) for d in gbr_days] == [(1, 1)]
+    assert len(reader_items(hq, gbr_headers, gbr_seen)) == 1
