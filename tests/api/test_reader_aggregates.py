@@ -143,6 +143,33 @@ reports_strategy = st.lists(
     min_size=1,
     max_size=10,
 )
+#: Worlds of clusters with both sides reported, each side with its own marking: most of
+#: their incidents are seen whole by some readers and through a tearline by others.
+pairs_strategy = st.lists(
+    st.tuples(
+        st.sampled_from(sorted(CLUSTERS)),
+        st.sampled_from(LABELS),
+        st.sampled_from(LABELS),
+        st.sampled_from(LEVELS),
+        st.sampled_from(LEVELS),
+    ),
+    min_size=1,
+    max_size=4,
+).map(
+    lambda clusters: [
+        {
+            "cluster": cluster,
+            "side": side,
+            "releasable_to": labels[side],
+            "classification": levels[side],
+            "reliability": "AB"[side],
+            "count": 1 + side,
+        }
+        for cluster, *marks in clusters
+        for labels, levels in [(marks[:2], marks[2:])]
+        for side in (0, 1)
+    ]
+)
 users_strategy = st.lists(
     st.tuples(st.sampled_from(NATIONS), st.sampled_from(LEVELS)), min_size=1, max_size=3
 )
@@ -331,7 +358,7 @@ def check_counts_and_coverage(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(spec=reports_strategy, people=users_strategy)
+@given(spec=st.one_of(reports_strategy, pairs_strategy), people=users_strategy)
 def test_daily_counts_and_coverage_count_what_each_reader_is_shown(
     template_db: Path, tmp_path: Path, spec: list[dict[str, Any]], people: list[tuple[str, str]]
 ) -> None:
@@ -464,7 +491,7 @@ def check_daily_report(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(spec=reports_strategy, people=users_strategy)
+@given(spec=pairs_strategy, people=users_strategy)
 def test_the_daily_report_counts_what_each_reader_is_shown(
     template_db: Path, tmp_path: Path, spec: list[dict[str, Any]], people: list[tuple[str, str]]
 ) -> None:
