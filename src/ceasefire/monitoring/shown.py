@@ -12,6 +12,7 @@ not count at all. ``api.shown`` builds them; this module only holds and slices t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,8 +108,8 @@ class ShownIncidents:
 
 
 def shown_incidents(
-    rows: list[tuple[int, float, float | None, float | None, int, int, bool]],
-    judgments: list[tuple[int, str, str, int, bool, str | None]],
+    rows: Sequence[tuple[int, float, float | None, float | None, int, int, bool]],
+    judgments: Sequence[tuple[int, str, str, int, bool, str | None]],
 ) -> ShownIncidents:
     """Columns from plain rows: ``(incident pk, shown time s, lon, lat, category code, first
     report pk or -1, partial)`` per incident and ``(incident pk, rule id, article, severity,
@@ -119,11 +120,11 @@ def shown_incidents(
     >>> len(shown), shown.incidents.violations.tolist(), shown.judged.rule_ids
     (1, [1], ('R1',))
     """
-    rows = sorted(rows)
-    n = len(rows)
+    ordered = sorted(rows)
+    n = len(ordered)
     if not n:
         return ShownIncidents.empty()
-    cols = list(zip(*rows, strict=True))
+    cols = list(zip(*ordered, strict=True))
     pks = np.asarray(cols[0], dtype=np.int64)
     index = {int(pk): k for k, pk in enumerate(pks.tolist())}
     mine = [j for j in judgments if j[0] in index]

@@ -12,7 +12,9 @@ Releasability: every query here over reports, incidents and violations takes its
 from one ``ReportScope``, built from an optional ``visible_reports`` clause (a SQLAlchemy
 boolean expression over ``schema.reports``: which reports the reader may see; ``None``: all).
 A report counts when it is current and visible; an incident when it is active and at least one
-of its current reports is visible; a violation when it is active and its incident counts.
+of its current reports is visible; a violation when it is active and its incident counts. (The
+HQ serving a reader counts incidents and violations as that reader is shown them instead —
+a tearline at its own time, position and rules — ``api.shown``, ``reporting.daily.ShownSource``.)
 """
 
 from __future__ import annotations
