@@ -563,6 +563,12 @@ def test_a_tearline_counts_on_its_own_day_in_its_own_sector_with_its_own_rules(
     ):
         check_counts_and_coverage(hq, headers, seen, items)
         check_daily_report(hq, headers, user, seen, items)
+    # tearlines not stored (a rebuild, or release groups changed): computed at read time
+    with sqlite3.connect(hq.folder / "hq.db") as db:
+        db.execute("UPDATE incident_items SET tearlines_ready = 0")
+        db.execute("DELETE FROM incident_tearlines")
+    assert reader_items(hq, fra_headers, fra_seen) == fra_items
+    check_counts_and_coverage(hq, fra_headers, fra_seen, fra_items)
 
 
 def test_an_incident_the_reader_sees_nothing_of_is_not_counted(hq: HQ) -> None:

@@ -8,20 +8,22 @@ count the same shown incidents, from here:
 * seen whole (every report visible, by the incident's release signature): the stored
   incident, its time, position and active violations, read and grouped in SQL
   (``store.shown_sql``), as fast as counting whole incidents was;
-* seen through a tearline: ``api.views.torn_lines`` (the function that writes the stored
-  tearline items), for the few candidates of the window; each counts at its tearline's time
-  and position, with the rules judged again there;
+* seen through a tearline: found by the read model's own pages (their time filter is the
+  tearline's time), then computed by ``api.views.torn_lines`` (the function the stored
+  tearline items come from: they are few, and the report needs each rule's article,
+  certainty and zone); each counts at its tearline's time and position, with the rules
+  judged again there;
 * not seen at all: not counted.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
+import orjson
 from numpy.typing import NDArray
 
 from ceasefire.access.model import User
@@ -29,54 +31,81 @@ from ceasefire.api.state import HQState
 from ceasefire.api.views import torn_lines
 from ceasefire.monitoring.columns import CATEGORIES
 from ceasefire.monitoring.shown import ShownIncidents, shown_incidents
+from ceasefire.store.hq_queries import PageQuery
+from ceasefire.store.read_model_read import item_page
 from ceasefire.store.shown_sql import (
     Judgment,
     ShownRow,
-    partial_candidates,
     whole_daily_counts,
     whole_shown,
     whole_violations_by_hour,
 )
-from ceasefire.store.slices import pk_slices
 
 _CATEGORY_CODE = {c.value: k for k, c in enumerate(CATEGORIES)}
 #: Tearlines computed per call to ``torn_lines`` (its members are read with one ``IN``).
 _TORN_BATCH = 500
+#: Stored tearlines read per page of the candidate search.
+_PAGE = 5_000
 
 
-def _split(state: HQState, user: User) -> tuple[list[int], list[int]]:
-    """Signatures ``user`` sees whole, and those seen through a tearline (read afresh, so
-    an incident written a moment ago is judged by its own signature)."""
+def _split(state: HQState, user: User) -> tuple[tuple[int, ...], dict[int, int]]:
+    """Signatures ``user`` sees whole, and the mask of each seen through a tearline (read
+    afresh, so an incident written a moment ago is judged by its own signature)."""
     masks = state.masks(user, fresh=True)
-    whole = sorted(set(masks.visible) - set(masks.partial))
-    return whole, sorted(masks.partial)
+    return masks.whole, masks.partial
+
+
+def _torn_candidates(
+    state: HQState, partial: dict[int, int], start_s: float, end_s: float
+) -> dict[int, str | None]:
+    """Incidents seen through a tearline whose stored tearline lies in ``[start_s, end_s]``,
+    and those whose tearline is not stored (computed by the caller), with their state:
+    the read model's own pages (``store.read_model_read.item_page``, filters on the shown
+    time), resumed after the last row until a page is not full."""
+    found: dict[int, str | None] = {}
+    after: tuple[float, int] | None = None
+    while True:
+        query = PageQuery(since_s=start_s, until_s=end_s, after=after, limit=_PAGE)
+        page = item_page(
+            state.engine, query, whole_signatures=(), partial_masks=partial, newer_than=None
+        )
+        # a tearline keeps an analyst's verdict: its state is the one ``tearline`` keeps
+        for pk, _, item in page.torn:
+            found[int(pk)] = orjson.loads(item)["state"]
+        for pk, _, item in page.unready:
+            found.setdefault(int(pk), orjson.loads(item)["state"])
+        if len(page.torn) < _PAGE:
+            return found
+        after = (float(page.torn[-1][1]), int(page.torn[-1][0]))
 
 
 def _torn(
-    state: HQState, user: User, signatures: Sequence[int], start_s: float, end_s: float
+    state: HQState, user: User, partial: dict[int, int], start_s: float, end_s: float
 ) -> tuple[list[ShownRow], list[Judgment]]:
     """Tearlines shown in ``[start_s, end_s)`` and the rules they break."""
-    candidates = partial_candidates(state.engine, signatures, start_s, end_s)
+    if not partial:
+        return [], []
+    candidates = _torn_candidates(state, partial, start_s, end_s)
     rows: list[ShownRow] = []
     judged: list[Judgment] = []
-    for part in pk_slices(sorted(candidates)):
-        for start in range(0, len(part), _TORN_BATCH):
-            pks = part[start : start + _TORN_BATCH]
-            for pk, (line, members, rules) in torn_lines(state, user, pks, candidates).items():
-                if not start_s <= line.observed_at_s < end_s:
-                    continue
-                rows.append(
-                    (
-                        pk,
-                        line.observed_at_s,
-                        line.lon,
-                        line.lat,
-                        _CATEGORY_CODE.get(line.category, -1),
-                        int(members[0]["pk"]),  # ordered by time, then pk
-                        True,
-                    )
+    pks = sorted(candidates)
+    for start in range(0, len(pks), _TORN_BATCH):
+        batch = pks[start : start + _TORN_BATCH]
+        for pk, (line, members, rules) in torn_lines(state, user, batch, candidates).items():
+            if not start_s <= line.observed_at_s < end_s:
+                continue
+            rows.append(
+                (
+                    pk,
+                    line.observed_at_s,
+                    line.lon,
+                    line.lat,
+                    _CATEGORY_CODE.get(line.category, -1),
+                    int(members[0]["pk"]),  # ordered by time, then pk
+                    True,
                 )
-                judged += [(pk, r, a, sev, c == "certain", z) for r, a, sev, c, z in rules]
+            )
+            judged += [(pk, r, a, sev, c == "certain", z) for r, a, sev, c, z in rules]
     return rows, judged
 
 

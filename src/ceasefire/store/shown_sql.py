@@ -3,9 +3,8 @@
 A reader sees an incident whole or through a tearline according to its release signature
 (``store.read_model``). Whole ones are shown as stored, so their times, positions and active
 violations are read and grouped here in SQL; tearlines are computed per incident by the API
-(``api.shown``) from the candidates this module lists. SQLAlchemy Core over the read-model
-and assessment tables; the only dialect function is ``date(…, 'unixepoch')``, as in
-``store.hq_queries.daily_counts``.
+(``api.shown``). SQLAlchemy Core over the read-model and assessment tables; the only dialect
+function is ``date(…, 'unixepoch')``, as in ``store.hq_queries.daily_report_counts``.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, func, literal, s
 
 from ceasefire.monitoring.columns import CATEGORIES
 from ceasefire.store import schema
-from ceasefire.store.queries import INCIDENT_SPAN_S
 from ceasefire.store.read_model import incident_items
 from ceasefire.store.slices import pk_slices
 
@@ -169,27 +167,3 @@ def whole_violations_by_hour(
                 .group_by(hour, v.c.severity)
             )
         ]
-
-
-def partial_candidates(
-    engine: Engine, signatures: Sequence[int], start_s: float, end_s: float
-) -> dict[int, str | None]:
-    """Incidents of ``signatures`` (seen through a tearline) that may be shown in
-    ``[start_s, end_s)``, with their stored state.
-
-    A tearline's time is its earliest visible report's: never before the incident's own
-    time, and within ``store.queries.INCIDENT_SPAN_S`` after it (an incident's reports lie
-    within that of it). The caller computes the tearlines and keeps those shown in the window.
-    """
-    if not signatures:
-        return {}
-    it = incident_items
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(it.c.incident_pk, it.c.state).where(
-                it.c.signature_pk.in_(sorted({int(s) for s in signatures})),
-                it.c.observed_at >= start_s - INCIDENT_SPAN_S,
-                it.c.observed_at < end_s,
-            )
-        ).all()
-    return {int(pk): None if state is None else str(state) for pk, state in rows}
