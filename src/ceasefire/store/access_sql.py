@@ -28,8 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from ceasefire.access.model import Role, User, Viewer
-from ceasefire.access.releasability import releasable_labels
-from ceasefire.errors import StoreError
+from ceasefire.access.releasability import releasable_labels, resolve_groups
+from ceasefire.errors import InputError, StoreError
 from ceasefire.reports.model import Classification
 from ceasefire.store import schema
 from ceasefire.store.access import (
@@ -43,41 +43,62 @@ from ceasefire.store.sqlite import iso
 
 
 def shipped_release_groups() -> dict[str, frozenset[str]]:
-    """The groups in ``ceasefire/data/release_groups.yaml`` (sources named there)."""
+    """The groups in ``ceasefire/data/release_groups.yaml`` (a source and date per group),
+    flat: each group's literal members plus those of the groups it ``includes``."""
     text = resources.files("ceasefire").joinpath("data/release_groups.yaml").read_text("utf-8")
     data = yaml.safe_load(text)["groups"]
-    return {str(name): frozenset(str(m) for m in members) for name, members in data.items()}
+    return resolve_groups(
+        {
+            str(name): (
+                [str(m) for m in entry.get("members") or ()],
+                [str(g) for g in entry.get("includes") or ()],
+            )
+            for name, entry in data.items()
+        }
+    )
 
 
-def load_release_groups(engine: Engine) -> dict[str, frozenset[str]]:
-    """The stored groups; the shipped ones are stored first when the table is empty.
-
-    Several processes may start on a new database at once (server workers, a CLI): the read
-    and the seeding are separate transactions, so a second seeder waits for the first one's
-    write lock (the busy timeout) instead of failing on its stale read, then finds the rows
-    there (primary key) and reads them.
-    """
-    with engine.connect() as conn:
-        rows = conn.execute(select(release_groups)).all()
-    if not rows:
-        shipped = shipped_release_groups()
-        try:
-            with engine.begin() as conn:
-                conn.execute(
-                    insert(release_groups),
-                    [{"group_name": g, "member": m} for g, ms in shipped.items() for m in ms],
-                )
-        except IntegrityError:
-            return load_release_groups(engine)  # another process seeded them first
-        return shipped
+def _stored_groups(engine: Engine) -> dict[str, frozenset[str]]:
     groups: dict[str, set[str]] = {}
-    for name, member in rows:
-        groups.setdefault(name, set()).add(member)
+    with engine.connect() as conn:
+        for name, member in conn.execute(select(release_groups)).all():
+            groups.setdefault(name, set()).add(member)
     return {name: frozenset(members) for name, members in groups.items()}
 
 
+def load_release_groups(engine: Engine) -> dict[str, frozenset[str]]:
+    """The stored groups, after storing the shipped ones where they differ.
+
+    The shipped file owns the groups it names: a store seeded with an older list (say a
+    ``COALITION`` that named ``EU`` and ``NATO`` as groups to expand) gets the corrected one
+    on its next start. Groups only the store has (``set_release_group``) are kept.
+
+    Several processes may start at once (server workers, a CLI): each rewrite deletes the
+    group's rows before inserting them, in one transaction, so a second writer waits for the
+    first one's lock (the busy timeout) and then writes the same rows again.
+    """
+    stored = _stored_groups(engine)
+    shipped = shipped_release_groups()
+    stale = {name: ms for name, ms in shipped.items() if stored.get(name) != ms}
+    if not stale:
+        return stored
+    try:
+        with engine.begin() as conn:
+            conn.execute(delete(release_groups).where(release_groups.c.group_name.in_(stale)))
+            conn.execute(
+                insert(release_groups),
+                [{"group_name": g, "member": m} for g, ms in stale.items() for m in sorted(ms)],
+            )
+    except IntegrityError:
+        pass  # another process wrote the same rows between our delete and insert
+    return _stored_groups(engine)
+
+
 def set_release_group(engine: Engine, name: str, members: Iterable[str]) -> None:
-    """Replace one group's members (creating the group)."""
+    """Replace one group's members (creating the group); the shipped groups are refused
+    (edit ``data/release_groups.yaml`` with its source: a start would undo the change)."""
+    if name in shipped_release_groups():
+        raise InputError("group", "shipped", f"{name!r} is defined by release_groups.yaml")
     load_release_groups(engine)
     with engine.begin() as conn:
         conn.execute(delete(release_groups).where(release_groups.c.group_name == name))
