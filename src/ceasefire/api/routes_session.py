@@ -43,7 +43,8 @@ def health() -> HealthOut:
 @router.post("/api/session", response_model=LoginOut)
 def login(body: LoginIn, state: HQ, request: Request, response: Response) -> LoginOut:
     """Log in with name and password: sets the session cookie, returns the CSRF token."""
-    user, cookie, csrf = log_in(state, body.name, body.password)
+    address = request.client.host if request.client else ""
+    user, cookie, csrf = log_in(state, body.name, body.password, address=address)
     response.set_cookie(
         SESSION_COOKIE,
         cookie,

@@ -7,7 +7,7 @@ incidents, violations, counts and the daily report is built on it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from importlib import resources
 
@@ -22,6 +22,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     true,
     update,
 )
@@ -266,33 +267,65 @@ def delete_credential(engine: Engine, digest: str) -> None:
         conn.execute(delete(credentials).where(credentials.c.digest == digest))
 
 
-def login_failure_state(engine: Engine, name: str) -> tuple[int, float]:
-    """Failed logins in a row for ``name`` and the time of the last one (0, 0 if none)."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(login_failures.c.failures, login_failures.c.last_failure_s).where(
-                login_failures.c.name == name
+#: One attempt counted against a throttle key, only if the key is not waiting: failures in a
+#: row up to ``free`` pass at once, then each waits ``2 ** (failures - free + 1)`` seconds
+#: after the last one (at most ``max_wait``). One statement: the check and the count cannot
+#: be split by a concurrent attempt (SQLite runs one writer at a time).
+_RESERVE_SQL = text(
+    "INSERT INTO login_failures (name, failures, last_failure_s) VALUES (:key, 1, :now) "
+    "ON CONFLICT (name) DO UPDATE SET failures = failures + 1, last_failure_s = :now "
+    "WHERE failures < :free "
+    "OR :now >= last_failure_s + min(1 << min(failures - :free + 1, 30), :max_wait) "
+    "RETURNING failures"
+)
+
+
+def login_wait_s(
+    failures: int, last_s: float, *, free: int, max_wait_s: float, now_s: float
+) -> float:
+    """Seconds a throttle key still waits (0 if an attempt may go through now)."""
+    if failures < free:
+        return 0.0
+    wait_s = min(float(2 ** min(failures - free + 1, 30)), max_wait_s)
+    return max(last_s + wait_s - now_s, 0.0)
+
+
+def reserve_login_attempt(
+    engine: Engine, keys: Sequence[tuple[str, int]], *, now_s: float, max_wait_s: float
+) -> tuple[str, float] | None:
+    """Count one login attempt against every ``(key, free failures)`` in one transaction,
+    before the password is checked (a success gives it back: ``forgive_login_attempt``).
+
+    ``None`` when counted; else ``(key, seconds to wait)`` of the first key that is waiting,
+    and nothing is counted. Thirty concurrent attempts therefore get at most ``free``
+    through, whatever their timing.
+    """
+    params = {"now": now_s, "max_wait": max_wait_s}
+    with engine.connect() as conn, conn.begin() as transaction:
+        for key, free in keys:
+            if conn.execute(_RESERVE_SQL, {**params, "key": key, "free": free}).first():
+                continue
+            failures, last_s = conn.execute(
+                select(login_failures.c.failures, login_failures.c.last_failure_s).where(
+                    login_failures.c.name == key
+                )
+            ).one()
+            transaction.rollback()
+            wait_s = login_wait_s(
+                int(failures), float(last_s), free=free, max_wait_s=max_wait_s, now_s=now_s
             )
-        ).first()
-    return (0, 0.0) if row is None else (int(row[0]), float(row[1]))
+            return key, max(wait_s, 1.0)
+    return None
 
 
-def record_login_failure(engine: Engine, name: str, *, now_s: float) -> int:
-    """Count one more failed login for ``name``; the new count."""
-    failures, _ = login_failure_state(engine, name)
+def forgive_login_attempt(engine: Engine, *, clear: str, give_back: Sequence[str]) -> None:
+    """After a successful login: forget the failures of ``clear`` (the account) and take
+    back this attempt's count from ``give_back`` (the address: its other failures stay, so
+    logging into one's own account does not reset an address that guesses others')."""
     with engine.begin() as conn:
-        if failures:
-            conn.execute(
-                update(login_failures)
-                .where(login_failures.c.name == name)
-                .values(failures=failures + 1, last_failure_s=now_s)
-            )
-        else:
-            conn.execute(insert(login_failures).values(name=name, failures=1, last_failure_s=now_s))
-    return failures + 1
-
-
-def clear_login_failures(engine: Engine, name: str) -> None:
-    """Forget failures after a successful login."""
-    with engine.begin() as conn:
-        conn.execute(delete(login_failures).where(login_failures.c.name == name))
+        conn.execute(delete(login_failures).where(login_failures.c.name == clear))
+        conn.execute(
+            update(login_failures)
+            .where(login_failures.c.name.in_(give_back), login_failures.c.failures > 0)
+            .values(failures=login_failures.c.failures - 1)
+        )
