@@ -28,6 +28,8 @@ class UserOut(BaseModel):
 class LoginOut(BaseModel):
     csrf: str
     user: UserOut
+    #: where the page goes now: the ``next`` asked for if it is a path of this site, else "/"
+    next: str = "/"
 
 
 class NoteIn(Strict):
