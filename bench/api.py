@@ -68,7 +68,7 @@ CLI = ROOT / ".venv" / "bin" / "ceasefire"
 AGREEMENT = ROOT / "scenarios" / "paris-2026" / "agreement.yaml"
 CACHE = ROOT / "bench" / ".cache"
 #: Bump when the synthetic data or the schema changes: the cached database is rebuilt.
-CACHE_VERSION = "api-7"
+CACHE_VERSION = "api-8"
 N_INCIDENTS = 1_000_000
 CLIENTS = 50
 DURATION_S = 20.0

@@ -159,6 +159,7 @@ def test_stored_tearlines_equal_the_ones_computed_when_none_is_stored(hq: HQ) ->
     assert any(b'"partial":true' in b"".join(page) for page in stored.values())
     con = sqlite3.connect(hq.folder / "hq.db")
     con.execute("DELETE FROM incident_tearlines")
+    con.execute("UPDATE incident_items SET tearlines_ready = 0")  # what a rebuild leaves
     con.commit()
     con.close()
     assert {name: page_for(hq, name) for name in names} == stored

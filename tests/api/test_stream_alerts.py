@@ -58,3 +58,30 @@ def test_an_alert_fired_by_an_ingest_is_streamed_without_its_evidence(
     assert data["level"] == "red"
     assert "facts" not in data
     assert poll(hq.state, found[0], cursor) == []
+
+
+def test_an_alert_is_streamed_only_to_readers_who_see_all_its_evidence(
+    hq: HQ, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CEASEFIRE_DB", raising=False)
+    path = tmp_path / "guarantees.yaml"
+    path.write_text(GUARANTEES, encoding="utf-8")
+    loaded = CliRunner().invoke(
+        app, ["--db", str(hq.folder / "hq.db"), "guarantees", "load", str(path)]
+    )
+    assert loaded.exit_code == 0, loaded.output
+    users = {}
+    for name, nation in (("fra", "FRA"), ("usa", "USA")):
+        hq.user(name, nation=nation)
+        found = user_by_name(hq.state.engine, name)
+        assert found is not None
+        users[name] = found[0]
+    cursors = {name: Cursor(hq.state) for name in users}
+    # the breach is known only from a report releasable to France
+    hq.ingest([report("boom", count=3, releasable_to=["FRA"])])
+    seen = {
+        name: [e for e in poll(hq.state, user, cursors[name]) if e.startswith(b"event: alert")]
+        for name, user in users.items()
+    }
+    assert len(seen["fra"]) == 1
+    assert seen["usa"] == []

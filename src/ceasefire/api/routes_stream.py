@@ -5,8 +5,9 @@ process (the CLI, a worker, another HQ process) reach every browser: every ``POL
 for incidents above its cursors and for new ledger entries (fusion's superseded incidents,
 fired triggers), and sends each reader only what their releasability lets them see: an
 incident as ``incident`` (the same item as the list, tearline applied), a superseded one as
-``removed`` (only if it was visible to them), an alert as ``alert`` without its evidence
-(alerts concern every guarantor; the evidence is shown per reader by ``/api/incidents``).
+``removed`` (only if it was visible to them), an alert as ``alert`` without its evidence,
+and only to a reader who sees every report of that evidence (an alert is computed from its
+evidence: telling a reader it fired would tell them of reports they may not see).
 
 Each user may hold ``MAX_STREAMS_PER_USER`` streams at once per server process (a few tabs;
 the next one is answered 429); a stream gives its slot back when it ends, however it ends.
@@ -34,6 +35,7 @@ from ceasefire.api.views import visible_items
 from ceasefire.errors import ThrottledError
 from ceasefire.store.hq_queries import (
     PageQuery,
+    alerts_shown,
     changes_since,
     ledger_changes,
     stream_tops,
@@ -83,7 +85,8 @@ def poll(state: HQState, user: User, cursor: Cursor) -> list[bytes]:
             state, user, PageQuery(pks=changed[start : start + 500], limit=500)
         )
         events.extend(b"event: incident\ndata: " + item + b"\n\n" for item in items)
-    events.extend(_event("alert", {k: a.get(k) for k in _ALERT_KEYS}) for a in alerts)
+    shown = alerts_shown(state.engine, visible, alerts)
+    events.extend(_event("alert", {k: a.get(k) for k in _ALERT_KEYS}) for a in shown)
     return events
 
 

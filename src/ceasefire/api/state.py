@@ -36,6 +36,8 @@ class SignatureMasks:
     partial: dict[int, int]
     #: signatures the reader sees at least one report of (whole or partial), sorted
     visible: tuple[int, ...]
+    #: signatures all of whose kinds the reader sees, sorted
+    whole: tuple[int, ...]
     #: the highest signature pk these masks know (a row with a higher one is newer)
     known_max: int
 
@@ -51,7 +53,8 @@ def signature_masks(signatures: dict[int, Pairs], viewer: Viewer) -> SignatureMa
             if mask != (1 << len(pairs)) - 1:
                 partial[pk] = mask
     known_max = max(signatures, default=0)
-    return SignatureMasks(partial, tuple(sorted(visible)), known_max)
+    whole = tuple(sorted(pk for pk in visible if pk not in partial))
+    return SignatureMasks(partial, tuple(sorted(visible)), whole, known_max)
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Store rows → API items: the stored read model, tearlines applied where the reader's
-releasability on an incident is partial (computed here when the store has none)."""
+releasability on an incident is partial (computed here when the store has none), every
+filter and cursor on what the reader is shown."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ import orjson
 from fastapi import Response
 
 from ceasefire.access.model import User
-from ceasefire.api.state import HQState
+from ceasefire.api.state import HQState, SignatureMasks
 from ceasefire.errors import InputError
 from ceasefire.fusion.items import torn_entry
 from ceasefire.fusion.tearline import Tearline, tearline
 from ceasefire.store.hq_queries import MAX_ROW_ID, PageQuery, visible_members
-from ceasefire.store.read_model_read import StoredRow, StoredTearline, item_page
+from ceasefire.store.read_model_read import ShownRow, StoredPage, UnreadyRow, item_page
 
 
 def encode_cursor(observed_at_s: float, pk: int) -> str:
@@ -60,24 +61,39 @@ def torn_lines(
     return {pk: (lines[pk], members[pk], judged[pk]) for pk in lines}
 
 
-def _passes(line: StoredTearline, query: PageQuery) -> bool:
-    """Whether a tearline passes the category, state and rule filters of ``query``."""
+def _shown(line: Tearline, pk: int, rules: str, query: PageQuery) -> bool:
+    """Whether a tearline computed now passes every filter of ``query`` (the same ones the
+    store applies to stored rows: box, time, cursor, pks, category, state, rule)."""
+    if query.bbox is not None:
+        lo_x, lo_y, hi_x, hi_y = query.bbox
+        if line.lon is None or line.lat is None:
+            return False
+        if not (lo_x <= line.lon <= hi_x and lo_y <= line.lat <= hi_y):
+            return False
+    t = line.observed_at_s
     return (
-        (query.category is None or line.category == query.category)
+        (query.since_s is None or t >= query.since_s)
+        and (query.until_s is None or t <= query.until_s)
+        and (query.after is None or (t, pk) > query.after)
+        and (query.pks is None or pk in query.pks)
+        and (query.category is None or line.category == query.category)
         and (query.state is None or line.state == query.state)
-        and (query.rule is None or f";{query.rule};" in line.rules)
+        and (query.rule is None or f";{query.rule};" in rules)
     )
 
 
-def _computed_tearlines(
-    state: HQState, user: User, rows: Sequence[StoredRow]
-) -> dict[int, StoredTearline]:
-    """Tearlines of ``rows`` that the store does not hold, computed now (release groups
-    changed since the incidents were written, or a migration left them to be computed)."""
-    stated = {pk: orjson.loads(item)["state"] for pk, _, _, item in rows}
-    out: dict[int, StoredTearline] = {}
+def _computed_rows(
+    state: HQState, user: User, rows: Sequence[UnreadyRow], query: PageQuery
+) -> list[ShownRow]:
+    """The reader's tearlines of ``rows``, which the store does not hold (release groups
+    changed since the incidents were written, or a rebuild left them to be computed),
+    computed now and filtered like stored ones."""
+    stated = {pk: orjson.loads(item)["state"] for pk, _, item in rows}
+    out: list[ShownRow] = []
     for pk, (line, members, judged) in torn_lines(state, user, list(stated), stated).items():
-        out[pk] = StoredTearline(*torn_entry(pk, line, len(members), judged))
+        _, _, rules, item = torn_entry(pk, line, len(members), judged)
+        if _shown(line, pk, rules, query):
+            out.append((pk, line.observed_at_s, item))
     return out
 
 
@@ -87,42 +103,34 @@ def visible_items(
     """One page of the incident items ``user`` may see (JSON each, tearlines applied), and
     the resume point of the next page (None at the end).
 
-    A page may hold fewer than ``limit`` items and still have a next one: an incident seen
-    through a tearline is filtered by what its tearline shows, after the SQL's ``LIMIT``.
+    Every filter and the resume point are on what the reader is shown: an incident seen
+    through a tearline is found by the tearline's place and time, and the cursor carries the
+    time the reader was shown, so nothing in the answer comes from a hidden report.
     """
     masks = state.masks(user)
-    page = item_page(
+    page = _page(state, query, masks, newer_than=masks.known_max)
+    if page.newer:  # written since the signatures were read: read them, then ask again
+        masks = state.masks(user, fresh=True)
+        page = _page(state, query, masks, newer_than=None)
+    rows = page.whole + page.torn
+    if page.unready:
+        rows += _computed_rows(state, user, page.unready, query)
+    rows.sort(key=lambda row: (row[1], row[0]))
+    rows = rows[: query.limit]
+    last = rows[-1] if len(rows) == query.limit else None
+    return [item for _, _, item in rows], None if last is None else (last[1], last[0])
+
+
+def _page(
+    state: HQState, query: PageQuery, masks: SignatureMasks, *, newer_than: int | None
+) -> StoredPage:
+    return item_page(
         state.engine,
         query,
-        visible_signatures=masks.visible,
+        whole_signatures=masks.whole,
         partial_masks=masks.partial,
-        newer_than=masks.known_max,
+        newer_than=newer_than,
     )
-    rows, partial, stored = page.rows, masks.partial, page.tearlines
-    newer = {pk for pk, _, sig, _ in rows if sig > masks.known_max}
-    if newer:
-        # written since the signatures were read: read them again, then judge those rows
-        fresh = state.masks(user, fresh=True)
-        partial, seen = fresh.partial, set(fresh.visible)
-        rows = [row for row in rows if row[2] in seen]
-    missing = [
-        row
-        for row in rows
-        if row[2] in partial and (row[0] in newer or (row[0], partial[row[2]]) not in stored)
-    ]
-    computed = _computed_tearlines(state, user, missing) if missing else {}
-    items: list[bytes] = []
-    for pk, _, sig, item in rows:
-        mask = partial.get(sig)
-        if mask is None:
-            items.append(item)
-            continue
-        line = computed.get(pk) or stored.get((pk, mask))
-        if line is not None and _passes(line, query):
-            items.append(line.item)
-    last = page.rows[-1] if len(page.rows) == query.limit else None
-    after = None if last is None else (last[1], last[0])
-    return items, after
 
 
 def json_response(data: Any, *, media_type: str = "application/json") -> Response:

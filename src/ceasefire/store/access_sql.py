@@ -106,6 +106,9 @@ def set_release_group(engine: Engine, name: str, members: Iterable[str]) -> None
         rows = [{"group_name": name, "member": m} for m in sorted(set(members))]
         if rows:
             conn.execute(insert(release_groups), rows)
+        from ceasefire.store.read_model_write import mark_tearlines_stale  # noqa: PLC0415 - cycle
+
+        mark_tearlines_stale(conn)
 
 
 def stored_labels(engine: Engine) -> list[str]:

@@ -212,7 +212,7 @@ def ledger_changes(engine: Engine, after_seq: int) -> tuple[list[int], list[dict
     e = ledger_entries
     with engine.connect() as conn:
         rows = conn.execute(
-            select(e.c.seq, e.c.event_type, e.c.payload)
+            select(e.c.seq, e.c.event_type, e.c.subject_id, e.c.payload)
             .where(
                 e.c.seq > after_seq,
                 e.c.event_type.in_([EventType.INCIDENT_STATE.value, EventType.TRIGGER_FIRED.value]),
@@ -222,12 +222,12 @@ def ledger_changes(engine: Engine, after_seq: int) -> tuple[list[int], list[dict
         top = conn.execute(select(func.coalesce(func.max(e.c.seq), 0))).scalar_one()
     superseded: list[int] = []
     alerts: list[dict[str, Any]] = []
-    for _, kind, payload in rows:
+    for _, kind, subject, payload in rows:
         data = orjson.loads(payload)
         if kind == EventType.INCIDENT_STATE.value:
             superseded.extend(int(x) for x in data.get("superseded", ()))
         else:
-            alerts.append(data)
+            alerts.append({**data, "id": subject})
     return superseded, alerts, max(int(top), after_seq)
 
 
@@ -262,3 +262,35 @@ def fully_visible_violation(visible: ColumnElement[bool]) -> Any:
     the whole incident, so a tearline view does not show them)."""
     incident = schema.violations.c.incident_pk
     return and_(_member_visible(incident, visible), not_(_member_hidden(incident, visible)))
+
+
+def alerts_shown(
+    engine: Engine, visible: ColumnElement[bool], alerts: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The fired alerts (ledger payloads) a reader may be told of: those whose every
+    evidence report (``source/id``, from the stored alert) the reader sees. An alert is
+    computed from its evidence, so telling a reader it fired tells them of that evidence;
+    an alert with no report evidence (none is derived otherwise today) is shown to all."""
+    if not alerts:
+        return []
+    from ceasefire.store.guarantees import guarantee_alerts  # noqa: PLC0415 - cycle
+
+    a, r = guarantee_alerts, schema.reports
+    ids = [str(x.get("id") or "") for x in alerts]
+    with engine.connect() as conn:
+        evidence = {
+            str(alert_id): [str(k) for k in orjson.loads(text)]
+            for alert_id, text in conn.execute(
+                select(a.c.id, a.c.report_ids).where(a.c.id.in_(ids))
+            )
+        }
+        keys = {k for ks in evidence.values() for k in ks}
+        hidden: set[str] = set()
+        pairs = [tuple(k.split("/", 1)) for k in keys if "/" in k]
+        for start in range(0, len(pairs), 500):
+            part = pairs[start : start + 500]
+            stmt = select(r.c.source, r.c.id).where(
+                tuple_(r.c.source, r.c.id).in_(part), not_(visible)
+            )
+            hidden |= {f"{source}/{rid}" for source, rid in conn.execute(stmt)}
+    return [x for x, i in zip(alerts, ids, strict=True) if not set(evidence.get(i, ())) & hidden]

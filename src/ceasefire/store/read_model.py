@@ -35,10 +35,10 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    PrimaryKeyConstraint,
     String,
     Table,
     Text,
+    text,
 )
 
 from ceasefire.store.metadata import metadata
@@ -78,6 +78,13 @@ incident_items = Table(
     Column("item", LargeBinary, nullable=False, comment="the whole item, JSON"),
     # one row per incident; the lookups by incident (refresh, stream, panel)
     Index("ix_incident_items_incident_pk", "incident_pk", unique=True),
+    # the few rows whose tearlines are not all stored (after a rebuild or a change of
+    # release groups): found without scanning the table
+    Index(
+        "ix_incident_items_unready",
+        "incident_pk",
+        sqlite_where=text("NOT tearlines_ready"),
+    ),
     # time alone (no box, or a box of too many cells): covers the candidate search
     Index("ix_incident_items_observed_at", "observed_at", "lon", "lat", "signature_pk"),
     sqlite_with_rowid=False,
@@ -86,13 +93,24 @@ incident_items = Table(
 incident_tearlines = Table(
     "incident_tearlines",
     metadata,
-    Column("incident_pk", Integer, ForeignKey("incidents.pk"), nullable=False),
-    Column("mask", Integer, nullable=False, comment="visible bits of the signature"),
+    # clustered by (cell, time) like the items: a reader's tearlines are found by the place
+    # and time *they* show, never the whole incident's (issue 13: a box around a hidden
+    # report's fix must not find the incident for a reader who sees only an open report)
+    Column("cell", Integer, primary_key=True, comment="cell of the tearline; -1: unlocated"),
+    Column("observed_at", Float, primary_key=True, comment="the tearline's time, epoch s"),
+    Column("incident_pk", Integer, ForeignKey("incidents.pk"), primary_key=True),
+    Column("mask", Integer, primary_key=True, comment="visible bits of the signature"),
+    Column("signature_pk", Integer, ForeignKey("release_signatures.pk"), nullable=False),
+    Column("lon", Float),
+    Column("lat", Float),
     Column("category", String(32), nullable=False),
     Column("state", String(16), nullable=False),
     Column("rules", Text, nullable=False, comment="';R1;R2;', '' for none"),
     Column("item", LargeBinary, nullable=False, comment="the tearline item, JSON"),
-    PrimaryKeyConstraint("incident_pk", "mask"),
+    # the lookups by incident and mask (refresh, stream, panel)
+    Index("ix_incident_tearlines_incident_mask", "incident_pk", "mask", unique=True),
+    # time alone (no box, or a box of too many cells)
+    Index("ix_incident_tearlines_observed_at", "observed_at", "signature_pk", "mask"),
     sqlite_with_rowid=False,
 )
 

@@ -1,11 +1,13 @@
 """Reading the HQ's read model (``store.read_model``): one reader's page of incident items.
 
-A page is one statement: the rows of the box's grid cells in the time window (they are stored
-in that order), or of the time window alone, keeping only signatures the reader sees at all,
-sorted and cut to the page. A second one, on the same connection, reads the
-``incident_tearlines`` rows of the reader's masks where they are partial. Raw SQLite SQL on
-the pooled DB-API connection: SQLAlchemy's statement compilation and row objects cost more
-than the query itself at this size (bench/api.py).
+A page is two statements with the same filters: the whole items of the signatures the reader
+sees whole, and the stored tearlines of the reader's masks on the signatures they see in part,
+each table read by the box's grid cells in the time window (the rows are stored in that
+order), or by the time window alone, sorted and cut to the page; the caller merges them.
+Every filter tests what the reader is shown, so a box, a window, a cursor, a state or a rule
+never matches on a report the reader may not see (issue 13). Raw SQLite SQL on the pooled
+DB-API connection: SQLAlchemy's statement compilation and row objects cost more than the
+query itself at this size (bench/api.py).
 """
 
 from __future__ import annotations
@@ -21,29 +23,25 @@ from ceasefire.access.releasability import Pairs
 from ceasefire.store.grid import cells_in_box
 from ceasefire.store.hq_queries import PageQuery
 
+#: One incident of a page as the reader is shown it: ``(pk, shown observed_at, item JSON)``.
+#: Plain tuples, as the driver returns them: a page builds a hundred per request.
+ShownRow = tuple[int, float, bytes]
 
-@dataclass(frozen=True, slots=True)
-class StoredTearline:
-    """A stored tearline item and the fields the list's filters test."""
-
-    category: str
-    state: str
-    rules: str
-    item: bytes
-
-
-#: One incident of a page: ``(pk, observed_at, signature pk, whole item JSON)``. Plain
-#: tuples, as the driver returns them: a page builds a hundred per request.
-StoredRow = tuple[int, float, int, bytes]
+#: A row whose reader's tearline is not stored: ``(pk, signature pk, whole item JSON)``.
+UnreadyRow = tuple[int, int, bytes]
 
 
 @dataclass(frozen=True, slots=True)
 class StoredPage:
-    """A page's rows, and the stored tearlines of the reader's masks on its partial rows,
-    by ``(incident pk, mask)`` (a partial row without one has none stored)."""
+    """What the store holds of one page: whole items and stored tearlines that pass every
+    filter (each source cut to the page's limit, in ``(observed_at, pk)`` order), and the
+    rows whose tearline for this reader must be computed and filtered by the caller."""
 
-    rows: list[StoredRow]
-    tearlines: dict[tuple[int, int], StoredTearline]
+    whole: list[ShownRow]
+    torn: list[ShownRow]
+    unready: list[UnreadyRow]
+    #: a row of a signature newer than the caller's masks was met (read them again)
+    newer: bool
 
 
 def signatures_after(engine: Engine, after_pk: int) -> dict[int, Pairs]:
@@ -71,22 +69,59 @@ def item_page(
     engine: Engine,
     query: PageQuery,
     *,
-    visible_signatures: Sequence[int],
+    whole_signatures: Sequence[int],
     partial_masks: Mapping[int, int],
-    newer_than: int,
+    newer_than: int | None,
 ) -> StoredPage:
-    """Stored items of one page of incidents the reader sees, in ``(observed_at, pk)`` order,
-    each with its stored tearline where the reader sees it through one.
+    """The stored items of one page of incidents the reader sees.
 
-    ``visible_signatures``: signatures the reader sees at least one report of;
-    ``partial_masks``: the reader's mask on those seen through a tearline; signatures above
-    ``newer_than`` are unknown to the caller and pass (it judges them once it has read
-    them). The category, state and rule filters test the whole items here; rows with a
-    partial or unknown signature pass them unfiltered, since their tearline (which the
-    caller filters) may differ from the whole.
+    Every filter (box, time, cursor, category, state, rule) tests what the reader is shown:
+    the whole item for ``whole_signatures`` (signatures all of whose kinds the reader sees),
+    the stored tearline of the reader's mask for ``partial_masks`` (signature pk → mask),
+    each found by its own cell and time. Signatures above ``newer_than`` are unknown to the
+    caller: meeting one sets ``newer`` (the caller reads the signatures again and asks once
+    more with ``newer_than=None``, which leaves them out).
     """
-    where = [f"(signature_pk IN ({_int_list(visible_signatures)}) OR signature_pk > ?)"]
-    params: list[object] = [newer_than]
+    with engine.connect() as conn:
+        cur = conn.connection.cursor()
+        try:
+            known = list(whole_signatures)
+            where, params = _filters(query, "incident_pk")
+            newer = False
+            if newer_than is not None:
+                # signatures are only added: none above the caller's means no row has one
+                cur.execute("SELECT 1 FROM release_signatures WHERE pk > ? LIMIT 1", (newer_than,))
+                newer = cur.fetchone() is not None
+            whole: list[ShownRow] = []
+            if known:
+                sql = (
+                    "SELECT incident_pk, observed_at, item FROM incident_items "
+                    f"WHERE signature_pk IN ({_int_list(known)}) AND {' AND '.join(where)} "
+                    "ORDER BY observed_at, incident_pk LIMIT ?"
+                )
+                cur.execute(sql, [*params, query.limit])
+                whole = list(cur.fetchall())
+            torn: list[ShownRow] = []
+            unready: list[UnreadyRow] = []
+            if partial_masks:
+                pairs = ", ".join(f"({int(s)}, {int(m)})" for s, m in partial_masks.items())
+                sql = (
+                    "SELECT incident_pk, observed_at, item FROM incident_tearlines "
+                    f"WHERE (signature_pk, mask) IN (VALUES {pairs}) AND {' AND '.join(where)} "
+                    "ORDER BY observed_at, incident_pk LIMIT ?"
+                )
+                cur.execute(sql, [*params, query.limit])
+                torn = list(cur.fetchall())
+                unready = _unready(cur, pairs, query)
+        finally:
+            cur.close()
+    return StoredPage(whole, torn, unready, newer)
+
+
+def _filters(query: PageQuery, pk_column: str) -> tuple[list[str], list[object]]:
+    """SQL conditions of ``query`` on a read-model table (both have the same columns)."""
+    where = ["1"]
+    params: list[object] = []
     if query.bbox is not None:
         lo_x, lo_y, hi_x, hi_y = query.bbox
         cells = cells_in_box(lo_x, lo_y, hi_x, hi_y)
@@ -102,46 +137,38 @@ def item_page(
         where.append("observed_at <= ?")
         params.append(query.until_s)
     if query.after is not None:
-        where.append("(observed_at, incident_pk) > (?, ?)")
+        where.append(f"(observed_at, {pk_column}) > (?, ?)")
         params += [query.after[0], query.after[1]]
     if query.pks is not None:
-        where.append("incident_pk IN (SELECT value FROM json_each(?))")
+        where.append(f"{pk_column} IN (SELECT value FROM json_each(?))")
         params.append(orjson.dumps([int(pk) for pk in query.pks]))
-    whole: list[tuple[str, object]] = []
     if query.category is not None:
-        whole.append(("category = ?", query.category))
+        where.append("category = ?")
+        params.append(query.category)
     if query.state is not None:
-        whole.append(("state = ?", query.state))
+        where.append("state = ?")
+        params.append(query.state)
     if query.rule is not None:
-        whole.append(("instr(rules, ?) > 0", f";{query.rule};"))
-    if whole:
-        unfiltered = f"signature_pk IN ({_int_list(partial_masks)}) OR signature_pk > ?"
-        where.append(f"({unfiltered} OR ({' AND '.join(sql for sql, _ in whole)}))")
-        params += [newer_than, *(value for _, value in whole)]
+        where.append("instr(rules, ?) > 0")
+        params.append(f";{query.rule};")
+    return where, params
+
+
+def _unready(cur: Any, pairs: str, query: PageQuery) -> list[UnreadyRow]:
+    """Rows the reader sees through a tearline that is not stored (a rebuild or a change of
+    release groups left it out): all of them, whatever the filters, since only the computed
+    tearline can tell where and when it lies. Normally none (the partial index makes the
+    question free); ``serve`` completes them before it answers."""
     sql = (
-        "SELECT incident_pk, observed_at, signature_pk, item FROM incident_items "
-        f"WHERE {' AND '.join(where)} ORDER BY observed_at, incident_pk LIMIT ?"
+        f"WITH m(sig, mask) AS (VALUES {pairs}) "
+        "SELECT i.incident_pk, i.signature_pk, i.item FROM incident_items AS i "
+        "JOIN m ON m.sig = i.signature_pk WHERE NOT i.tearlines_ready "
+        "AND NOT EXISTS (SELECT 1 FROM incident_tearlines AS t "
+        "WHERE t.incident_pk = i.incident_pk AND t.mask = m.mask)"
     )
-    params.append(query.limit)
-    with engine.connect() as conn:
-        cur = conn.connection.cursor()
-        try:
-            cur.execute(sql, params)
-            rows: list[StoredRow] = list(cur.fetchall())
-            wanted = [(pk, partial_masks[sig]) for pk, _, sig, _ in rows if sig in partial_masks]
-            lines = _tearlines(cur, wanted) if wanted else {}
-        finally:
-            cur.close()
-    return StoredPage(rows, lines)
-
-
-def _tearlines(cur: Any, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], StoredTearline]:
-    """The stored tearlines among ``wanted`` ``(incident pk, mask)`` pairs (a second statement:
-    joining them into the page's cost more, measured, than this lookup of the few needed)."""
-    cur.execute(
-        "SELECT t.incident_pk, t.mask, t.category, t.state, t.rules, t.item "
-        "FROM json_each(?) AS j JOIN incident_tearlines AS t "
-        "ON t.incident_pk = j.value ->> 0 AND t.mask = j.value ->> 1",
-        (orjson.dumps(wanted),),
-    )
-    return {(int(r[0]), int(r[1])): StoredTearline(*r[2:]) for r in cur.fetchall()}
+    params: list[object] = []
+    if query.pks is not None:
+        sql += " AND i.incident_pk IN (SELECT value FROM json_each(?))"
+        params.append(orjson.dumps([int(pk) for pk in query.pks]))
+    cur.execute(sql, params)
+    return list(cur.fetchall())

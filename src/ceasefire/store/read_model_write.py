@@ -190,7 +190,7 @@ def _refresh_slice(
         item_rows,
     )
     if judge is not None and mixed:
-        _write_tearlines(cur, mixed, pairs_of, masks_of, judge)
+        _write_tearlines(cur, mixed, pairs_of, masks_of, judge, signatures=signatures)
 
 
 def _write_tearlines(
@@ -199,8 +199,11 @@ def _write_tearlines(
     pairs_of: dict[int, Pairs],
     masks_of: dict[Pairs, list[int]],
     judge: TearlineJudge,
+    *,
+    signatures: dict[Pairs, int],
 ) -> None:
-    """Every possible tearline of the incidents with reports of several kinds."""
+    """Every possible tearline of the incidents with reports of several kinds, each filed
+    under the cell and time it shows (a reader's box and window match what they see)."""
     members: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
     payload = orjson.dumps([row["pk"] for row in mixed])
     for values in cur.execute(_MEMBERS_SQL, (payload,)):
@@ -225,18 +228,33 @@ def _write_tearlines(
     ):
         judged[k] = rules
     cur.executemany(
-        "INSERT INTO incident_tearlines (incident_pk, mask, category, state, rules, item) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO incident_tearlines (cell, observed_at, incident_pk, mask, signature_pk, "
+        "lon, lat, category, state, rules, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (pk, mask, *torn_entry(pk, line, n, rules))
+            (
+                *tearline_place(line),
+                pk,
+                mask,
+                signatures[pairs_of[pk]],
+                line.lon,
+                line.lat,
+                *torn_entry(pk, line, n, rules),
+            )
             for (pk, mask, n), line, rules in zip(keys, lines, judged, strict=True)
         ],
     )
 
 
+def tearline_place(line: Tearline) -> tuple[int, float]:
+    """The ``(cell, observed_at)`` a tearline is filed under: its own, not the incident's."""
+    if line.lon is None or line.lat is None:
+        return UNLOCATED_CELL, line.observed_at_s
+    return cell_of(line.lon, line.lat), line.observed_at_s
+
+
 #: The format of the stored items; bump it when ``fusion.items`` or the rows change, and
 #: every store rebuilds its read model on its next ``init_schema``.
-READ_MODEL_FORMAT = 1
+READ_MODEL_FORMAT = 2
 
 
 def ensure_read_model(engine: Engine) -> bool:
@@ -276,6 +294,16 @@ def rebuild_read_model(conn: Connection, *, judge: TearlineJudge | None) -> int:
     ]
     refresh_read_model(conn, pks, judge=judge)
     return int(conn.exec_driver_sql("SELECT count(*) FROM incident_items").scalar() or 0)
+
+
+def mark_tearlines_stale(conn: Connection) -> None:
+    """Flag every incident with reports of several kinds as lacking stored tearlines: after
+    a change of release groups a reader may have a mask no row was written for. Readers
+    compute those at read time (``api.views``) until ``complete_tearlines`` runs."""
+    conn.exec_driver_sql(
+        "UPDATE incident_items SET tearlines_ready = 0 WHERE signature_pk IN "
+        "(SELECT pk FROM release_signatures WHERE json_array_length(pairs) > 1)"
+    )
 
 
 def complete_tearlines(engine: Engine, judge: TearlineJudge) -> int:
