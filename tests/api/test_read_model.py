@@ -9,6 +9,7 @@ whose rows follow an older format is rebuilt, then completed, without changing a
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +89,7 @@ def rows(db: Path) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
 
 def rebuilt(hq: HQ) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
     """The rows a rebuild from the stored facts writes (in a copy of the database)."""
-    copy = hq.folder.parent / "rebuilt"
-    copy.mkdir()
+    copy = Path(tempfile.mkdtemp(prefix="rebuilt", dir=hq.folder.parent))
     con = sqlite3.connect(hq.folder / "hq.db")
     con.execute(f"VACUUM INTO '{copy / 'hq.db'}'")
     con.close()
@@ -124,14 +124,23 @@ def test_migration_creates_exactly_the_read_model_tables(tmp_path: Path) -> None
 
 
 def test_the_read_model_equals_a_rebuild_after_every_kind_of_write(hq: HQ) -> None:
-    analyst = hq.user("fra", nation="FRA")
+    analyst = hq.user("usa", nation="USA")  # sees every report: decides the whole
+    partial = hq.user("fra", nation="FRA")  # not the USA-only ones: decides on a tearline
     hq.ingest(mixed_reports())
     items, torn = rows(hq.folder / "hq.db")
     assert len(items) == 3  # three fused events
     assert torn, "incidents with reports of several kinds have stored tearlines"
-    # an analyst's verdict, an amendment and a withdrawal, each rewriting some rows
-    first = min(i[0] for i in items)
-    assert hq.client.post(f"/api/incidents/{first}/verify", json={"note": "seen"}, headers=analyst)
+    # verdicts on the whole and on a tearline, an amendment and a withdrawal, each
+    # rewriting some rows
+    first, second = sorted(i[0] for i in items)[:2]
+    verdict = hq.client.post(f"/api/incidents/{first}/verify", json={"note": "x"}, headers=analyst)
+    assert verdict.status_code == 200
+    torn_verdict = hq.client.post(
+        f"/api/incidents/{second}/tearline/reject", json={"note": "y"}, headers=partial
+    )
+    assert torn_verdict.status_code == 200
+    assert any(t[0] == second and t[3] == "rejected" for t in rows(hq.folder / "hq.db")[1])
+    assert rows(hq.folder / "hq.db") == rebuilt(hq)
     hq.ingest(
         [
             report("e1-usa-fix", source="OP-U1", lon=37.251, lat=48.2, count=7, amends="e1-usa"),
