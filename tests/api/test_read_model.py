@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from api_helpers import HQ, report
@@ -158,14 +159,28 @@ def test_the_read_model_equals_a_rebuild_after_every_kind_of_write(hq: HQ) -> No
 
 def test_stored_tearlines_equal_the_ones_computed_when_none_is_stored(hq: HQ) -> None:
     names = []
+    tokens = {}
     for k, (nation, level) in enumerate(
         [("FRA", "SECRET"), ("USA", "UNCLASSIFIED"), ("USA", "SECRET"), ("JPN", "SECRET")]
     ):
-        hq.user(f"u{k}", nation=nation, clearance=Classification(level))
+        tokens[f"u{k}"] = hq.user(f"u{k}", nation=nation, clearance=Classification(level))
         names.append(f"u{k}")
     hq.ingest(mixed_reports())
+    # verdicts on the whole (USA SECRET sees every report) and on tearlines (FRA SECRET and
+    # USA UNCLASSIFIED see part), which the tearlines show only where their marking is seen
+    first, second, third = (item["id"] for item in map(orjson.loads, page_for(hq, "u2")))
+    for name, path in [
+        ("u2", f"{first}/verify"),
+        ("u0", f"{first}/tearline/reject"),
+        ("u0", f"{second}/tearline/reject"),
+        ("u1", f"{third}/tearline/dispute"),
+    ]:
+        done = hq.client.post(f"/api/incidents/{path}", json={"note": name}, headers=tokens[name])
+        assert done.status_code == 200, done.text
     stored = {name: page_for(hq, name) for name in names}
     assert any(b'"partial":true' in b"".join(page) for page in stored.values())
+    shown = {orjson.loads(item)["state"] for page in stored.values() for item in page}
+    assert {"verified", "rejected", "disputed"} <= shown
     con = sqlite3.connect(hq.folder / "hq.db")
     con.execute("DELETE FROM incident_tearlines")
     con.commit()
