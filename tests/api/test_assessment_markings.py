@@ -25,8 +25,10 @@ from hypothesis import strategies as st
 
 from ceasefire.access.model import Role
 from ceasefire.api.app import create_app
+from ceasefire.api.routes_stream import Cursor, poll
 from ceasefire.reports.model import Classification
 from ceasefire.settings import Settings
+from ceasefire.store.access_sql import user_by_name
 from ceasefire.store.attribution_sql import add_attribution
 
 LEVELS = ("UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET")
@@ -173,6 +175,29 @@ def test_a_partial_reader_may_not_reject_the_whole_but_may_judge_their_tearline(
     states = db.execute("SELECT state FROM incident_items WHERE incident_pk = ?", (pk,)).fetchall()
     db.close()
     assert states == [(before["fra"]["state"],)]
+
+
+def test_the_stream_tells_no_reader_of_a_verdict_they_may_not_see(hq: HQ) -> None:
+    users = people(hq)
+    hq.ingest(EVENT)
+    pk = the_incident(hq, users["fra"])["id"]
+    found = {name: user_by_name(hq.state.engine, name) for name in ("fra2", "usa", "gbr")}
+    readers = {name: f[0] for name, f in found.items() if f is not None}
+    cursors = {name: Cursor(hq.state) for name in readers}
+
+    def events() -> dict[str, bytes]:
+        return {n: b"".join(poll(hq.state, u, cursors[n])) for n, u in readers.items()}
+
+    done = hq.client.post(f"/api/incidents/{pk}/verify", json={}, headers=users["fra"])
+    assert done.status_code == 200
+    sent = events()
+    assert b'"state":"verified"' in sent["fra2"]
+    assert sent["usa"] == sent["gbr"] == b""  # their items did not change
+    done = hq.client.post(f"/api/incidents/{pk}/tearline/reject", json={}, headers=users["usa"])
+    assert done.status_code == 200
+    sent = events()
+    assert b'"state":"rejected"' in sent["usa"]
+    assert sent["gbr"] == b""  # marked with C, which GBR does not see
 
 
 def test_attribution_records_follow_their_markings(hq: HQ) -> None:
