@@ -236,3 +236,31 @@ def test_records_carry_the_marking_of_what_their_author_saw(run: Run, tmp_path: 
     whole = f"[{secret_pair},{open_pair}]"
     for table in ("attributions", "attribution_decisions", "remedies"):
         assert _rows(run.db, f"SELECT marking FROM {table}") == [(whole,)]
+
+
+def test_migration_0013_marks_older_records_for_readers_of_the_whole(
+    run: Run, tmp_path: Path
+) -> None:
+    from alembic import command  # noqa: PLC0415
+
+    from ceasefire.store.migrate import alembic_config  # noqa: PLC0415
+
+    reports = [
+        _report("a", "post-1", "observation_post"),
+        _report("b", "uav-1", "uav", classification="SECRET", releasable_to=["FRA", "GBR"]),
+    ]
+    assert run("ingest", str(_write(tmp_path / "a.ndjson", reports))).exit_code == 0
+    (incident,) = orjson.loads(run("incidents", "--json").stdout)
+    assert run("incident", "dispute", str(incident["incident"]), "--by", "x").exit_code == 0
+    (violation,) = _rows(run.db, "SELECT pk FROM violations WHERE active LIMIT 1")
+    assert run("attribution", "propose", str(violation[0]), "--by", "staff").exit_code == 0
+    assert run("attribution", "decide", "1", "--decision", "upheld", "--by", "m").exit_code == 0
+    assert run("attribution", "remedy", "1", "--remedy", "r", "--by", "m").exit_code == 0
+    config = alembic_config(f"sqlite:///{run.db}")
+    command.downgrade(config, "0010")  # the records as written before markings existed
+    assert "marking" not in str(_rows(run.db, "SELECT sql FROM sqlite_master"))
+    command.upgrade(config, "head")
+    whole = '[["SECRET","FRA;GBR"],["UNCLASSIFIED",""]]'
+    assert set(_rows(run.db, "SELECT marking, tearline FROM incident_states")) == {(whole, 0)}
+    for table in ("attributions", "attribution_decisions", "remedies"):
+        assert _rows(run.db, f"SELECT marking FROM {table}") == [(whole,)]
