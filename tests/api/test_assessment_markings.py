@@ -17,10 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import orjson
 from api_helpers import HQ, report
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from ceasefire.access.model import Role
@@ -303,7 +302,10 @@ def test_hidden_ids_answer_byte_for_byte_like_missing_ones(
 
 events = st.lists(
     st.lists(
-        st.tuples(st.sampled_from(LEVELS), st.sampled_from(("USA", "FRA;USA", "FRA", "GBR;USA"))),
+        st.tuples(
+            st.sampled_from(LEVELS),
+            st.sampled_from(("USA", "FRA;USA", "FRA", "GBR;USA", "FRA;GBR;USA")),
+        ),
         min_size=1,
         max_size=3,
     ),
@@ -311,12 +313,22 @@ events = st.lists(
     max_size=2,
 )
 users = st.lists(
-    st.tuples(st.sampled_from(("USA", "FRA", "GBR")), st.sampled_from(LEVELS)),
+    st.tuples(st.sampled_from(("USA", "FRA", "GBR")), st.sampled_from((*LEVELS, "SECRET"))),
     min_size=2,
     max_size=4,
 )
+#: an attribution per incident, marked with the incident's pairs and maybe one more
+extra_pairs = st.lists(
+    st.one_of(
+        st.none(),
+        st.tuples(st.sampled_from(LEVELS), st.sampled_from(("USA", "FRA", "GBR", "FRA;GBR"))),
+    ),
+    min_size=2,
+    max_size=2,
+)
 verdicts = st.lists(
     st.tuples(st.integers(0, 3), st.integers(0, 1), st.sampled_from(("verify", "reject"))),
+    min_size=1,
     max_size=6,
 )
 
@@ -326,14 +338,15 @@ verdicts = st.lists(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(spec=events, people_spec=users, actions=verdicts)
+@given(spec=events, people_spec=users, plan=st.tuples(verdicts, extra_pairs))
 def test_every_reader_is_shown_exactly_the_records_whose_marking_they_see(
     template_db: Path,
     tmp_path: Path,
     spec: list[list[tuple[str, str]]],
     people_spec: list[tuple[str, str]],
-    actions: list[tuple[int, int, str]],
+    plan: tuple[list[tuple[int, int, str]], list[tuple[str, str] | None]],
 ) -> None:
+    actions, extra = plan
     with fresh_hq(template_db, tmp_path / "prop") as hq:
         reports = [
             report(
@@ -374,13 +387,28 @@ def test_every_reader_is_shown_exactly_the_records_whose_marking_they_see(
             if not seen:
                 continue
             path = f"/{verb}" if seen == pairs[pk] else f"/tearline/{verb}"
+            event("verdict on a tearline" if "tearline" in path else "verdict on the whole")
             answer = hq.client.post(
                 f"/api/incidents/{pk}{path}", json={"note": f"n{who}{which}"}, headers=heads[who]
             )
             assert answer.status_code in (200, 422), answer.text  # 422: already so
+        for pk, more in zip(incidents, extra, strict=False):
+            violation = db.execute(
+                "SELECT pk FROM violations WHERE incident_pk = ? AND active", (pk,)
+            ).fetchone()
+            if violation is not None:
+                marking = tuple(sorted(pairs[pk] | ({more} if more else set())))
+                proposal = {"party": "RUS", "basis": "b", "confidence": 0.5}
+                proposal |= {"proposed_by": "p", "proposed_at": "2026-03-10T12:00:00+00:00"}
+                add_attribution(hq.state.engine, proposal | {"violation_pk": violation[0]},
+                                marking=marking)  # fmt: skip
         rows = db.execute(
             "SELECT incident_pk, state, note, marking, tearline, author FROM incident_states "
             "ORDER BY pk"
+        ).fetchall()
+        attributed = db.execute(
+            "SELECT v.incident_pk, a.pk, a.marking FROM attributions a "
+            "JOIN violations v ON v.pk = a.violation_pk ORDER BY a.pk"
         ).fetchall()
         db.close()
         for (nation, level), headers in zip(people_spec, heads, strict=True):
@@ -410,6 +438,7 @@ def test_every_reader_is_shown_exactly_the_records_whose_marking_they_see(
                         and author != "fusion"
                         and {(c, r) for c, r in json.loads(marking)} <= mine
                     ]
+                    event(f"partial reader shown {len(shown_verdicts)} verdicts")
                     automatic = {"reported", "corroborated"}
                     want = {shown_verdicts[-1]} if shown_verdicts else automatic
                     assert shown["state"] in want
@@ -417,4 +446,13 @@ def test_every_reader_is_shown_exactly_the_records_whose_marking_they_see(
                     "/api/incidents", params={"state": shown["state"]}, headers=headers
                 ).json()["items"]
                 assert [i["id"] for i in listed if i["id"] == pk] == [pk]
-                assert orjson.dumps(shown["attributions"]) == b"[]"
+                # attributions: those whose marking the reader sees, under no tearline
+                want_attributions = [
+                    a
+                    for i, a, marking in attributed
+                    if i == pk and mine == pairs[pk] and sees_all(marking, nation, level)
+                ]
+                assert [a["id"] for a in shown["attributions"]] == want_attributions
+                for a in shown["attributions"]:
+                    assert sees_all(a["marking"], nation, level)
+                event(f"attributions shown: {len(want_attributions)}")

@@ -81,7 +81,7 @@ export class IncidentPanel {
           )
         : h("p", null, listOrNone(d.rules)),
       h("h3", null, "History"),
-      table(["state", "by", "at", "note"], (d.history || []).map((s) => [s.state, s.by, formatTime(s.at), s.note || ""])),
+      table(["state", "by", "at", "note"], (d.history || []).map((s) => [s.tearline ? `${s.state} (on a tearline)` : s.state, s.by, formatTime(s.at), s.note || ""])),
       h("h3", null, "Attribution"),
       (d.attributions || []).length
         ? table(
