@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.types import Message, Receive, Scope, Send
 
+from ceasefire.access.marking import decode_marking, sees_marking
 from ceasefire.access.model import User
 from ceasefire.api.auth import CurrentUser, hq
 from ceasefire.api.state import MAX_STREAMS_PER_USER, HQState
@@ -70,8 +71,12 @@ class Cursor:
 
 def poll(state: HQState, user: User, cursor: Cursor) -> list[bytes]:
     """The events for ``user`` since ``cursor`` (advanced)."""
+    viewer = state.viewer(user)
     changed, cursor.incident_pk, cursor.state_pk = changes_since(
-        state.engine, incident_pk=cursor.incident_pk, state_pk=cursor.state_pk
+        state.engine,
+        incident_pk=cursor.incident_pk,
+        state_pk=cursor.state_pk,
+        seen=lambda marking: sees_marking(decode_marking(marking), viewer),
     )
     superseded, alerts, cursor.ledger_seq = ledger_changes(state.engine, cursor.ledger_seq)
     events: list[bytes] = []

@@ -49,6 +49,8 @@ def link_attribution_records(engine: Engine, *, clock: Clock, until: datetime | 
         if until is not None:
             mine = [s for s in mine if s.at <= until]
         events += link_steps(case, history, mine)
+    # marking: each step's record has a ``marking`` column (attributions, decisions,
+    # remedies); pass it to these case events once ledger events carry one
     append_case_events(engine, events, clock=clock)
     return len(events)
 
