@@ -1,6 +1,7 @@
-"""Merkle trees over entry hashes, shaped and domain-separated as in RFC 6962 / RFC 9162.
+"""Merkle trees over leaf inputs, shaped and domain-separated as in RFC 6962 / RFC 9162.
 
-Leaves are the entries' 32-byte hashes. ``leaf = SHA-256(0x00 || entry_hash)`` and
+Leaves are byte strings (format v2: each entry's ``{"body","hdr","seq"}`` commitment JSON,
+``chain.leaf_data``). ``leaf = SHA-256(0x00 || data)`` and
 ``node = SHA-256(0x01 || left || right)``: the prefixes make a leaf impossible to pass off as an
 inner node (second-preimage attack). A tree of n > 1 leaves splits at k, the largest power of
 two strictly below n: ``MTH(D[0:n]) = node(MTH(D[0:k]), MTH(D[k:n]))``. An empty tree has no root

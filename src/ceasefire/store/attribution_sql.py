@@ -17,6 +17,7 @@ from ceasefire.ledger.model import EventType, LedgerEvent
 from ceasefire.store import schema
 from ceasefire.store.fusion import attribution_decisions, attributions, incident_fusion, remedies
 from ceasefire.store.ledger import record_in
+from ceasefire.store.ledger_marking import proposal_marking
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,12 @@ def _insert(engine: Engine, table: Any, values: dict[str, Any], *, step: str, at
         pk = int(key[0])
         proposal = pk if step == "proposal" else _proposal_of(conn, step, values)
         payload: dict[str, JsonValue] = {"step": step, "pk": pk, **values}
-        event = LedgerEvent(EventType.ATTRIBUTION, f"attribution-{proposal}", payload)
+        event = LedgerEvent(
+            EventType.ATTRIBUTION,
+            f"attribution-{proposal}",
+            payload,
+            marking=proposal_marking(conn, proposal),
+        )
         record_in(conn, [event], at=datetime.fromisoformat(str(values[at_key])))
     return pk
 

@@ -51,6 +51,7 @@ from ceasefire.guarantees.obligations import (
 )
 from ceasefire.guarantees.ratification import RecordedRatification, with_ratifications
 from ceasefire.guarantees.triggers import AlertLevel, TriggerKind
+from ceasefire.ledger.marking import COALITION_WIDE
 from ceasefire.ledger.model import EventType, LedgerEvent
 from ceasefire.store.ledger import append_events_in
 from ceasefire.store.metadata import metadata
@@ -250,7 +251,8 @@ def record_ratification(engine: Engine, record: RecordedRatification, *, clock: 
     }
     with engine.begin() as conn:
         conn.execute(insert(guarantee_ratifications).values(**values))
-        event = LedgerEvent(EventType.RATIFICATION, f"{record.instrument_id}/{r.party}", values)
+        subject = f"{record.instrument_id}/{r.party}"
+        event = LedgerEvent(EventType.RATIFICATION, subject, values, marking=COALITION_WIDE)
         chain_in(conn, [event], clock)
 
 
