@@ -1,0 +1,278 @@
+"""Per-nation exports, tried as a nation that wants what it may not see would try them.
+
+One world, built through the command line as the HQ builds it: reports of mixed markings
+ingested (and fused) through the real pipeline, a quarantined line, keys of the HQ and two
+nations, a checkpoint countersigned by both. Then ``ledger export --for`` each nation at
+several clearances, and ``ledger verify`` of each with the nations' pinned public keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner, Result
+
+from ceasefire.cli.main import app
+from ceasefire.ledger.chain import BODY_TAG
+from ceasefire.ledger.verify import split_lines, verify_bytes
+
+MINI = Path(__file__).resolve().parents[1] / "data" / "mini-agreement" / "agreement.yaml"
+_BASE = {"source_type": "observation_post", "uncertainty_m": 100, "category": "explosion"}
+
+Report = tuple[str, str, str | None, list[str] | None, tuple[float, float], int]
+#: (id, source, classification, releasable_to, position, day): who may read which report.
+REPORTS: tuple[Report, ...] = (
+    ("s-fra-1", "fra-post-7", "SECRET", ["FRA"], (37.40, 48.00), 10),
+    ("r-mnf-1", "mnf-patrol-2", "RESTRICTED", ["MNF"], (37.40, 48.00), 10),
+    ("u-open-1", "osce-cam-3", None, None, (37.41, 48.10), 11),
+    ("u-usa-1", "usa-uav-9", None, ["USA"], (37.42, 48.20), 12),
+    ("c-nato-1", "nato-sensor-4", "CONFIDENTIAL", ["NATO"], (37.43, 48.30), 13),
+    ("s-usa-1", "usa-sigint-5", "SECRET", ["USA"], (37.44, 48.40), 14),
+)
+RANK = {"UNCLASSIFIED": 0, "RESTRICTED": 1, "CONFIDENTIAL": 2, "SECRET": 3}
+#: Independent of the code under test: who is in which audience (data/release_groups.yaml).
+AUDIENCES = {
+    "FRA": {"FRA", "MNF", "NATO", "EU", "COALITION"},
+    "USA": {"USA", "NATO", "FVEY", "COALITION"},
+    "JPN": {"JPN", "COALITION"},
+    "CHN": {"CHN"},
+}
+RECIPIENTS = (
+    ("FRA", "UNCLASSIFIED"),
+    ("FRA", "RESTRICTED"),
+    ("FRA", "SECRET"),
+    ("USA", "UNCLASSIFIED"),
+    ("USA", "SECRET"),
+    ("JPN", "SECRET"),
+    ("CHN", "SECRET"),
+)
+
+
+def may_read(nation: str, clearance: str, report: Report) -> bool:
+    _, _, classification, releasable_to, _, _ = report
+    if RANK[classification or "UNCLASSIFIED"] > RANK[clearance]:
+        return False
+    if releasable_to is None:
+        return "COALITION" in AUDIENCES[nation]
+    return bool(AUDIENCES[nation] & set(releasable_to))
+
+
+def _line(report: Report) -> bytes:
+    rid, source, classification, releasable_to, (lon, lat), day = report
+    body: dict[str, object] = {**_BASE, "id": rid, "source": source, "lon": lon, "lat": lat}
+    body["observed_at"] = f"2026-03-{day}T10:00:00Z"
+    if classification is not None:
+        body["classification"] = classification
+    if releasable_to is not None:
+        body["releasable_to"] = releasable_to
+    return orjson.dumps(body)
+
+
+@dataclass
+class World:
+    folder: Path
+    full: bytes
+    exports: dict[tuple[str, str], bytes]
+    trust: list[str]
+    raw_sha256: dict[str, str]
+    quarantine_hash: str
+
+    def run(self, *args: str) -> Result:
+        return CliRunner().invoke(app, ["--db", str(self.folder / "cf.db"), *args])
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    folder = tmp_path_factory.mktemp("release")
+    keys = folder / "keys"
+
+    def run(*args: str) -> Result:
+        result = CliRunner().invoke(app, ["--db", str(folder / "cf.db"), *args])
+        assert result.exit_code == 0, result.output
+        return result
+
+    run("init")
+    run("agreement", "load", str(MINI))
+    lines = [_line(r) for r in REPORTS]
+    (folder / "reports.ndjson").write_bytes(b"\n".join([*lines, b"{not json"]) + b"\n")
+    run("ingest", str(folder / "reports.ndjson"))
+    for owner in ("--hq", "FRA", "USA"):
+        run(
+            "keys",
+            "add",
+            "--keys-dir",
+            str(keys),
+            *(["--hq"] if owner == "--hq" else ["--nation", owner]),
+        )
+    run("ledger", "checkpoint", "--keys-dir", str(keys))
+    for nation in ("FRA", "USA"):
+        run("ledger", "countersign", "--nation", nation, "--keys-dir", str(keys))
+    run("ledger", "export", "--out", str(folder / "full.jsonl"))
+    exports = {}
+    for nation, clearance in RECIPIENTS:
+        out = folder / f"{nation}-{clearance}.jsonl"
+        made = run("ledger", "export", "--out", str(out), "--for", nation, "--clearance", clearance)
+        assert f"for {nation} at {clearance}" in made.output
+        exports[nation, clearance] = out.read_bytes()
+    trust = [a for p in sorted(keys.glob("*.pub.json")) for a in ("--trust-key", str(p))]
+    with sqlite3.connect(folder / "cf.db") as conn:
+        [(reason,)] = conn.execute("SELECT hex(reason_hash) FROM quarantine").fetchall()
+    return World(
+        folder,
+        (folder / "full.jsonl").read_bytes(),
+        exports,
+        trust,
+        {
+            str(r[0]): hashlib.sha256(line).hexdigest()
+            for r, line in zip(REPORTS, lines, strict=True)
+        },
+        reason.lower(),
+    )
+
+
+def _entries(export: bytes) -> dict[int, dict[str, object]]:
+    """Entry and withheld lines by seq."""
+    found = {}
+    for raw in split_lines(export):
+        obj = orjson.loads(raw)
+        if obj["kind"] in ("entry", "withheld"):
+            found[obj["seq"]] = obj
+    return found
+
+
+def test_the_full_export_names_every_report_so_the_greps_below_can_fail(world: World) -> None:
+    for rid, source, *_ in REPORTS:
+        assert rid.encode() in world.full
+        assert str(source).encode() in world.full
+        assert world.raw_sha256[rid].encode() in world.full
+    assert world.quarantine_hash.encode() in world.full
+    assert b'"kind":"withheld"' not in world.full
+
+
+@pytest.mark.parametrize(("nation", "clearance"), RECIPIENTS)
+def test_an_export_verifies_offline_with_pinned_keys(
+    world: World, nation: str, clearance: str
+) -> None:
+    path = world.folder / f"{nation}-{clearance}.jsonl"
+    result = CliRunner().invoke(
+        app, ["ledger", "verify", str(path), *world.trust, "--min-countersignatures", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("VERIFIED")
+    extends = CliRunner().invoke(
+        app, ["ledger", "verify", str(path), "--previous", str(world.folder / "full.jsonl")]
+    )
+    assert extends.exit_code == 0, extends.output
+
+
+@pytest.mark.parametrize(("nation", "clearance"), RECIPIENTS)
+def test_an_export_names_no_report_its_nation_may_not_read(
+    world: World, nation: str, clearance: str
+) -> None:
+    export = world.exports[nation, clearance]
+    for report in REPORTS:
+        rid, source = str(report[0]), str(report[1])
+        secrets = (rid, source, world.raw_sha256[rid])
+        if may_read(nation, clearance, report):
+            assert rid.encode() in export  # released: the nation can check its report
+        else:
+            for secret in secrets:
+                assert secret.encode() not in export, (nation, clearance, secret)
+    assert world.quarantine_hash.encode() not in export  # rejected lines: HQ only
+
+
+@pytest.mark.parametrize(("nation", "clearance"), RECIPIENTS)
+def test_a_withheld_line_carries_a_commitment_and_nothing_else(
+    world: World, nation: str, clearance: str
+) -> None:
+    full, mine = _entries(world.full), _entries(world.exports[nation, clearance])
+    assert full.keys() == mine.keys()
+    withheld = [seq for seq, obj in mine.items() if obj["kind"] == "withheld"]
+    assert withheld  # every recipient here is denied something
+    for seq in withheld:
+        line = canonical = mine[seq]
+        assert set(line) == {"body", "chain", "hdr", "kind", "seq"}
+        assert line["hdr"] == {}
+        assert line["chain"] == full[seq]["chain"]
+        text = orjson.dumps(canonical)
+        assert not re.search(rb"\d{4}-\d{2}-\d{2}T", text)
+        assert b"report." not in text
+        assert b"incident" not in text
+    for seq, obj in mine.items():
+        if obj["kind"] == "entry":
+            assert obj == full[seq]  # released lines are the HQ's, byte for byte
+
+
+def test_every_export_carries_the_same_checkpoints_and_signatures(world: World) -> None:
+    def signed(export: bytes) -> list[bytes]:
+        return [raw for raw in split_lines(export) if b'"kind":"checkpoint"' in raw
+                or b'"kind":"signature"' in raw or b'"kind":"key"' in raw]  # fmt: skip
+
+    reference = signed(world.full)
+    assert len(reference) == 1 + 3 + 3  # a checkpoint, its 3 signatures, 3 keys
+    for export in world.exports.values():
+        assert signed(export) == reference
+        assert verify_bytes(export).checkpoint_hashes == verify_bytes(world.full).checkpoint_hashes
+
+
+def test_a_commitment_cannot_be_matched_without_its_salt(world: World) -> None:
+    """The attacker knows the withheld entry exactly (the full export tells us): only the salt
+    is missing. Guessed salts do not match; the HQ's stored salt does (so the target is right)."""
+    full, fra = _entries(world.full), _entries(world.exports["FRA", "UNCLASSIFIED"])
+    seq = next(s for s, obj in full.items() if b"s-fra-1" in orjson.dumps(obj))
+    assert fra[seq]["kind"] == "withheld"
+    target = str(fra[seq]["body"])
+    entry = orjson.dumps(full[seq]["entry"], option=orjson.OPT_SORT_KEYS)
+    guesses = [b"", bytes(32), seq.to_bytes(32, "big"), hashlib.sha256(entry).digest()]
+    guesses += [bytes([b]) * 32 for b in range(256)]
+    for salt in guesses:
+        for tag in (BODY_TAG, b""):
+            assert hashlib.sha256(tag + salt + entry).hexdigest() != target
+    with sqlite3.connect(world.folder / "cf.db") as conn:
+        [(salt_hex,)] = conn.execute("SELECT salt FROM ledger_entries WHERE seq = ?", (seq,))
+    assert hashlib.sha256(BODY_TAG + bytes.fromhex(salt_hex) + entry).hexdigest() == target
+
+
+@pytest.mark.parametrize("kind", ["entry", "withheld"])
+def test_tampering_with_a_released_or_a_withheld_line_fails(world: World, kind: str) -> None:
+    export = world.exports["FRA", "SECRET"]
+    lines = split_lines(export)
+    index = next(i for i, raw in enumerate(lines) if f'"kind":"{kind}"'.encode() in raw)
+    obj = orjson.loads(lines[index])
+    if kind == "entry":
+        obj["entry"]["subject"] = "forged/subject"
+    else:
+        obj["body"] = hashlib.sha256(b"another entry").hexdigest()
+    forged = [*lines[:index], orjson.dumps(obj, option=orjson.OPT_SORT_KEYS) + b"\n"]
+    forged += lines[index + 1 :]
+    verdict = verify_bytes(b"".join(forged))
+    assert verdict.failure is not None
+    assert (verdict.failure.rule, verdict.failure.line_no) == ("chain", index + 1)
+    path = world.folder / f"forged-{kind}.jsonl"
+    path.write_bytes(b"".join(forged))
+    result = CliRunner().invoke(app, ["ledger", "verify", str(path), *world.trust])
+    assert result.exit_code == 1
+    assert "rule chain" in result.output
+
+
+def test_withholding_a_line_the_nation_may_read_is_not_possible_unnoticed(world: World) -> None:
+    """A withheld line may stand for any entry, but never with another commitment: the HQ
+    cannot swap an entry it released to one nation for a different one in another's."""
+    full = _entries(world.full)
+    seq, obj = next((s, o) for s, o in full.items() if o["kind"] == "entry")
+    forged_entry = {**obj, "salt": "00" * 32}
+    lines = [
+        orjson.dumps(forged_entry, option=orjson.OPT_SORT_KEYS) + b"\n"
+        if raw.endswith(b'"seq":%d}\n' % seq) and b'"kind":"entry"' in raw
+        else raw
+        for raw in split_lines(world.full)
+    ]
+    verdict = verify_bytes(b"".join(lines))
+    assert verdict.failure is not None
+    assert verdict.failure.rule == "chain"
