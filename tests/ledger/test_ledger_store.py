@@ -129,10 +129,11 @@ def test_the_migration_builds_exactly_the_ledger_tables(tmp_path: Path) -> None:
 
 def _v1_entries(rows: list[tuple[str, str, dict[str, object]]]) -> list[dict[str, object]]:
     """Entries chained as format v1 did: SHA-256 of canonical {at,payload,prev,seq,subject,type}."""
-    out, prev = [], GENESIS_HASH
+    out: list[dict[str, object]] = []
+    prev = GENESIS_HASH
     for seq, (event_type, subject, payload) in enumerate(rows, start=1):
-        body = {"at": "2026-01-06T00:00:00.000000Z", "payload": payload, "prev": prev}
-        body |= {"seq": seq, "subject": subject, "type": event_type}
+        body: dict[str, object] = {"at": "2026-01-06T00:00:00.000000Z", "payload": payload}
+        body |= {"prev": prev, "seq": seq, "subject": subject, "type": event_type}
         digest = hashlib.sha256(canonical_json(body)).hexdigest()  # type: ignore[arg-type]
         out.append(
             {
