@@ -16,11 +16,14 @@ from pathlib import Path
 
 import orjson
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy import text as sa_text
 from typer.testing import CliRunner, Result
 
 from ceasefire.cli.main import app
 from ceasefire.ledger.chain import BODY_TAG
 from ceasefire.ledger.verify import split_lines, verify_bytes
+from ceasefire.store.ledger_marking import fact_marking
 
 MINI = Path(__file__).resolve().parents[1] / "data" / "mini-agreement" / "agreement.yaml"
 _BASE = {"source_type": "observation_post", "uncertainty_m": 100, "category": "explosion"}
@@ -276,3 +279,31 @@ def test_withholding_a_line_the_nation_may_read_is_not_possible_unnoticed(world:
     verdict = verify_bytes(b"".join(lines))
     assert verdict.failure is not None
     assert verdict.failure.rule == "chain"
+
+
+def test_guarantee_evidence_takes_the_markings_of_its_incidents(world: World) -> None:
+    engine = create_engine(f"sqlite:///{world.folder / 'cf.db'}")
+    with engine.connect() as conn:
+        of: dict[str, int] = dict(
+            conn.execute(
+                sa_text(
+                    "SELECT r.id, ir.incident_pk FROM reports r JOIN incident_reports ir "
+                    "ON ir.report_pk = r.pk JOIN incidents i ON i.pk = ir.incident_pk "
+                    "WHERE i.status = 'active'"
+                )
+            ).all()
+        )
+        open_fact, usa_fact = f"I-{of['u-open-1']}", f"I-{of['u-usa-1']}"
+        assert fact_marking(conn, [open_fact]) == (("UNCLASSIFIED", ""),)
+        assert fact_marking(conn, [open_fact, usa_fact]) == (
+            ("UNCLASSIFIED", ""),
+            ("UNCLASSIFIED", "USA"),
+        )
+        assert fact_marking(conn, [f"I-{of['s-fra-1']}"]) == (
+            ("RESTRICTED", "MNF"),
+            ("SECRET", "FRA"),
+        )  # fused with the MNF report: an alert on it is for readers of both
+        assert fact_marking(conn, []) is None
+        assert fact_marking(conn, [open_fact, "sector@2026-03-10"]) is None
+        assert fact_marking(conn, ["I-999999"]) is None
+    engine.dispose()

@@ -3,21 +3,27 @@
 The marking of an incident is the ``(classification, releasable_to)`` pairs of all its
 reports (``ceasefire.ledger.marking``): an entry about it is released to a nation only if
 that nation sees every one of its reports. An incident without reports has no marking
-(``None``: the entry is withheld from every nation).
+(``None``: the entry is withheld from every nation). Guarantee alerts, obligations and cases
+take the union of the markings of their evidence incidents (``I-<pk>`` facts).
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 
+import orjson
 from sqlalchemy import Connection, func, select
+from sqlalchemy import text as sa_text
 
 from ceasefire.access.releasability import Pairs
-from ceasefire.ledger.marking import Marking, marking_of
+from ceasefire.ledger.marking import Marking, marking_of, union
 from ceasefire.store import schema
 from ceasefire.store.fusion import attributions
 from ceasefire.store.slices import pk_slices
+
+_INCIDENT_FACT = re.compile(r"I-(\d+)")
 
 
 def incident_markings(conn: Connection, incident_pks: Sequence[int]) -> dict[int, Pairs]:
@@ -47,3 +53,43 @@ def proposal_marking(conn: Connection, proposal_pk: int) -> Marking:
         select(v.c.incident_pk).join(a, a.c.violation_pk == v.c.pk).where(a.c.pk == proposal_pk)
     ).scalar()
     return None if incident_pk is None else incident_marking(conn, int(incident_pk))
+
+
+def fact_marking(conn: Connection, fact_ids: Sequence[str]) -> Marking:
+    """Marking of guarantee evidence: the union of the markings of its monitoring facts
+    (``I-<incident pk>``); withheld when there is none, or one is not an incident with reports
+    (another kind of fact, or one since superseded and emptied)."""
+    pks = []
+    for fact_id in fact_ids:
+        found = _INCIDENT_FACT.fullmatch(fact_id)
+        if found is None:
+            return None
+        pks.append(int(found.group(1)))
+    if not pks:
+        return None
+    markings = incident_markings(conn, pks)
+    return union(markings.get(pk) for pk in pks)
+
+
+def alert_marking(conn: Connection, alert_id: str) -> Marking:
+    """Marking of a stored guarantee alert: that of its evidence facts (withheld if unknown)."""
+    text = conn.execute(
+        sa_text("SELECT fact_ids FROM guarantee_alerts WHERE id = :id"), {"id": alert_id}
+    ).scalar()
+    return None if text is None else fact_marking(conn, [str(f) for f in orjson.loads(text)])
+
+
+def obligation_marking(conn: Connection, obligation_id: str) -> Marking:
+    """Marking of an obligation: that of the alert that created it."""
+    alert_id = conn.execute(
+        sa_text("SELECT alert_id FROM guarantee_obligations WHERE id = :id"), {"id": obligation_id}
+    ).scalar()
+    return None if alert_id is None else alert_marking(conn, str(alert_id))
+
+
+def case_marking(conn: Connection, case_id: str) -> Marking:
+    """Marking of a Special Commission case: that of the fact it is about."""
+    fact_id = conn.execute(
+        sa_text("SELECT fact_id FROM guarantee_cases WHERE id = :id"), {"id": case_id}
+    ).scalar()
+    return None if fact_id is None else fact_marking(conn, [str(fact_id)])
