@@ -21,7 +21,9 @@ from sqlalchemy import text as sa_text
 from typer.testing import CliRunner, Result
 
 from ceasefire.cli.main import app
-from ceasefire.ledger.chain import BODY_TAG
+from ceasefire.ledger.canonical import canonical_json
+from ceasefire.ledger.chain import BODY_TAG, leaf_data
+from ceasefire.ledger.merkle import inclusion_proof, verify_inclusion
 from ceasefire.ledger.verify import split_lines, verify_bytes
 from ceasefire.store.ledger_marking import fact_marking
 
@@ -307,3 +309,28 @@ def test_guarantee_evidence_takes_the_markings_of_its_incidents(world: World) ->
         assert fact_marking(conn, [open_fact, "sector@2026-03-10"]) is None
         assert fact_marking(conn, ["I-999999"]) is None
     engine.dispose()
+
+
+def test_one_released_entry_can_be_shown_to_a_third_party(world: World) -> None:
+    """With its salt, the entry's leaf, and an audit path over the other leaves (commitments
+    only), a nation proves one entry is under the signed root without showing the rest."""
+    export = world.exports["FRA", "SECRET"]
+    lines = [orjson.loads(raw) for raw in split_lines(export)]
+    [checkpoint] = [obj for obj in lines if obj["kind"] == "checkpoint"]
+    leaves: list[bytes] = []
+    shown = -1
+    for obj in lines:
+        if obj["kind"] == "withheld":
+            body = str(obj["body"])
+        elif obj["kind"] == "entry":
+            entry = canonical_json(obj["entry"])
+            body = hashlib.sha256(BODY_TAG + bytes.fromhex(str(obj["salt"])) + entry).hexdigest()
+            if b"s-fra-1" in entry:
+                shown = len(leaves)
+        else:
+            continue
+        leaves.append(leaf_data(int(obj["seq"]), body))
+    proof = inclusion_proof(leaves, shown)
+    root = bytes.fromhex(str(checkpoint["root"]))
+    assert verify_inclusion(leaves[shown], shown, len(leaves), proof, root)
+    assert not verify_inclusion(leaves[shown - 1], shown, len(leaves), proof, root)
