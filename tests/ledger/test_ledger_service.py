@@ -100,6 +100,10 @@ def test_checkpoints_cover_consecutive_ranges(tmp_path: Path) -> None:
     ]
     assert second.root == merkle_root(leaves).hex()
     assert second.head == built.ledger.head().hash
+    body = {"at": second.at, "first": 9, "head": second.head, "last": 12}
+    body |= {"ledger": LEDGER_ID, "prev": first.hash, "root": second.root, "seq": 2}
+    statement = b"ceasefire-ledger/v2 checkpoint\n" + canonical_json(body)  # type: ignore[arg-type]
+    assert second.hash == hashlib.sha256(statement).hexdigest()
     assert create_checkpoint(built.ledger, built.private["HQ"], clock=built.clock) is None
 
 
