@@ -334,3 +334,36 @@ def test_one_released_entry_can_be_shown_to_a_third_party(world: World) -> None:
     root = bytes.fromhex(str(checkpoint["root"]))
     assert verify_inclusion(leaves[shown], shown, len(leaves), proof, root)
     assert not verify_inclusion(leaves[shown - 1], shown, len(leaves), proof, root)
+
+
+@pytest.mark.parametrize(("nation", "clearance"), RECIPIENTS)
+def test_released_incident_states_name_only_incidents_the_nation_sees_whole(
+    world: World, nation: str, clearance: str
+) -> None:
+    with sqlite3.connect(world.folder / "cf.db") as conn:
+        members: dict[int, set[str]] = {}
+        for pk, rid in conn.execute(
+            "SELECT ir.incident_pk, r.id FROM incident_reports ir JOIN reports r "
+            "ON r.pk = ir.report_pk"
+        ):
+            members.setdefault(int(pk), set()).add(str(rid))
+    by_id = {r[0]: r for r in REPORTS}
+    sees_whole = {
+        pk for pk, ids in members.items() if all(may_read(nation, clearance, by_id[i]) for i in ids)
+    }
+
+    def stated(export: bytes) -> tuple[set[int], set[int]]:
+        """Incidents named by released ``incident.state`` entries: superseded, stated."""
+        superseded, states = set(), set()
+        for obj in _entries(export).values():
+            entry = obj.get("entry")
+            if isinstance(entry, dict) and entry["type"] == "incident.state":
+                superseded |= {int(pk) for pk in entry["payload"]["superseded"]}
+                states |= {int(state[0]) for state in entry["payload"]["states"]}
+        return superseded, states
+
+    superseded, states = stated(world.exports[nation, clearance])
+    assert superseded | states <= sees_whole  # nothing about an incident it sees only in part
+    all_superseded, all_states = stated(world.full)
+    assert states == all_states & sees_whole  # and everything about those it sees whole
+    assert superseded == all_superseded & sees_whole
