@@ -1,8 +1,9 @@
 """Per-nation exports, tried as a nation that wants what it may not see would try them.
 
 One world, built through the command line as the HQ builds it: reports of mixed markings
-ingested (and fused) through the real pipeline, a quarantined line, keys of the HQ and two
-nations, a checkpoint countersigned by both. Then ``ledger export --for`` each nation at
+ingested (and fused) through the real pipeline, a quarantined line, analysts' decisions and an
+attribution whose notes quote the sources they saw, keys of the HQ and two nations, a
+checkpoint countersigned by both. Then ``ledger export --for`` each nation at
 several clearances, and ``ledger verify`` of each with the nations' pinned public keys.
 """
 
@@ -107,6 +108,24 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     lines = [_line(r) for r in REPORTS]
     (folder / "reports.ndjson").write_bytes(b"\n".join([*lines, b"{not json"]) + b"\n")
     run("ingest", str(folder / "reports.ndjson"))
+    with sqlite3.connect(folder / "cf.db") as conn:
+        incident_of = dict(
+            conn.execute(
+                "SELECT r.id, ir.incident_pk FROM reports r JOIN incident_reports ir "
+                "ON ir.report_pk = r.pk JOIN incidents i ON i.pk = ir.incident_pk "
+                "WHERE i.status = 'active'"
+            ).fetchall()
+        )
+        [(violation,)] = conn.execute(
+            "SELECT pk FROM violations WHERE active AND incident_pk = ?",
+            (incident_of["s-fra-1"],),
+        ).fetchall()
+    # analysts' notes and an attribution quoting the sources they saw
+    secret, open_ = str(incident_of["s-fra-1"]), str(incident_of["u-open-1"])
+    run("incident", "dispute", secret, "--by", "analyst-1", "--note", "fra-post-7 heard two")
+    run("incident", "verify", open_, "--by", "analyst-1", "--note", "osce-cam-3 saw it")
+    run("attribution", "propose", str(violation), "--by", "analyst-1", "--party", "RUS",
+        "--basis", "bearing from fra-post-7")  # fmt: skip
     for owner in ("--hq", "FRA", "USA"):
         run(
             "keys",
@@ -357,9 +376,13 @@ def test_released_incident_states_name_only_incidents_the_nation_sees_whole(
         superseded, states = set(), set()
         for obj in _entries(export).values():
             entry = obj.get("entry")
-            if isinstance(entry, dict) and entry["type"] == "incident.state":
+            if not isinstance(entry, dict) or entry["type"] != "incident.state":
+                continue
+            if entry["subject"] == "incidents":  # fusion's
                 superseded |= {int(pk) for pk in entry["payload"]["superseded"]}
                 states |= {int(state[0]) for state in entry["payload"]["states"]}
+            else:  # an analyst's, "I-<pk>"
+                states.add(int(entry["subject"].removeprefix("I-")))
         return superseded, states
 
     superseded, states = stated(world.exports[nation, clearance])
