@@ -12,6 +12,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from ledger_builders import LEDGER_ID, build_ledger, report_event
 from sqlalchemy import Engine, MetaData, create_engine
 from sqlalchemy import text as sa_text
@@ -154,9 +155,10 @@ def test_migration_0011_recommits_v1_entries_and_drops_their_checkpoints(tmp_pat
     url = f"sqlite:///{tmp_path / 'v1.db'}"
     engine = create_engine(url)
     config = alembic_config(url)
+    before = ScriptDirectory.from_config(config).get_revision("0011").down_revision
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "0010")
+        command.upgrade(config, str(before))  # the schema v1 entries were written in
     v1 = _v1_entries(
         [
             ("key.added", "f" * 64, {"owner": "HQ"}),
