@@ -13,6 +13,7 @@ from ceasefire.api.guards import DEFAULT_BODY_BYTES, LOGIN_BODY_BYTES, BodyLimit
 from ceasefire.api.routes_counts import router as counts_router
 from ceasefire.api.routes_geo import router as geo_router
 from ceasefire.api.routes_incidents import router as incidents_router
+from ceasefire.api.routes_ledger import router as ledger_router
 from ceasefire.api.routes_monitoring import router as monitoring_router
 from ceasefire.api.routes_reports import MAX_BODY_BYTES
 from ceasefire.api.routes_reports import router as reports_router
@@ -87,6 +88,7 @@ def create_app(
         monitoring_router,
         geo_router,
         stream_router,
+        ledger_router,
         web_router,
     ):
         app.include_router(router)

@@ -101,8 +101,12 @@ def _insert(
         pk = int(key[0])
         proposal = pk if step == "proposal" else _proposal_of(conn, step, values)
         payload: dict[str, JsonValue] = {"step": step, "pk": pk, **values}
-        # marking: pass ``pairs`` to this LedgerEvent once ledger events carry one
-        event = LedgerEvent(EventType.ATTRIBUTION, f"attribution-{proposal}", payload)
+        event = LedgerEvent(
+            EventType.ATTRIBUTION,
+            f"attribution-{proposal}",
+            payload,
+            marking=pairs,
+        )
         record_in(conn, [event], at=datetime.fromisoformat(str(values[at_key])))
     return pk
 

@@ -38,6 +38,7 @@ from ceasefire.reports.model import LocationForm, Reliability
 from ceasefire.store import schema
 from ceasefire.store.fusion import incident_fusion, incident_states
 from ceasefire.store.ledger import record_in
+from ceasefire.store.ledger_marking import incident_markings
 from ceasefire.store.read_model_write import TearlineJudge, refresh_read_model
 from ceasefire.store.slices import SLICE, pk_slices
 
@@ -350,19 +351,37 @@ def replace_incidents(
         ):
             _insert_many(conn, table, rows)
         if supersede or state_rows:
-            states: list[JsonValue] = [
-                [int(str(row["incident_pk"])), str(row["state"]), str(row["author"])]
-                for row in state_rows
-            ]
-            payload: dict[str, JsonValue] = {
-                "superseded": [int(x) for x in supersede],
-                "states": states,
-            }
-            # marking: one entry for many incidents; each state row carries its own marking
-            # (row["marking"]): split or mark this entry when ledger events carry markings
-            record_in(conn, [LedgerEvent(EventType.INCIDENT_STATE, "incidents", payload)], at=at)
+            record_in(conn, _state_events(conn, supersede, state_rows), at=at)
         touched = [*supersede, *(int(str(row["incident_pk"])) for row in state_rows)]
         refresh_read_model(conn, touched, judge=judge)
+
+
+def _state_events(
+    conn: Connection, supersede: Sequence[int], state_rows: Sequence[dict[str, object]]
+) -> list[LedgerEvent]:
+    """One ``incident.state`` entry (subject ``incidents``) per marking group: the superseded
+    pks and ``[pk, state, author]`` first states of the incidents of that marking (the pairs
+    of all their reports), so no entry names an incident its readers may not see. Groups in
+    sorted marking order; incidents without reports go to one entry withheld from all."""
+    states = [
+        (int(str(row["incident_pk"])), str(row["state"]), str(row["author"])) for row in state_rows
+    ]
+    markings = incident_markings(conn, [*supersede, *(pk for pk, _, _ in states)])
+    groups: dict[Pairs | None, tuple[list[JsonValue], list[JsonValue]]] = {}
+    for pk in supersede:
+        groups.setdefault(markings.get(int(pk)), ([], []))[0].append(int(pk))
+    for pk, state, author in states:
+        groups.setdefault(markings.get(pk), ([], []))[1].append([pk, state, author])
+    order = sorted(groups, key=lambda m: (m is None, m or ()))
+    return [
+        LedgerEvent(
+            EventType.INCIDENT_STATE,
+            "incidents",
+            {"superseded": groups[m][0], "states": groups[m][1]},
+            marking=m,
+        )
+        for m in order
+    ]
 
 
 def _insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, object]]) -> None:
@@ -509,10 +528,9 @@ def record_state(
     if tearline:
         payload["tearline"] = True
     with engine.begin() as conn:
-        # marking: pass ``marking`` to this LedgerEvent once ledger events carry one
         record_in(
             conn,
-            [LedgerEvent(EventType.INCIDENT_STATE, f"I-{incident_pk}", payload)],
+            [LedgerEvent(EventType.INCIDENT_STATE, f"I-{incident_pk}", payload, marking=marking)],
             at=datetime.fromisoformat(at_iso),
         )
         conn.execute(
