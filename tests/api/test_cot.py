@@ -105,6 +105,7 @@ def test_pytak_mutual_tls_per_user_feed(hq: HQ, tmp_path: Any) -> None:
     for who, events in zip(("fra", "usa", "ukr"), received, strict=True):
         # each client got every incident its user sees (its first feed) and no other
         assert uids(events) >= expected[who], who
+        # beyond those, only incidents made since by the French client's observation
         assert uids(events) - expected[who] <= {
             f"ceasefire-incident-{i['id']}"
             for i in hq.client.get("/api/incidents", headers=users[who]).json()["items"]
@@ -122,7 +123,8 @@ def test_pytak_mutual_tls_per_user_feed(hq: HQ, tmp_path: Any) -> None:
 
 def test_tls_refuses_without_certificate_or_unknown_user(hq: HQ, tmp_path: Any) -> None:
     pki = Pki(tmp_path)
-    stranger_ca = Pki(tmp_path / "other" if (tmp_path / "other").mkdir() is None else tmp_path)
+    (tmp_path / "other").mkdir()
+    stranger_ca = Pki(tmp_path / "other")
     with running(hq.state, pki.config(port=None)) as (gateway, ports):
         port = ports["tls"]
 
@@ -229,3 +231,28 @@ def test_sidc_table() -> None:
     assert sidc_of("a-h-G-E-V") == "SHGPEV---------"
     assert sidc_of("b-r-h-O-V-S") == "OHVPS----------"
     assert sidc_of("t-x-d-d") is None
+
+
+def test_rate_and_size_bounds(hq: HQ) -> None:
+    headers = hq.user("mon", nation="FRA", roles=MONITOR)
+    config = GatewayConfig(port=0, tcp_user="mon", since_s=SINCE, rate_per_s=0.01, burst=5)
+    with running(hq.state, config) as (gateway, ports):
+        burst = b"".join(
+            observation(f"burst-{i}", callsign="BURST", lon=37.3 + i * 0.001) for i in range(20)
+        )
+        huge = observation("huge", callsign="HUGE").replace(
+            b"<detail>", b"<detail><remarks>" + b"x" * 70_000 + b"</remarks>", 1
+        )
+        with _raw(ports["tcp"]) as s:
+            s.sendall(burst)
+        assert wait_for(lambda: len(reports_of(hq, headers, "TAK-FRA-BURST")) == 5)
+        assert gateway.stats.rate_dropped == 15
+        # a fresh connection has its own bucket: an oversized event is quarantined, the next read
+        with _raw(ports["tcp"]) as s:
+            s.sendall(huge + observation("small", callsign="SMALL"))
+        assert wait_for(lambda: reports_of(hq, headers, "TAK-FRA-SMALL"))
+        assert wait_for(
+            lambda: any("larger than" in q.raw for q in hq.state.store.list_quarantine())
+        )
+        assert not reports_of(hq, headers, "TAK-FRA-HUGE")
+        assert len(reports_of(hq, headers, "TAK-FRA-BURST")) == 5
