@@ -289,3 +289,31 @@ def test_gdal_ogrinfo_reads_the_collections(ogc: tuple[HQ, str, Any]) -> None:
     got = json.loads(r.stdout)["features"]
     expected = hq_items(hq, "/api/incidents", users["usa"])
     assert sorted(f["properties"]["id"] for f in got) == sorted(i["id"] for i in expected)
+    # a box and pages of 2: GDAL sends bbox and follows the next links
+    r = subprocess.run(
+        [
+            "ogr2ogr",
+            "-f",
+            "GeoJSON",
+            "-oo",
+            "PAGE_SIZE=2",
+            "-spat",
+            "37.1",
+            "47.85",
+            "37.3",
+            "48.2",
+            "/vsistdout/",
+            f"OAPIF:{base}",
+            "incidents",
+        ],
+        env={**env, "CPL_DEBUG": "ON"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    got = json.loads(r.stdout)["features"]
+    boxed = hq_items(hq, "/api/incidents", users["usa"], bbox="37.1,47.85,37.3,48.2")
+    assert sorted(f["properties"]["id"] for f in got) == sorted(i["id"] for i in boxed)
+    assert len(boxed) > 2
+    assert "cursor=" in r.stderr, r.stderr[-2000:]  # it followed a next link
