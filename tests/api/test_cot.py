@@ -45,7 +45,17 @@ def reports_of(hq: HQ, headers: dict[str, str], source_prefix: str) -> list[dict
 
 
 def uids(events: list[bytes]) -> set[str]:
-    return {m.decode() for e in events for m in re.findall(rb'uid="(ceasefire-incident-\d+)"', e)}
+    found = (re.findall(rb'uid="(ceasefire-(?:incident|violation)-\d+)"', e) for e in events)
+    return {m.decode() for ms in found for m in ms}
+
+
+def shown(hq: HQ, headers: dict[str, str]) -> set[str]:
+    """CoT uids of the incidents and violations the HQ API gives this reader."""
+    incidents = hq.client.get("/api/incidents", headers=headers).json()["items"]
+    violations = hq.client.get("/api/violations", headers=headers).json()["items"]
+    return {f"ceasefire-incident-{i['id']}" for i in incidents} | {
+        f"ceasefire-violation-{v['id']}" for v in violations
+    }
 
 
 def test_pytak_tcp_observations_arrive_as_reports(hq: HQ) -> None:
@@ -79,13 +89,8 @@ def test_pytak_mutual_tls_per_user_feed(hq: HQ, tmp_path: Any) -> None:
         "ukr": hq.user("ukr", nation="UKR", clearance=Classification.RESTRICTED),
     }
     pki = Pki(tmp_path)
-    expected = {
-        who: {
-            f"ceasefire-incident-{i['id']}"
-            for i in hq.client.get("/api/incidents", headers=h).json()["items"]
-        }
-        for who, h in users.items()
-    }
+    expected = {who: shown(hq, h) for who, h in users.items()}
+    assert all(any("violation" in u for u in v) for v in expected.values())
     assert len({frozenset(v) for v in expected.values()}) == 3  # the views differ
 
     async def clients(port: int) -> list[list[bytes]]:
@@ -106,14 +111,11 @@ def test_pytak_mutual_tls_per_user_feed(hq: HQ, tmp_path: Any) -> None:
         # each client got every incident its user sees (its first feed) and no other
         assert uids(events) >= expected[who], who
         # beyond those, only incidents made since by the French client's observation
-        assert uids(events) - expected[who] <= {
-            f"ceasefire-incident-{i['id']}"
-            for i in hq.client.get("/api/incidents", headers=users[who]).json()["items"]
-        }, who
+        assert uids(events) - expected[who] <= shown(hq, users[who]), who
         for e in events:
             if b"ceasefire-incident-" in e and b"t-x-d-d" not in e:
                 ev = parse_event(e[e.index(b"<event") :])
-                assert ev.type.startswith(("b-r-u-O", "a-u-"))
+                assert ev.type.startswith(("b-r-u-O", "a-u-")), ev.type
                 assert ev.stale > ev.time
     # the report the French client sent is not shown to the others
     assert not reports_of(hq, users["usa"], "TAK-FRA-")

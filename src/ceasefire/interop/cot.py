@@ -335,7 +335,7 @@ def incident_event(
         "event",
         {
             "version": "2.0",
-            "uid": f"ceasefire-incident-{item['id']}",
+            "uid": f"{INCIDENT_UID}{item['id']}",
             "type": cot_type,
             "how": "m-f",  # fused
             "time": _iso(now),
@@ -381,6 +381,68 @@ def incident_event(
         f"{item['category']} x{item.get('count_best')} at {item['observed_at']}, "
         f"state {item.get('state')}, sources {item.get('sources')}"
         + (f", rules {', '.join(rules)}" if rules else "")
+    )
+    return _declared(ev)
+
+
+#: CoT uids of what the gateway sends: these prefixes and the HQ id.
+INCIDENT_UID = "ceasefire-incident-"
+VIOLATION_UID = "ceasefire-violation-"
+
+
+def violation_event(
+    item: dict[str, Any], *, lon: float, lat: float, now: datetime, stale_after: timedelta
+) -> bytes:
+    """A violation item (as ``/api/violations`` gives it) at its incident's position."""
+    ev = ET.Element(
+        "event",
+        {
+            "version": "2.0",
+            "uid": f"{VIOLATION_UID}{item['id']}",
+            "type": "b-r-u-O-V",
+            "how": "m-f",
+            "time": _iso(now),
+            "start": item["observed_at"],
+            "stale": _iso(now + stale_after),
+        },
+    )
+    ET.SubElement(
+        ev,
+        "point",
+        {
+            "lat": repr(float(lat)),
+            "lon": repr(float(lon)),
+            "hae": "9999999.0",
+            "ce": "9999999.0",
+            "le": "9999999.0",
+        },
+    )
+    detail = ET.SubElement(ev, "detail")
+    callsign = f"VIOL {item['rule_id']} sev {item['severity']} ({item['certainty']})"
+    ET.SubElement(detail, "contact", {"callsign": callsign})
+    ET.SubElement(detail, "__milsym", {"id": "OUVP-----------"})
+    ET.SubElement(
+        detail,
+        "ceasefire",
+        {
+            "violation": str(item["id"]),
+            "incident": str(item["incident_id"]),
+            "rule": str(item["rule_id"]),
+            "article": str(item.get("article") or ""),
+            "severity": str(item["severity"]),
+            "certainty": str(item["certainty"]),
+            "zone": str(item.get("zone_id") or ""),
+        },
+    )
+    ET.SubElement(
+        detail,
+        "link",
+        {"uid": f"{INCIDENT_UID}{item['incident_id']}", "relation": "p-p", "type": "b-r-u-O"},
+    )
+    remarks = ET.SubElement(detail, "remarks")
+    remarks.text = (
+        f"rule {item['rule_id']} (article {item.get('article')}) broken by incident "
+        f"{item['incident_id']}, severity {item['severity']}, {item['certainty']}"
     )
     return _declared(ev)
 

@@ -6,9 +6,10 @@ token bucket (events per second); observation events become reports and go, in s
 batches, through the HQ's own ingest (``routes_reports._ingest``: validation, quarantine,
 fusion); unreadable events go to the same quarantine. Pings are answered.
 
-Outbound, every connected client is sent the incidents it may see — the items of
-``/api/incidents`` for its user (``interop.layers``, tearlines applied), as CoT with stale
-times — on connect and whenever they change; an incident it may no longer see is deleted
+Outbound, every connected client is sent the incidents and violations it may see — the
+items of ``/api/incidents`` and ``/api/violations`` for its user (``interop.layers``,
+tearlines applied), as CoT with stale times — on connect and whenever they change; one it
+may no longer see is deleted
 (``t-x-d-d`` + ``__forcedelete``). Who a client is: the CN of its certificate on the TLS port
 (a user of the HQ, hence nation and clearance); the configured ``tcp_user`` on the plain port.
 """
@@ -20,7 +21,7 @@ import contextlib
 import logging
 import ssl
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,10 @@ import orjson
 from ceasefire.access.model import Role, User, Viewer
 from ceasefire.api.state import HQState
 from ceasefire.interop.cot import (
+    INCIDENT_UID,
     MAX_EVENT_BYTES,
     MAX_GARBAGE_BYTES,
+    VIOLATION_UID,
     CotError,
     CotFramer,
     delete_event,
@@ -40,6 +43,7 @@ from ceasefire.interop.cot import (
     parse_event,
     pong_event,
     report_of,
+    violation_event,
 )
 from ceasefire.interop.layers import read_features
 from ceasefire.store.access_sql import user_by_name
@@ -77,7 +81,7 @@ class _Client:
     peer: str
     writer: asyncio.StreamWriter
     queue: asyncio.Queue[bytes] = field(default_factory=lambda: asyncio.Queue(maxsize=20000))
-    sent: dict[int, bytes] = field(default_factory=dict)
+    sent: dict[str, bytes] = field(default_factory=dict)
     fresh: bool = True
 
 
@@ -305,7 +309,7 @@ class CotGateway:
 
     async def _feed(self) -> None:
         """Send each client what changed in its view (one read per distinct viewer)."""
-        views: dict[Viewer, dict[int, bytes]] = {}
+        views: dict[Viewer, dict[str, bytes]] = {}
         clients = list(self._clients)
         for client in clients:
             viewer = self.state.viewer(client.user)
@@ -315,29 +319,35 @@ class CotGateway:
         stale = timedelta(seconds=self.config.stale_s)
         for client in clients:
             view = views[self.state.viewer(client.user)]
-            for pk, item in view.items():
-                if client.sent.get(pk) != item:
-                    item_dict = orjson.loads(item)
-                    self._put(client, incident_event(item_dict, now=now, stale_after=stale))
-            for pk in set(client.sent) - set(view):
-                self._put(client, delete_event(f"ceasefire-incident-{pk}", now=now))
+            for uid, payload in view.items():
+                if client.sent.get(uid) != payload:
+                    feat = orjson.loads(payload)
+                    if uid.startswith(VIOLATION_UID):
+                        lon, lat = feat["geometry"]["coordinates"]
+                        data = violation_event(
+                            feat["properties"], lon=lon, lat=lat, now=now, stale_after=stale
+                        )
+                    else:
+                        data = incident_event(feat["properties"], now=now, stale_after=stale)
+                    self._put(client, data)
+            for uid in set(client.sent) - set(view):
+                self._put(client, delete_event(uid, now=now))
             client.sent = view
 
-    def _view(self, user: User) -> dict[int, bytes]:
+    def _view(self, user: User) -> dict[str, bytes]:
+        """CoT uid → the feature behind it, of every incident and violation ``user`` sees."""
         since = self.config.since_s
         if since is None:
             since = self.state.clock.now().timestamp() - 86400
         query = PageQuery(since_s=since, limit=min(self.config.feed_limit, 5000))
-        out: dict[int, bytes] = {}
-        for feat in read_features(self.state, user, "incidents", query):
-            if feat["geometry"] is None:
-                continue
-            out[int(feat["id"])] = orjson.dumps(feat["properties"])
-            if len(out) >= self.config.feed_limit:
-                break
+        out: dict[str, bytes] = {}
+        for layer, prefix in (("incidents", INCIDENT_UID), ("violations", VIOLATION_UID)):
+            n = 0
+            for feat in read_features(self.state, user, layer, query):
+                if feat["geometry"] is None:
+                    continue
+                out[f"{prefix}{feat['id']}"] = orjson.dumps(feat)
+                n += 1
+                if n >= self.config.feed_limit:
+                    break
         return out
-
-
-def with_ports(config: GatewayConfig, *, tcp: int | None, tls: int | None) -> GatewayConfig:
-    """``config`` on other ports (tests bind 0: a free one)."""
-    return replace(config, port=tcp, tls_port=tls)
