@@ -52,6 +52,8 @@ def serve(  # noqa: PLR0917 - one parameter per CLI option
     )
     with cli_store(ctx) as store:
         state = hq_state(settings_of(ctx), store)
+        state.gazetteer()  # loaded now, not on the first observation (seconds)
+        state.book()
 
         async def run() -> None:
             gateway = CotGateway(state, config)
