@@ -198,19 +198,17 @@ def _violations(state: HQState, user: User, query: PageQuery) -> tuple[list[Feat
             if lo_x <= x <= hi_x and lo_y <= y <= hi_y:
                 out.append(feat)
                 if len(out) == query.limit:
-                    t = _epoch(feat["properties"]["observed_at"])
-                    return out, encode_cursor(t, int(feat["id"]))
+                    return out, encode_cursor(_observed_at(state, int(feat["id"])), int(feat["id"]))
         if cursor is None:
             return out, None
         after = decode_cursor(cursor)
 
 
-def _epoch(iso: str) -> float:
-    from ceasefire.api.params import parse_time  # noqa: PLC0415
-
-    value = parse_time(iso, "observed_at")
-    assert value is not None
-    return value
+def _observed_at(state: HQState, pk: int) -> float:
+    """The stored time of violation ``pk`` (the HQ list's cursor is on it, exactly)."""
+    v = schema.violations
+    with state.engine.connect() as conn:
+        return float(conn.execute(select(v.c.observed_at).where(v.c.pk == pk)).scalar_one())
 
 
 def violation_visible(state: HQState, user: User, pk: int) -> bool:
@@ -287,11 +285,7 @@ def read_feature(state: HQState, user: User, layer_id: str, fid: int) -> Feature
     elif layer_id == "violations":
         if not violation_visible(state, user, fid):
             return None
-        v = schema.violations
-        with state.engine.connect() as conn:
-            row = conn.execute(select(v.c.observed_at).where(v.c.pk == fid)).first()
-        assert row is not None
-        t = float(row[0])
+        t = _observed_at(state, fid)
         page = PageQuery(since_s=t, until_s=t, limit=5000)
         feats = [f for f in read_features(state, user, "violations", page) if f["id"] == fid]
     else:
