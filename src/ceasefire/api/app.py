@@ -15,6 +15,7 @@ from ceasefire.api.routes_geo import router as geo_router
 from ceasefire.api.routes_incidents import router as incidents_router
 from ceasefire.api.routes_ledger import router as ledger_router
 from ceasefire.api.routes_monitoring import router as monitoring_router
+from ceasefire.api.routes_ogc import install_ogc
 from ceasefire.api.routes_reports import MAX_BODY_BYTES
 from ceasefire.api.routes_reports import router as reports_router
 from ceasefire.api.routes_session import router as session_router
@@ -92,6 +93,7 @@ def create_app(
         web_router,
     ):
         app.include_router(router)
+    install_ogc(app)
     mount_static(app, node_modules or DEFAULT_NODE_MODULES)
     app.add_middleware(
         BodyLimit,
