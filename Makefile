@@ -11,8 +11,9 @@ STAMP := $(VENV)/.installed
 
 NPM_STAMP := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
+OGRINFO := /usr/bin/ogrinfo
 
-install: $(CHROMIUM) $(STAMP) $(NPM_STAMP)
+install: $(CHROMIUM) $(OGRINFO) $(STAMP) $(NPM_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +26,9 @@ $(NPM_STAMP): package-lock.json package.json
 	npm ci --no-audit --no-fund
 	touch $(NPM_STAMP)
 
-# System packages (Debian's chromium for the browser tests, npm if absent): only when missing.
-$(CHROMIUM):
+# System packages (Debian's chromium for the browser tests, gdal-bin for the OGC and export
+# tests, npm if absent): only when missing.
+$(CHROMIUM) $(OGRINFO):
 	sh tools/install-system-deps.sh
 
 demo: install

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Install the system packages `make install` cannot get from pip: Debian's chromium, which the
-# browser tests (tests/e2e/) drive through Playwright, and npm when the machine has none (the
-# web COP's libraries come from package-lock.json through `npm ci`).
+# browser tests (tests/e2e/) drive through Playwright, npm when the machine has none (the
+# web COP's libraries come from package-lock.json through `npm ci`), and gdal-bin, whose
+# ogrinfo/ogr2ogr are the second OGC API client and open the map exports in the tests
+# (tests/api/test_ogc.py, test_export.py; docs/ogc.md).
 #
 # Playwright's own browser download is not used: it fetches a binary from a CDN at test time,
 # while Debian's package is signed, security-patched and installed once like any system
@@ -12,6 +14,7 @@ set -eu
 missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium fonts-dejavu-core"
 command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
+command -v ogrinfo >/dev/null 2>&1 || missing="$missing gdal-bin"
 [ -n "$missing" ] || exit 0
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -44,11 +44,13 @@ def test_every_distinct_releasability_label_is_recorded_with_its_reports(hq: HQ)
     assert labels == {"USA;GBR", "FVEY", ""}
 
 
-def test_shipped_groups_expand_through_groups_of_groups() -> None:
+def test_shipped_groups_are_literal_lists_with_a_source_and_date() -> None:
     groups = shipped_release_groups()
     assert len(groups["NATO"]) == 32
     assert len(groups["EU"]) == 27
     assert groups_containing("FRA", groups) >= {"NATO", "EU", "MNF", "COALITION"}
+    # an organisation named in a group is that organisation, not its member states
+    assert groups_containing("HUN", groups) == {"NATO", "EU"}
     assert "COALITION" in groups_containing("NATO", groups)
     usa = Viewer("USA", 3, frozenset({"USA"}) | groups_containing("USA", groups), True)
     assert releasable("FVEY", usa)

@@ -9,9 +9,11 @@ whose rows follow an older format is rebuilt, then completed, without changing a
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from api_helpers import HQ, report
@@ -88,8 +90,7 @@ def rows(db: Path) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
 
 def rebuilt(hq: HQ) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
     """The rows a rebuild from the stored facts writes (in a copy of the database)."""
-    copy = hq.folder.parent / "rebuilt"
-    copy.mkdir()
+    copy = Path(tempfile.mkdtemp(prefix="rebuilt", dir=hq.folder.parent))
     con = sqlite3.connect(hq.folder / "hq.db")
     con.execute(f"VACUUM INTO '{copy / 'hq.db'}'")
     con.close()
@@ -124,14 +125,28 @@ def test_migration_creates_exactly_the_read_model_tables(tmp_path: Path) -> None
 
 
 def test_the_read_model_equals_a_rebuild_after_every_kind_of_write(hq: HQ) -> None:
-    analyst = hq.user("fra", nation="FRA")
+    analyst = hq.user("usa", nation="USA")  # sees every report: decides the whole
+    partial = hq.user("fra", nation="FRA")  # not the USA-only ones: decides on a tearline
     hq.ingest(mixed_reports())
     items, torn = rows(hq.folder / "hq.db")
     assert len(items) == 3  # three fused events
     assert torn, "incidents with reports of several kinds have stored tearlines"
-    # an analyst's verdict, an amendment and a withdrawal, each rewriting some rows
-    first = min(i[0] for i in items)
-    assert hq.client.post(f"/api/incidents/{first}/verify", json={"note": "seen"}, headers=analyst)
+    # verdicts on the whole and on a tearline, an amendment and a withdrawal, each
+    # rewriting some rows
+    first, second = sorted(i[0] for i in items)[:2]
+    verdict = hq.client.post(f"/api/incidents/{first}/verify", json={"note": "x"}, headers=analyst)
+    assert verdict.status_code == 200
+    torn_verdict = hq.client.post(
+        f"/api/incidents/{second}/tearline/reject", json={"note": "y"}, headers=partial
+    )
+    assert torn_verdict.status_code == 200
+    con = sqlite3.connect(hq.folder / "hq.db")
+    torn_states = con.execute(
+        "SELECT state FROM incident_tearlines WHERE incident_pk = ?", (second,)
+    ).fetchall()
+    con.close()
+    assert ("rejected",) in torn_states
+    assert rows(hq.folder / "hq.db") == rebuilt(hq)
     hq.ingest(
         [
             report("e1-usa-fix", source="OP-U1", lon=37.251, lat=48.2, count=7, amends="e1-usa"),
@@ -149,14 +164,28 @@ def test_the_read_model_equals_a_rebuild_after_every_kind_of_write(hq: HQ) -> No
 
 def test_stored_tearlines_equal_the_ones_computed_when_none_is_stored(hq: HQ) -> None:
     names = []
+    tokens = {}
     for k, (nation, level) in enumerate(
         [("FRA", "SECRET"), ("USA", "UNCLASSIFIED"), ("USA", "SECRET"), ("JPN", "SECRET")]
     ):
-        hq.user(f"u{k}", nation=nation, clearance=Classification(level))
+        tokens[f"u{k}"] = hq.user(f"u{k}", nation=nation, clearance=Classification(level))
         names.append(f"u{k}")
     hq.ingest(mixed_reports())
+    # verdicts on the whole (USA SECRET sees every report) and on tearlines (FRA SECRET and
+    # USA UNCLASSIFIED see part), which the tearlines show only where their marking is seen
+    first, second, third = (item["id"] for item in map(orjson.loads, page_for(hq, "u2")))
+    for name, path in [
+        ("u2", f"{first}/verify"),
+        ("u0", f"{first}/tearline/reject"),
+        ("u0", f"{second}/tearline/reject"),
+        ("u1", f"{third}/tearline/dispute"),
+    ]:
+        done = hq.client.post(f"/api/incidents/{path}", json={"note": name}, headers=tokens[name])
+        assert done.status_code == 200, done.text
     stored = {name: page_for(hq, name) for name in names}
     assert any(b'"partial":true' in b"".join(page) for page in stored.values())
+    shown = {orjson.loads(item)["state"] for page in stored.values() for item in page}
+    assert {"verified", "rejected", "disputed"} <= shown
     con = sqlite3.connect(hq.folder / "hq.db")
     con.execute("DELETE FROM incident_tearlines")
     con.execute("UPDATE incident_items SET tearlines_ready = 0")  # what a rebuild leaves

@@ -180,3 +180,87 @@ def test_migration_creates_exactly_the_fusion_tables(tmp_path: Path) -> None:
     names = {t.name for t in FUSION_TABLES}
     assert [d for d in diff if any(n in repr(d) for n in names)] == []
     store.close()
+
+
+def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
+    store = SQLiteStore(f"sqlite:///{db}")
+    try:
+        with store.engine.connect() as conn:
+            return [tuple(row) for row in conn.exec_driver_sql(sql).all()]
+    finally:
+        store.close()
+
+
+def test_records_carry_the_marking_of_what_their_author_saw(run: Run, tmp_path: Path) -> None:
+    """The CLI writes as the HQ system (it sees every report); a decision survives re-fusion
+    as the incident's state only while the incident holds the kinds of report it was made on."""
+    open_pair = '["UNCLASSIFIED",""]'
+    secret_pair = '["SECRET","FRA"]'
+    posts = [
+        _report("a", "post-1", "observation_post"),
+        _report("b", "post-2", "observation_post", lon=LON + 0.003),
+    ]
+    assert run("ingest", str(_write(tmp_path / "a.ndjson", posts))).exit_code == 0
+    (first,) = orjson.loads(run("incidents", "--json").stdout)
+    decided = run("incident", "verify", str(first["incident"]), "--by", "A. Analyst")
+    assert decided.exit_code == 0, decided.output
+    # another post of the same kind: the new incident is still verified, marked the same
+    more = [_report("c", "post-3", "observation_post", lat=LAT + 0.001)]
+    assert run("ingest", str(_write(tmp_path / "b.ndjson", more))).exit_code == 0
+    (second,) = orjson.loads(run("incidents", "--json").stdout)
+    assert second["incident"] != first["incident"]
+    assert second["state"] == "verified"
+    # a SECRET/FRA fix joins: the analyst never saw it, so fusion's state is the incident's,
+    # and the decision follows as a verdict on the tearline of what its author saw
+    fix = [_report("d", "uav-1", "uav", classification="SECRET", releasable_to=["FRA"])]
+    assert run("ingest", str(_write(tmp_path / "c.ndjson", fix))).exit_code == 0
+    (third,) = orjson.loads(run("incidents", "--json").stdout)
+    assert third["state"] == "corroborated"
+    states = _rows(
+        run.db,
+        f"SELECT state, author, marking, tearline FROM incident_states "
+        f"WHERE incident_pk = {third['incident']} ORDER BY pk",
+    )
+    assert states == [
+        ("corroborated", "fusion", f"[{secret_pair},{open_pair}]", 0),
+        ("verified", "A. Analyst", f"[{open_pair}]", 1),
+    ]
+    # the CLI's attribution records carry every pair of the incident
+    (violation,) = _rows(
+        run.db,
+        f"SELECT pk FROM violations WHERE incident_pk = {third['incident']} AND active LIMIT 1",
+    )
+    assert run("attribution", "propose", str(violation[0]), "--by", "staff").exit_code == 0
+    assert run("attribution", "decide", "1", "--decision", "upheld", "--by", "m").exit_code == 0
+    assert run("attribution", "remedy", "1", "--remedy", "r", "--by", "m").exit_code == 0
+    whole = f"[{secret_pair},{open_pair}]"
+    for table in ("attributions", "attribution_decisions", "remedies"):
+        assert _rows(run.db, f"SELECT marking FROM {table}") == [(whole,)]
+
+
+def test_migration_0013_marks_older_records_for_readers_of_the_whole(
+    run: Run, tmp_path: Path
+) -> None:
+    from alembic import command  # noqa: PLC0415
+
+    from ceasefire.store.migrate import alembic_config  # noqa: PLC0415
+
+    reports = [
+        _report("a", "post-1", "observation_post"),
+        _report("b", "uav-1", "uav", classification="SECRET", releasable_to=["FRA", "GBR"]),
+    ]
+    assert run("ingest", str(_write(tmp_path / "a.ndjson", reports))).exit_code == 0
+    (incident,) = orjson.loads(run("incidents", "--json").stdout)
+    assert run("incident", "dispute", str(incident["incident"]), "--by", "x").exit_code == 0
+    (violation,) = _rows(run.db, "SELECT pk FROM violations WHERE active LIMIT 1")
+    assert run("attribution", "propose", str(violation[0]), "--by", "staff").exit_code == 0
+    assert run("attribution", "decide", "1", "--decision", "upheld", "--by", "m").exit_code == 0
+    assert run("attribution", "remedy", "1", "--remedy", "r", "--by", "m").exit_code == 0
+    config = alembic_config(f"sqlite:///{run.db}")
+    command.downgrade(config, "0013-1")  # the records as written before markings existed
+    assert "marking" not in str(_rows(run.db, "SELECT sql FROM sqlite_master"))
+    command.upgrade(config, "head")
+    whole = '[["SECRET","FRA;GBR"],["UNCLASSIFIED",""]]'
+    assert set(_rows(run.db, "SELECT marking, tearline FROM incident_states")) == {(whole, 0)}
+    for table in ("attributions", "attribution_decisions", "remedies"):
+        assert _rows(run.db, f"SELECT marking FROM {table}") == [(whole,)]

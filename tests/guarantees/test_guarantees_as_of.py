@@ -16,6 +16,7 @@ from ceasefire.cli.main import app
 from ceasefire.fusion.verification import SYSTEM, StateChange, VerificationState
 from ceasefire.store.attribution_sql import add_attribution, add_decision, add_remedy
 from ceasefire.store.fusion import incident_states
+from ceasefire.store.fusion_queries import incident_marking
 from ceasefire.store.fusion_sql import record_state
 from ceasefire.store.guarantee_facts import read_facts
 from ceasefire.store.guarantees import read_alerts
@@ -48,7 +49,7 @@ def seed_verified_later(engine: Engine) -> None:
     change = StateChange(
         "1", VerificationState.CORROBORATED, VerificationState.VERIFIED, "analyst-1", VERIFIED_AT
     )
-    record_state(engine, 1, change, VERIFIED_AT.isoformat())
+    record_state(engine, 1, change, VERIFIED_AT.isoformat(), marking=incident_marking(engine, 1))
 
 
 def breach_alerts(db: Path, at: datetime) -> dict[str, int]:
@@ -112,6 +113,7 @@ def test_an_upheld_attribution_and_its_remedy_count_from_their_times(
             "proposed_by": "analyst-1",
             "proposed_at": (CEASEFIRE + 12 * H).isoformat(),
         },
+        marking=None,  # the HQ system: every report of the incident
     )
     decision = add_decision(
         engine,
@@ -122,6 +124,7 @@ def test_an_upheld_attribution_and_its_remedy_count_from_their_times(
             "decided_at": (CEASEFIRE + 20 * H).isoformat(),
             "note": None,
         },
+        marking=None,  # the HQ system: every report of the incident
     )
     add_remedy(
         engine,
@@ -131,6 +134,7 @@ def test_an_upheld_attribution_and_its_remedy_count_from_their_times(
             "recorded_by": "commissioner-1",
             "recorded_at": (CEASEFIRE + remedy_h * H).isoformat(),
         },
+        marking=None,  # the HQ system: every report of the incident
     )
     one = [f for f in read_facts(engine) if f.id == "I-1"]
     assert [(f.revision, f.attributed_to, f.attribution_id) for f in one] == [

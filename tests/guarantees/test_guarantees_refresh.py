@@ -165,6 +165,7 @@ def ingest(engine: Engine, rng: random.Random, now: datetime) -> None:
                 "proposed_by": "a",
                 "proposed_at": now.isoformat(),
             },
+            marking=None,  # the HQ system: every report of the incident
         )
         decision = add_decision(
             engine,
@@ -175,6 +176,7 @@ def ingest(engine: Engine, rng: random.Random, now: datetime) -> None:
                 "decided_at": now.isoformat(),
                 "note": None,
             },
+            marking=None,  # the HQ system: every report of the incident
         )
         if rng.random() < 0.5:
             add_remedy(
@@ -185,6 +187,7 @@ def ingest(engine: Engine, rng: random.Random, now: datetime) -> None:
                     "recorded_by": "c",
                     "recorded_at": now.isoformat(),
                 },
+                marking=None,  # the HQ system: every report of the incident
             )
 
 

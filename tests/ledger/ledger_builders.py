@@ -12,17 +12,33 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ceasefire.clock import FixedClock
 from ceasefire.ledger.export import export_ledger
 from ceasefire.ledger.keys import NewKey, generate_key, load_private_key
+from ceasefire.ledger.marking import Marking, nation_viewer, release_rule
 from ceasefire.ledger.memory import MemoryLedger
 from ceasefire.ledger.model import EventType, KeyRole, LedgerEvent
 from ceasefire.ledger.ports import LedgerStore
 from ceasefire.ledger.service import append_events, countersign, create_checkpoint, register_key
+from ceasefire.reports.model import Classification
 
 START = datetime(2026, 1, 6, 12, 0, tzinfo=UTC)
 LEDGER_ID = "0b5e7c3e-6d3a-4a59-9a53-3f1b2c4d5e6f"
+#: Release groups for per-nation exports in these tests.
+GROUPS = {
+    "MNF": frozenset({"FRA", "GBR"}),
+    "COALITION": frozenset({"FRA", "GBR", "USA"}),
+}
+#: Markings report events cycle through: FRA at SECRET reads 0, 3 and 4, not 1 (HQ only) or 2.
+MARKINGS: tuple[Marking, ...] = (
+    (("SECRET", "FRA"),),
+    None,
+    (("UNCLASSIFIED", "USA"),),
+    (("RESTRICTED", "MNF"), ("UNCLASSIFIED", "")),
+    (("UNCLASSIFIED", ""),),
+)
 
 
 def report_event(i: int) -> LedgerEvent:
-    """A report-accepted event shaped like what ingest records (ids, hash, place, time)."""
+    """A report-accepted event shaped like what ingest records (ids, hash, place, time),
+    marked with ``MARKINGS[i % 5]``."""
     return LedgerEvent(
         EventType.REPORT_ACCEPTED,
         f"rep-{i:05d}",
@@ -36,6 +52,7 @@ def report_event(i: int) -> LedgerEvent:
             "place": "Авдіївка" if i % 5 == 0 else None,
             "content_sha256": f"{i:064x}",
         },
+        marking=MARKINGS[i % len(MARKINGS)],
     )
 
 
@@ -48,9 +65,14 @@ class BuiltLedger:
     keys: dict[str, NewKey]
     private: dict[str, Ed25519PrivateKey]
 
-    def export(self) -> bytes:
+    def export(self, *, nation: str | None = None, clearance: str = "UNCLASSIFIED") -> bytes:
+        """The HQ's export, or ``nation``'s at ``clearance`` (``GROUPS``)."""
+        release = None
+        if nation is not None:
+            viewer = nation_viewer(nation, Classification(clearance), GROUPS)
+            release = release_rule(viewer)
         buffer = io.BytesIO()
-        export_ledger(self.ledger, buffer)
+        export_ledger(self.ledger, buffer, release=release)
         return buffer.getvalue()
 
 

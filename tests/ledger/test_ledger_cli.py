@@ -94,3 +94,11 @@ def test_usage_errors_exit_2_with_a_clear_message(cli: CliRunner, tmp_path: Path
     assert missing.exit_code == 2
     uninitialised = cli.invoke(app, ["--db", "other.db", "keys", "list"])
     assert uninitialised.exit_code == 2
+    bad_nation = run(cli, "ledger", "export", "--out", "x.jsonl", "--for", "1x")
+    assert bad_nation.exit_code == 2
+    assert "nation" in bad_nation.output
+    bad_level = run(
+        cli, "ledger", "export", "--out", "x.jsonl", "--for", "FRA", "--clearance", "TOP"
+    )
+    assert bad_level.exit_code == 2
+    assert not Path("x.jsonl").exists()

@@ -39,20 +39,36 @@ def test_batches_continue_one_chain() -> None:
         assert after.prev_hash == before.hash
 
 
-def test_entry_hash_is_sha256_of_the_documented_canonical_body() -> None:
-    event = LedgerEvent(EventType.TRIGGER_FIRED, "trig-7", {"level": 2, "why": "surge ×10"})
+def test_commitment_leaf_and_chain_are_the_documented_hashes() -> None:
+    """docs/ledger.md, format v2, recomputed here from the text of the spec."""
+    marking = (("SECRET", "FRA"), ("UNCLASSIFIED", ""))
+    event = LedgerEvent(
+        EventType.TRIGGER_FIRED, "trig-7", {"level": 2, "why": "surge ×10"}, marking=marking
+    )
     [entry] = append_events(MemoryLedger(), [event], clock=CLOCK)
-    body = canonical_json(
+    committed = canonical_json(
         {
             "at": "2026-01-06T00:00:00.000000Z",
+            "marking": [["SECRET", "FRA"], ["UNCLASSIFIED", ""]],
             "payload": {"level": 2, "why": "surge ×10"},
-            "prev": GENESIS_HASH,
-            "seq": 1,
             "subject": "trig-7",
             "type": "trigger.fired",
         }
     )
-    assert entry.hash == hashlib.sha256(body).hexdigest()
+    salt = bytes.fromhex(entry.salt)
+    assert len(salt) == 32
+    body = hashlib.sha256(b"ceasefire-ledger/v2 body\x00" + salt + committed).hexdigest()
+    assert entry.body == body
+    leaf = canonical_json({"body": body, "hdr": {}, "seq": 1})
+    leaf_hash = hashlib.sha256(b"\x00" + leaf).digest()
+    chain = hashlib.sha256(b"ceasefire-ledger/v2 chain\x00" + bytes(32) + leaf_hash)
+    assert (entry.prev_hash, entry.hash) == (GENESIS_HASH, chain.hexdigest())
+
+
+def test_every_entry_gets_its_own_salt() -> None:
+    entries = append_events(MemoryLedger(), [report_event(1)] * 200, clock=CLOCK)
+    assert len({e.salt for e in entries}) == 200
+    assert len({e.body for e in entries}) == 200  # equal entries do not show as equal
 
 
 def test_a_bad_payload_appends_nothing() -> None:
@@ -78,8 +94,16 @@ def test_checkpoints_cover_consecutive_ranges(tmp_path: Path) -> None:
     assert (first.first_seq, first.last_seq) == (1, 8)  # 3 key.added + 5 reports
     assert (second.first_seq, second.last_seq) == (9, 12)
     assert second.prev_hash == first.hash
-    hashes = [bytes.fromhex(e.hash) for e in built.ledger.entries(9, 12)]
-    assert second.root == merkle_root(hashes).hex()
+    leaves = [
+        canonical_json({"body": e.body, "hdr": {}, "seq": e.seq})
+        for e in built.ledger.entries(9, 12)
+    ]
+    assert second.root == merkle_root(leaves).hex()
+    assert second.head == built.ledger.head().hash
+    body = {"at": second.at, "first": 9, "head": second.head, "last": 12}
+    body |= {"ledger": LEDGER_ID, "prev": first.hash, "root": second.root, "seq": 2}
+    statement = b"ceasefire-ledger/v2 checkpoint\n" + canonical_json(body)  # type: ignore[arg-type]
+    assert second.hash == hashlib.sha256(statement).hexdigest()
     assert create_checkpoint(built.ledger, built.private["HQ"], clock=built.clock) is None
 
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from ledger_builders import LEDGER_ID, build_ledger, report_event
 from sqlalchemy import Engine, MetaData, create_engine
+from sqlalchemy import text as sa_text
 
 from ceasefire.clock import FixedClock
 from ceasefire.errors import InputError, StoreError
+from ceasefire.ledger.canonical import canonical_json
 from ceasefire.ledger.chain import chain_entries
 from ceasefire.ledger.export import export_ledger
 from ceasefire.ledger.memory import MemoryLedger
@@ -22,6 +28,7 @@ from ceasefire.ledger.service import append_events
 from ceasefire.ledger.verify import verify_bytes
 from ceasefire.store.ledger import LEDGER_TABLES, SqlLedger, append_events_in, ledger_info
 from ceasefire.store.metadata import metadata
+from ceasefire.store.migrate import alembic_config
 from ceasefire.store.sqlite import SQLiteStore
 
 CLOCK = FixedClock(datetime(2026, 1, 6, tzinfo=UTC))
@@ -118,4 +125,93 @@ def test_the_migration_builds_exactly_the_ledger_tables(tmp_path: Path) -> None:
     ours = [d for d in diff if "ledger_" in repr(d)]
     assert ours == []
     append_events(SqlLedger(store.engine), [report_event(1)], clock=CLOCK)
+    store.close()
+
+
+def _v1_entries(rows: list[tuple[str, str, dict[str, object]]]) -> list[dict[str, object]]:
+    """Entries chained as format v1 did: SHA-256 of canonical {at,payload,prev,seq,subject,type}."""
+    out: list[dict[str, object]] = []
+    prev = GENESIS_HASH
+    for seq, (event_type, subject, payload) in enumerate(rows, start=1):
+        body: dict[str, object] = {"at": "2026-01-06T00:00:00.000000Z", "payload": payload}
+        body |= {"prev": prev, "seq": seq, "subject": subject, "type": event_type}
+        digest = hashlib.sha256(canonical_json(body)).hexdigest()  # type: ignore[arg-type]
+        out.append(
+            {
+                "seq": seq,
+                "at": body["at"],
+                "event_type": event_type,
+                "subject_id": subject,
+                "payload": canonical_json(payload).decode(),  # type: ignore[arg-type]
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
+        prev = digest
+    return out
+
+
+def test_migration_0011_recommits_v1_entries_and_drops_their_checkpoints(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v1.db'}"
+    engine = create_engine(url)
+    config = alembic_config(url)
+    before = ScriptDirectory.from_config(config).get_revision("0011").down_revision
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, str(before))  # the schema v1 entries were written in
+    v1 = _v1_entries(
+        [
+            ("key.added", "f" * 64, {"owner": "HQ"}),
+            ("report.accepted", "osce/secret-1", {"reports": [["osce", "secret-1", "a" * 64]]}),
+            ("pledge.status", "P-1", {"status": "offered"}),
+        ]
+    )
+    with engine.begin() as conn:
+        conn.execute(sa_text("INSERT INTO ledger_info VALUES (1, :id, '')"), {"id": LEDGER_ID})
+        conn.execute(
+            sa_text(
+                "INSERT INTO ledger_entries (seq, at, event_type, subject_id, payload, prev_hash, "
+                "hash) VALUES (:seq, :at, :event_type, :subject_id, :payload, :prev_hash, :hash)"
+            ),
+            v1,
+        )
+        conn.execute(
+            sa_text(
+                "INSERT INTO ledger_checkpoints VALUES (1, :id, 1, 3, :root, :prev, :at, :hash)"
+            ),
+            {"id": LEDGER_ID, "root": "1" * 64, "prev": GENESIS_HASH, "at": "t", "hash": "2" * 64},
+        )
+    engine.dispose()
+    store = SQLiteStore(url)
+    store.init_schema()
+    ledger = SqlLedger(store.engine)
+    assert ledger.checkpoints() == []
+    entries = list(ledger.entries(1, ledger.head().seq))
+    assert [e.event_type for e in entries] == [
+        "key.added",
+        "report.accepted",
+        "pledge.status",
+        "ledger.migrated",
+    ]
+    assert [e.marking_json for e in entries] == [
+        b'[["UNCLASSIFIED",""]]',
+        b"null",  # a v1 entry may mix markings: withheld from every nation
+        b'[["UNCLASSIFIED",""]]',
+        b'[["UNCLASSIFIED",""]]',
+    ]
+    assert len({e.salt for e in entries}) == 4
+    assert orjson.loads(entries[-1].payload_json) == {
+        "dropped_checkpoints": 1,
+        "dropped_signatures": 0,
+        "from_version": 1,
+        "v1_entries": 3,
+        "v1_head": v1[-1]["hash"],
+    }
+    built = build_ledger(tmp_path / "keys", ledger=ledger, batches=(2,))
+    full = verify_bytes(built.export())
+    fra = built.export(nation="FRA")
+    assert full.ok, full.failure
+    assert verify_bytes(fra).ok
+    assert b"secret-1" in built.export()
+    assert b"secret-1" not in fra
     store.close()

@@ -124,12 +124,17 @@ def test_a_file_cut_short_fails(export: bytes) -> None:
 
 def test_failure_names_the_line_the_entry_and_the_rule(export: bytes) -> None:
     lines = split_lines(export)
-    index = next(i for i, line in enumerate(lines) if b'"seq":7,' in line and b"entry" in line)
-    forged = _rewrite(export, index, subject="rep-forged")
+    index = next(
+        i
+        for i, line in enumerate(lines)
+        if b'"kind":"entry"' in line and line.endswith(b'"seq":7}\n')
+    )
+    entry = orjson.loads(lines[index])["entry"]
+    forged = _rewrite(export, index, entry={**entry, "subject": "rep-forged"})
     verdict = verify_bytes(forged)
     assert verdict.failure is not None
     assert (verdict.failure.line_no, verdict.failure.entry_seq) == (index + 1, 7)
-    assert verdict.failure.rule == "hash"
+    assert verdict.failure.rule == "chain"
 
 
 def test_countersignatures_can_be_required(export: bytes) -> None:

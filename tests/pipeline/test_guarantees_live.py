@@ -96,6 +96,11 @@ def test_a_breach_ingested_raises_an_alert_and_everything_is_on_the_chain(
     assert digest == hashlib.sha256(raw.encode("utf-8")).hexdigest()
     types = set(ledger_types(db))
     assert {"report.accepted", "report.quarantined", "trigger.fired", "obligation.state"} <= types
+    with sqlite3.connect(db) as conn:
+        markings = dict(conn.execute("SELECT event_type, marking FROM ledger_entries").fetchall())
+    # the alert and its obligation are marked as their evidence (b1: the default audience)
+    assert markings["trigger.fired"] == markings["obligation.state"] == '[["UNCLASSIFIED",""]]'
+    assert markings["report.quarantined"] is None  # HQ only
 
     ok(run, "keys", "add", "--hq")
     ok(run, "ledger", "checkpoint")

@@ -35,10 +35,10 @@ from ceasefire.reports.validate import validate_report
 TEXT = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40)
 LAT = st.floats(-90, 90, allow_nan=False)
 LON = st.floats(-180, 180, allow_nan=False)
-POSITIVE = st.floats(min_value=1e-3, max_value=1e7, allow_nan=False)
-NON_NEGATIVE = st.floats(min_value=0, max_value=1e6, allow_nan=False)
+POSITIVE = st.floats(min_value=1e-3, max_value=1e6, allow_nan=False)  # MAX_DISTANCE_M
+NON_NEGATIVE = st.floats(min_value=0, max_value=5e5, allow_nan=False)  # twice: a range
 OFFSETS = st.integers(-12 * 4, 14 * 4).map(lambda q: timezone(timedelta(minutes=15 * q)))
-TIMES = st.datetimes(datetime(1990, 1, 1), datetime(2100, 1, 1)).flatmap(
+TIMES = st.datetimes(datetime(1990, 1, 1), datetime(2099, 12, 1)).flatmap(
     lambda dt: OFFSETS.map(lambda tz: dt.replace(tzinfo=tz))
 )
 CODES = st.from_regex(r"[A-Z][A-Z0-9_-]{1,8}", fullmatch=True)

@@ -3,7 +3,12 @@
 A report's ``releasable_to`` lists nations (ISO 3166-1 alpha-3) and group names (``NATO``,
 ``EU``, ``FVEY``, ``MNF``, ...). It reaches a reader if any listed code is the reader's own
 code or a group containing it; a report without the field reaches every coalition member
-(group ``COALITION``). Groups may name groups; expansion follows them (cycles are harmless).
+(group ``COALITION``).
+
+A group's members are taken literally: ``EU`` as a member of ``COALITION`` is the European
+Union's own users, never its member states (Hungary is in the EU but not in the coalition).
+Only a group's explicit ``includes`` nests groups, and ``resolve_groups`` flattens them when
+the table is loaded, so membership tests need no expansion.
 """
 
 from __future__ import annotations
@@ -20,19 +25,43 @@ SEPARATOR = ";"
 
 
 def groups_containing(code: str, groups: Mapping[str, frozenset[str]]) -> frozenset[str]:
-    """Every group that contains ``code``, directly or through groups of groups.
+    """Every group that lists ``code`` as a member (groups are flat: ``resolve_groups``).
 
-    >>> g = {"NATO": frozenset({"FRA", "USA"}), "COALITION": frozenset({"NATO", "UKR"})}
-    >>> sorted(groups_containing("FRA", g))
-    ['COALITION', 'NATO']
+    A group named as a member is an organisation's code, not its members:
+
+    >>> g = {"NATO": frozenset({"HUN", "USA"}), "COALITION": frozenset({"NATO", "UKR"})}
+    >>> sorted(groups_containing("HUN", g)), sorted(groups_containing("NATO", g))
+    (['NATO'], ['COALITION'])
     """
-    found: set[str] = set()
-    frontier = {code}
-    while frontier:
-        nxt = {name for name, members in groups.items() if members & frontier} - found
-        found |= nxt
-        frontier = nxt
-    return frozenset(found)
+    return frozenset(name for name, members in groups.items() if code in members)
+
+
+def resolve_groups(
+    definitions: Mapping[str, tuple[Iterable[str], Iterable[str]]],
+) -> dict[str, frozenset[str]]:
+    """Flat membership from ``name -> (members, includes)``: each group's literal members
+    plus those of the groups it includes, transitively (cycles are harmless). An include of
+    an undefined group is a ``ValueError``: a typo must not silently drop members.
+
+    >>> d = {"MNF": (["GBR", "FRA"], []), "WIDE": (["UKR"], ["MNF"]), "EU": (["FRA"], [])}
+    >>> sorted(resolve_groups(d)["WIDE"])
+    ['FRA', 'GBR', 'UKR']
+    """
+    literal = {name: frozenset(members) for name, (members, _) in definitions.items()}
+    nested = {name: frozenset(includes) for name, (_, includes) in definitions.items()}
+    out: dict[str, frozenset[str]] = {}
+    for name in definitions:
+        members, seen, frontier = set(literal[name]), {name}, set(nested[name])
+        while frontier:
+            unknown = frontier - set(definitions)
+            if unknown:
+                raise ValueError(f"group {name!r} includes undefined {sorted(unknown)}")
+            seen |= frontier
+            for inner in frontier:
+                members |= literal[inner]
+            frontier = {g for inner in frontier for g in nested[inner]} - seen
+        out[name] = frozenset(members)
+    return out
 
 
 def viewer_for(user: User, groups: Mapping[str, frozenset[str]]) -> Viewer:

@@ -9,10 +9,14 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from ceasefire.api.errors import install_error_handlers
+from ceasefire.api.guards import DEFAULT_BODY_BYTES, LOGIN_BODY_BYTES, BodyLimit, SecurityHeaders
 from ceasefire.api.routes_counts import router as counts_router
 from ceasefire.api.routes_geo import router as geo_router
 from ceasefire.api.routes_incidents import router as incidents_router
+from ceasefire.api.routes_ledger import router as ledger_router
 from ceasefire.api.routes_monitoring import router as monitoring_router
+from ceasefire.api.routes_ogc import install_ogc
+from ceasefire.api.routes_reports import MAX_BODY_BYTES
 from ceasefire.api.routes_reports import router as reports_router
 from ceasefire.api.routes_session import router as session_router
 from ceasefire.api.routes_stream import router as stream_router
@@ -69,6 +73,10 @@ def create_app(
         version="0.1.0",
         description="Ceasefire monitoring HQ: reports, incidents, violations, geography and a "
         "live stream, each filtered by the caller's releasability (docs/hq-api.md).",
+        # the interactive pages load scripts from a CDN and run inline ones: neither passes
+        # the HQ's Content-Security-Policy (nor a closed network); /openapi.json stays
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.hq = state
     install_error_handlers(app)
@@ -81,9 +89,20 @@ def create_app(
         monitoring_router,
         geo_router,
         stream_router,
+        ledger_router,
         web_router,
     ):
         app.include_router(router)
+    install_ogc(app)
     mount_static(app, node_modules or DEFAULT_NODE_MODULES)
+    app.add_middleware(
+        BodyLimit,
+        default_bytes=DEFAULT_BODY_BYTES,
+        routes={
+            ("POST", "/api/session"): LOGIN_BODY_BYTES,
+            ("POST", "/api/reports"): MAX_BODY_BYTES,
+        },
+    )
+    app.add_middleware(SecurityHeaders)  # outermost: every answer, a refusal's too
 
     return app

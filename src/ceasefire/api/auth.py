@@ -3,13 +3,21 @@
 Every route but ``/healthz``, the login page and the login itself depends on ``current_user``.
 A session cookie is ``HttpOnly`` and ``SameSite=Strict``; unsafe methods with a cookie must
 also echo the session's CSRF token in ``X-CSRF-Token`` (a bearer token is not sent by the
-browser on its own, so it needs no CSRF check). Failed logins per name are slowed down:
-after ``FREE_FAILURES`` the next attempt waits ``2 ** (failures - FREE_FAILURES)`` seconds
-(capped at ``MAX_WAIT_S``), answered 429 with ``Retry-After`` until then.
+browser on its own, so it needs no CSRF check).
+
+Failed logins are slowed down per account name *and* per client address: after
+``FREE_FAILURES`` failures in a row for a name (``ADDRESS_FREE_FAILURES`` from an address:
+an office may share one), the next attempt waits 2, 4, 8 ... seconds (at most
+``MAX_WAIT_S``), answered 429 with ``Retry-After`` until then. Each attempt is counted
+before its password is checked, in one conditional statement (``reserve_login_attempt``),
+so concurrent guesses cannot slip between the check and the count; a success gives its
+count back. An unknown name is counted and checked against a dummy scrypt hash, so it costs
+the same work and time as a known one and its answer tells nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
@@ -24,10 +32,9 @@ from ceasefire.api.state import HQState
 from ceasefire.errors import AuthError, ForbiddenError, ThrottledError
 from ceasefire.store.access_sql import (
     add_credential,
-    clear_login_failures,
     delete_credential,
-    login_failure_state,
-    record_login_failure,
+    forgive_login_attempt,
+    reserve_login_attempt,
     user_by_name,
     user_for_credential,
 )
@@ -36,7 +43,11 @@ SESSION_COOKIE = "cf_session"
 CSRF_HEADER = "X-CSRF-Token"
 SESSION_HOURS = 12
 FREE_FAILURES = 3
+ADDRESS_FREE_FAILURES = 10
 MAX_WAIT_S = 300
+#: Checked for a name without a password hash (unknown, or a token-only user): the same
+#: scrypt work as a real check, and no password matches it (an all-zero digest).
+_DUMMY_HASH = "scrypt$" + "00" * 16 + "$" + "00" * 32
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -97,23 +108,36 @@ def require(*roles: Role) -> Callable[[User], Awaitable[User]]:
     return check
 
 
-def log_in(state: HQState, name: str, password: str) -> tuple[User, str, str]:
-    """Check a password (with throttling); a new session: ``(user, cookie, csrf)``."""
+def _throttle_keys(name: str, address: str) -> tuple[str, str]:
+    """The throttle rows of an account name and a client address (``login_failures.name``);
+    a long name is hashed to fit the column (a collision needs a SHA-256 preimage)."""
+    shown = name if len(name) <= 120 else hashlib.sha256(name.encode("utf-8")).hexdigest()
+    return f"name:{shown}", f"addr:{address}"
+
+
+def log_in(state: HQState, name: str, password: str, *, address: str) -> tuple[User, str, str]:
+    """Check a password (throttled per name and per ``address``); a new session:
+    ``(user, cookie, csrf)``."""
     now = state.clock.now()
-    failures, last_s = login_failure_state(state.engine, name)
-    if failures >= FREE_FAILURES:
-        wait_s = min(2 ** (failures - FREE_FAILURES + 1), MAX_WAIT_S)
-        remaining = last_s + wait_s - now.timestamp()
-        if remaining > 0:
-            raise ThrottledError(
-                f"too many failed logins for {name!r}: retry in {int(remaining) + 1} s",
-                retry_after_s=int(remaining) + 1,
-            )
+    name_key, address_key = _throttle_keys(name, address)
+    waiting = reserve_login_attempt(
+        state.engine,
+        [(name_key, FREE_FAILURES), (address_key, ADDRESS_FREE_FAILURES)],
+        now_s=now.timestamp(),
+        max_wait_s=MAX_WAIT_S,
+    )
+    if waiting is not None:
+        key, wait_s = waiting
+        whose = f"for {name!r}" if key == name_key else "from this address"
+        retry_s = int(wait_s) + (0 if wait_s == int(wait_s) else 1)
+        raise ThrottledError(
+            f"too many failed logins {whose}: retry in {retry_s} s", retry_after_s=retry_s
+        )
     found = user_by_name(state.engine, name)
-    if found is None or not verify_password(password, found[1]):
-        record_login_failure(state.engine, name, now_s=now.timestamp())
+    stored = found[1] if found is not None and found[1] else _DUMMY_HASH
+    if not verify_password(password, stored) or found is None or stored is _DUMMY_HASH:
         raise AuthError("wrong name or password")
-    clear_login_failures(state.engine, name)
+    forgive_login_attempt(state.engine, clear=name_key, give_back=[address_key])
     cookie, csrf = new_token(), secrets.token_urlsafe(24)
     expires = now + timedelta(hours=SESSION_HOURS)
     add_credential(

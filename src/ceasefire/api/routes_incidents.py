@@ -1,4 +1,11 @@
-"""Incidents: the filtered list (JSON or GeoJSON), one incident in full, analyst verdicts."""
+"""Incidents: the filtered list (JSON or GeoJSON), one incident in full, analyst verdicts.
+
+A verdict is marked with the pairs of the incident's reports its author sees
+(``access.marking``). A reader of the whole incident decides its state (``/verify``, ...); a
+reader who sees only part of it may not, and records a verdict on their own tearline instead
+(``/tearline/verify``, ...): shown to readers who see every report kind its author saw, never
+the incident's own state (docs/hq-api.md, Verdicts and markings).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +14,14 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Query, Response
 
+from ceasefire.access.marking import decode_marking, pairs_of, sees_marking
 from ceasefire.access.model import Role, User
 from ceasefire.api.auth import CurrentUser, hq, require
 from ceasefire.api.params import Page, RowId
 from ceasefire.api.schemas import IncidentDetailOut, IncidentPage, NoteIn
 from ceasefire.api.state import HQState
 from ceasefire.api.views import encode_cursor, json_response, torn_lines, visible_items
-from ceasefire.errors import NotFoundError
+from ceasefire.errors import ForbiddenError, NotFoundError
 from ceasefire.fusion.items import iso_s
 from ceasefire.store.hq_queries import PageQuery, visible_members, zone_bits
 
@@ -94,25 +102,23 @@ def incident_view(state: HQState, user: User, pk: int) -> dict[str, Any]:
         for v in detail["violations"]
         if v["active"]
     ]
+    viewer = state.viewer(user)
     history = [
-        {"state": h["state"], "by": h["author"], "at": h["at"], "note": h["note"]}
+        {
+            "state": h["state"],
+            "by": h["author"],
+            "at": h["at"],
+            "note": h["note"],
+            "marking": [list(p) for p in marking],
+            "tearline": bool(h["tearline"]),
+        }
         for h in detail["history"]
+        if sees_marking(marking := decode_marking(h["marking"]), viewer)
     ]
     attributions = [
-        {
-            "id": int(a["pk"]),
-            "violation_id": int(a["violation_pk"]),
-            "party": a["party"],
-            "basis": a["basis"],
-            "confidence": float(a["confidence"]),
-            "proposed_by": a["proposed_by"],
-            "proposed_at": a["proposed_at"],
-            "decision": a["decision"],
-            "decided_by": a["decided_by"],
-            "decided_at": a["decided_at"],
-            "note": a["note"],
-        }
+        _attribution(a, decided=sees_marking(decode_marking(a["decision_marking"]), viewer))
         for a in detail["attributions"]
+        if sees_marking(decode_marking(a["marking"]), viewer)
     ]
     ellipse = None
     if head.get("semi_major_m") is not None:
@@ -122,13 +128,12 @@ def incident_view(state: HQState, user: User, pk: int) -> dict[str, Any]:
             "angle_deg": float(head["orientation_deg"] or 0.0),
         }
     if item["partial"]:
-        _, members, judged = torn_lines(state, user, [pk], {pk: item["state"]})[pk]
+        _, members, judged = torn_lines(state, user, [pk])[pk]
         violations = [
             {"id": None, "rule_id": r, "article": a, "severity": s, "certainty": c, "zone_id": z}
             for r, a, s, c, z in judged
         ]
-        history = [h for h in history if h["by"] != "fusion"]
-        attributions, ellipse = [], None
+        attributions, ellipse = [], None  # they name the whole incident's violations
     inside, possibly = _zones(state, members)
     return {
         **item,
@@ -156,6 +161,24 @@ def incident_view(state: HQState, user: User, pk: int) -> dict[str, Any]:
         "history": history,
         "attributions": attributions,
         "actions": _actions(user, bool(item["partial"])),
+    }
+
+
+def _attribution(a: dict[str, Any], *, decided: bool) -> dict[str, Any]:
+    """A proposal as the panel shows it; its decision only if its marking is seen."""
+    return {
+        "id": int(a["pk"]),
+        "violation_id": int(a["violation_pk"]),
+        "party": a["party"],
+        "basis": a["basis"],
+        "confidence": float(a["confidence"]),
+        "proposed_by": a["proposed_by"],
+        "proposed_at": a["proposed_at"],
+        "marking": [list(p) for p in decode_marking(a["marking"])],
+        "decision": a["decision"] if decided else None,
+        "decided_by": a["decided_by"] if decided else None,
+        "decided_at": a["decided_at"] if decided else None,
+        "note": a["note"] if decided else None,
     }
 
 
@@ -188,17 +211,35 @@ def show_incident(incident_id: RowId, state: HQ, user: CurrentUser) -> Response:
 Analyst = Annotated[User, Depends(require(Role.ANALYST))]
 
 
-def _verdict(state: HQState, user: User, pk: int, target: str, note: str | None) -> Response:
+def _verdict(
+    state: HQState, user: User, pk: int, target: str, note: str | None, *, on_tearline: bool
+) -> Response:
     from ceasefire.fusion.verification import VerificationState, decide  # noqa: PLC0415
     from ceasefire.pipeline.fuse import tearline_judge  # noqa: PLC0415
     from ceasefire.store.fusion_queries import current_state  # noqa: PLC0415
     from ceasefire.store.fusion_sql import record_state  # noqa: PLC0415
     from ceasefire.store.sqlite import iso  # noqa: PLC0415
 
-    incident_view(state, user, pk)  # 404 unless visible to the analyst
+    verb = {"verified": "verify", "disputed": "dispute", "rejected": "reject"}[target]
     with state.write_lock:
+        shown = incident_view(state, user, pk)  # 404 unless visible to the analyst
+        partial = bool(shown["partial"])
+        # the refusals say only what the panel shows this reader (``partial``)
+        if partial and not on_tearline:
+            raise ForbiddenError(
+                "you see only part of this incident, so you may not change its state for "
+                "readers of the whole; record your verdict on your own tearline with "
+                f"POST /api/incidents/{pk}/tearline/{verb}"
+            )
+        if on_tearline and not partial:
+            raise ForbiddenError(
+                "you see every report of this incident: decide its state with "
+                f"POST /api/incidents/{pk}/{verb}"
+            )
+        members = visible_members(state.engine, state.visible(user), [pk])
+        marking = pairs_of((m["classification"], m["releasable_to"]) for m in members)
         now = state.clock.now()
-        current = current_state(state.engine, pk)
+        current = shown["state"] if on_tearline else current_state(state.engine, pk)
         change = decide(
             str(pk),
             VerificationState(current) if current else VerificationState.REPORTED,
@@ -207,23 +248,49 @@ def _verdict(state: HQState, user: User, pk: int, target: str, note: str | None)
             at=now,
             note=note,
         )
-        record_state(state.engine, pk, change, iso(now), judge=tearline_judge(state.book()))
+        record_state(
+            state.engine,
+            pk,
+            change,
+            iso(now),
+            marking=marking,
+            tearline=on_tearline,
+            judge=tearline_judge(state.book()),
+        )
     return show_incident(pk, state, user)
 
 
 @router.post("/incidents/{incident_id}/verify", response_model=IncidentDetailOut)
 def verify(incident_id: RowId, body: NoteIn, state: HQ, user: Analyst) -> Response:
-    """An analyst verifies the incident (kept in its history and on the ledger)."""
-    return _verdict(state, user, incident_id, "verified", body.note)
+    """An analyst who sees every report verifies the incident (its history, the ledger)."""
+    return _verdict(state, user, incident_id, "verified", body.note, on_tearline=False)
 
 
 @router.post("/incidents/{incident_id}/dispute", response_model=IncidentDetailOut)
 def dispute(incident_id: RowId, body: NoteIn, state: HQ, user: Analyst) -> Response:
-    """An analyst disputes the incident."""
-    return _verdict(state, user, incident_id, "disputed", body.note)
+    """An analyst who sees every report disputes the incident."""
+    return _verdict(state, user, incident_id, "disputed", body.note, on_tearline=False)
 
 
 @router.post("/incidents/{incident_id}/reject", response_model=IncidentDetailOut)
 def reject(incident_id: RowId, body: NoteIn, state: HQ, user: Analyst) -> Response:
-    """An analyst rejects the incident."""
-    return _verdict(state, user, incident_id, "rejected", body.note)
+    """An analyst who sees every report rejects the incident."""
+    return _verdict(state, user, incident_id, "rejected", body.note, on_tearline=False)
+
+
+@router.post("/incidents/{incident_id}/tearline/verify", response_model=IncidentDetailOut)
+def verify_tearline(incident_id: RowId, body: NoteIn, state: HQ, user: Analyst) -> Response:
+    """An analyst who sees part of the incident verifies what they see (their tearline)."""
+    return _verdict(state, user, incident_id, "verified", body.note, on_tearline=True)
+
+
+@router.post("/incidents/{incident_id}/tearline/dispute", response_model=IncidentDetailOut)
+def dispute_tearline(incident_id: RowId, body: NoteIn, state: HQ, user: Analyst) -> Response:
+    """An analyst who sees part of the incident disputes what they see."""
+    return _verdict(state, user, incident_id, "disputed", body.note, on_tearline=True)
+
+
+@router.post("/incidents/{incident_id}/tearline/reject", response_model=IncidentDetailOut)
+def reject_tearline(incident_id: RowId, body: NoteIn, state: HQ, user: Analyst) -> Response:
+    """An analyst who sees part of the incident rejects what they see."""
+    return _verdict(state, user, incident_id, "rejected", body.note, on_tearline=True)

@@ -8,23 +8,32 @@ incident as ``incident`` (the same item as the list, tearline applied), a supers
 ``removed`` (only if it was visible to them), an alert as ``alert`` without its evidence,
 and only to a reader who sees every report of that evidence (an alert is computed from its
 evidence: telling a reader it fired would tell them of reports they may not see).
+
+Each user may hold ``MAX_STREAMS_PER_USER`` streams at once per server process (a few tabs;
+the next one is answered 429); a stream gives its slot back when it ends, however it ends.
+A client that stops reading is not buffered for: the server's send waits while the socket's
+buffers are full, and once one send has waited ``SEND_TIMEOUT_S`` the connection is dropped.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+from starlette.types import Message, Receive, Scope, Send
 
+from ceasefire.access.marking import decode_marking, sees_marking
 from ceasefire.access.model import User
 from ceasefire.api.auth import CurrentUser, hq
-from ceasefire.api.state import HQState
+from ceasefire.api.state import MAX_STREAMS_PER_USER, HQState
 from ceasefire.api.views import visible_items
+from ceasefire.errors import ThrottledError
 from ceasefire.store.hq_queries import (
     PageQuery,
     alerts_shown,
@@ -38,6 +47,8 @@ router = APIRouter(prefix="/api", tags=["stream"])
 HQ = Annotated[HQState, Depends(hq)]
 POLL_S = 0.5
 HEARTBEAT_S = 15.0
+#: Longest one send may wait for a client that does not read, seconds; then it is dropped.
+SEND_TIMEOUT_S = 10.0
 _ALERT_KEYS = ("instrument", "trigger", "kind", "level", "fired_at")
 
 
@@ -60,8 +71,12 @@ class Cursor:
 
 def poll(state: HQState, user: User, cursor: Cursor) -> list[bytes]:
     """The events for ``user`` since ``cursor`` (advanced)."""
+    viewer = state.viewer(user)
     changed, cursor.incident_pk, cursor.state_pk = changes_since(
-        state.engine, incident_pk=cursor.incident_pk, state_pk=cursor.state_pk
+        state.engine,
+        incident_pk=cursor.incident_pk,
+        state_pk=cursor.state_pk,
+        seen=lambda marking: sees_marking(decode_marking(marking), viewer),
     )
     superseded, alerts, cursor.ledger_seq = ledger_changes(state.engine, cursor.ledger_seq)
     events: list[bytes] = []
@@ -95,11 +110,41 @@ async def _events(request: Request, state: HQState, user: User) -> AsyncIterator
         await asyncio.sleep(POLL_S)
 
 
+class _CappedStream(StreamingResponse):
+    """A stream that gives its slot back when it ends and drops a client that stops reading."""
+
+    def __init__(
+        self, content: AsyncIterator[bytes], *, release: Callable[[], None], **kwargs: Any
+    ) -> None:
+        super().__init__(content, **kwargs)
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def bounded_send(message: Message) -> None:
+            await asyncio.wait_for(send(message), SEND_TIMEOUT_S)
+
+        try:
+            await super().__call__(scope, receive, bounded_send)
+        except (TimeoutError, ClientDisconnect):
+            # Starlette reports a send's TimeoutError (an OSError) as ClientDisconnect; either
+            # way, returning unfinished makes the server close the connection
+            pass
+        finally:
+            self._release()
+
+
 @router.get("/stream", response_class=StreamingResponse)
 def stream(request: Request, state: HQ, user: CurrentUser) -> StreamingResponse:
     """Server-Sent Events: ``incident``, ``removed`` and ``alert`` as they happen."""
-    return StreamingResponse(
+    if not state.streams.take(user.pk):
+        raise ThrottledError(
+            f"at most {MAX_STREAMS_PER_USER} live streams per user: close one (another tab) "
+            "and retry",
+            retry_after_s=int(POLL_S * 2) + 1,
+        )
+    return _CappedStream(
         _events(request, state, user),
+        release=lambda: state.streams.give_back(user.pk),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

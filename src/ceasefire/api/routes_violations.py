@@ -1,7 +1,9 @@
 """Violations (of incidents the caller sees whole), attribution proposals and decisions.
 
 An analyst proposes, a Special Commission member decides; each step also moves the
-guarantees' Special Commission case at once.
+guarantees' Special Commission case at once. Each record is marked with the pairs of the
+incident's reports its author saw (``access.marking``); only readers of the whole incident
+may propose or decide, and an id the caller may not see answers exactly like a missing one.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy import select, tuple_
 
+from ceasefire.access.marking import decode_marking, pairs_of, sees_marking
 from ceasefire.access.model import Role, User
+from ceasefire.access.releasability import Pairs
 from ceasefire.api.auth import CurrentUser, hq, require
 from ceasefire.api.params import Page, RowId
 from ceasefire.api.schemas import DecisionIn, ProposalIn
@@ -21,7 +25,7 @@ from ceasefire.errors import InputError, NotFoundError
 from ceasefire.fusion.items import iso_s
 from ceasefire.store import schema
 from ceasefire.store.guarantee_cases import link_attribution_records
-from ceasefire.store.hq_queries import fully_visible_violation
+from ceasefire.store.hq_queries import fully_visible_violation, visible_members
 
 router = APIRouter(prefix="/api", tags=["violations"])
 HQ = Annotated[HQState, Depends(hq)]
@@ -63,16 +67,20 @@ def violations(state: HQ, user: CurrentUser, query: Page) -> Response:
     return json_response({"items": items, "next_cursor": cursor})
 
 
-def _violation_visible(state: HQState, user: User, violation_pk: int) -> None:
+def _violation_marking(state: HQState, user: User, violation_pk: int) -> Pairs:
+    """The pairs of the violation's incident's reports ``user`` sees (all of them), or
+    ``NotFoundError`` — the same for a violation that is hidden, partly hidden or missing."""
     v = schema.violations
     with state.engine.connect() as conn:
         found = conn.execute(
-            select(v.c.pk).where(
+            select(v.c.incident_pk).where(
                 v.c.pk == violation_pk, fully_visible_violation(state.visible(user))
             )
         ).first()
     if found is None:
         raise NotFoundError(f"no violation {violation_pk}")
+    members = visible_members(state.engine, state.visible(user), [int(found[0])])
+    return pairs_of((m["classification"], m["releasable_to"]) for m in members)
 
 
 Analyst = Annotated[User, Depends(require(Role.ANALYST, Role.COMMISSION))]
@@ -85,7 +93,7 @@ def propose(violation_id: RowId, body: ProposalIn, state: HQ, user: Analyst) -> 
     from ceasefire.store.attribution_sql import add_attribution  # noqa: PLC0415
     from ceasefire.store.sqlite import iso  # noqa: PLC0415
 
-    _violation_visible(state, user, violation_id)
+    marking = _violation_marking(state, user, violation_id)
     parties = sorted({p.id for v in state.book().versions for p in v.agreement.parties})
     if body.party not in parties:
         raise InputError("party", "enum", f"{body.party!r} is not a party: {', '.join(parties)}")
@@ -100,6 +108,7 @@ def propose(violation_id: RowId, body: ProposalIn, state: HQ, user: Analyst) -> 
                 "proposed_by": f"{user.name} ({user.principal})",
                 "proposed_at": iso(state.clock.now()),
             },
+            marking=marking,
         )
         link_attribution_records(state.engine, clock=state.clock)
     return {"id": pk}
@@ -112,13 +121,20 @@ def decide(attribution_id: RowId, body: DecisionIn, state: HQ, user: Commission)
     from ceasefire.store.fusion import attributions  # noqa: PLC0415
     from ceasefire.store.sqlite import iso  # noqa: PLC0415
 
+    # hidden, partly hidden and missing proposals answer alike: same status, same body
+    missing = NotFoundError(f"no attribution {attribution_id}")
     with state.engine.connect() as conn:
         row = conn.execute(
-            select(attributions.c.violation_pk).where(attributions.c.pk == attribution_id)
+            select(attributions.c.violation_pk, attributions.c.marking).where(
+                attributions.c.pk == attribution_id
+            )
         ).first()
-    if row is None:
-        raise NotFoundError(f"no attribution {attribution_id}")
-    _violation_visible(state, user, int(row[0]))
+    if row is None or not sees_marking(decode_marking(row[1]), state.viewer(user)):
+        raise missing
+    try:
+        marking = _violation_marking(state, user, int(row[0]))
+    except NotFoundError:
+        raise missing from None
     with state.write_lock:
         pk = add_decision(
             state.engine,
@@ -129,6 +145,7 @@ def decide(attribution_id: RowId, body: DecisionIn, state: HQ, user: Commission)
                 "decided_at": iso(state.clock.now()),
                 "note": body.note,
             },
+            marking=marking,
         )
         link_attribution_records(state.engine, clock=state.clock)
     return {"id": pk}

@@ -28,6 +28,8 @@ class UserOut(BaseModel):
 class LoginOut(BaseModel):
     csrf: str
     user: UserOut
+    #: where the page goes now: the ``next`` asked for if it is a path of this site, else "/"
+    next: str = "/"
 
 
 class NoteIn(Strict):
@@ -104,6 +106,11 @@ class StateOut(BaseModel):
     by: str
     at: str
     note: str | None
+    #: the (classification, releasable_to) of the reports its author saw; shown only to
+    #: readers who see all of them
+    marking: list[list[str]]
+    #: a verdict on its author's tearline: never the incident's own state
+    tearline: bool
 
 
 class AttributionOut(BaseModel):
@@ -114,6 +121,7 @@ class AttributionOut(BaseModel):
     confidence: float
     proposed_by: str
     proposed_at: str
+    marking: list[list[str]]
     decision: str | None
     decided_by: str | None
     decided_at: str | None

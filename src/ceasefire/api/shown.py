@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-import orjson
 from numpy.typing import NDArray
 
 from ceasefire.access.model import User
@@ -57,23 +56,20 @@ def _split(state: HQState, user: User) -> tuple[tuple[int, ...], dict[int, int]]
 
 def _torn_candidates(
     state: HQState, partial: dict[int, int], start_s: float, end_s: float
-) -> dict[int, str | None]:
+) -> set[int]:
     """Incidents seen through a tearline whose stored tearline lies in ``[start_s, end_s]``,
-    and those whose tearline is not stored (computed by the caller), with their state:
-    the read model's own pages (``store.read_model_read.item_page``, filters on the shown
-    time), resumed after the last row until a page is not full."""
-    found: dict[int, str | None] = {}
+    and those whose tearline is not stored (computed by the caller): the read model's own
+    pages (``store.read_model_read.item_page``, filters on the shown time), resumed after
+    the last row until a page is not full."""
+    found: set[int] = set()
     after: tuple[float, int] | None = None
     while True:
         query = PageQuery(since_s=start_s, until_s=end_s, after=after, limit=_PAGE)
         page = item_page(
             state.engine, query, whole_signatures=(), partial_masks=partial, newer_than=None
         )
-        # a tearline keeps an analyst's verdict: its state is the one ``tearline`` keeps
-        for pk, _, item in page.torn:
-            found[int(pk)] = orjson.loads(item)["state"]
-        for pk, _, item in page.unready:
-            found.setdefault(int(pk), orjson.loads(item)["state"])
+        found.update(int(row[0]) for row in page.torn)
+        found.update(int(row[0]) for row in page.unready)
         if len(page.torn) < _PAGE:
             return found
         after = (float(page.torn[-1][1]), int(page.torn[-1][0]))
@@ -91,7 +87,7 @@ def _torn(
     pks = sorted(candidates)
     for start in range(0, len(pks), _TORN_BATCH):
         batch = pks[start : start + _TORN_BATCH]
-        for pk, (line, members, rules) in torn_lines(state, user, batch, candidates).items():
+        for pk, (line, members, rules) in torn_lines(state, user, batch).items():
             if not start_s <= line.observed_at_s < end_s:
                 continue
             rows.append(

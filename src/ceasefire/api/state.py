@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from ceasefire.reports.gazetteer import Gazetteer
 
 
+#: Live streams one user may hold open at once, per server process (a few tabs).
+MAX_STREAMS_PER_USER = 4
 #: Distinct (viewer, labels) conditions kept; beyond, the cache starts again.
 _VISIBLE_CACHE_MAX = 256
 
@@ -56,6 +58,32 @@ def signature_masks(signatures: dict[int, Pairs], viewer: Viewer) -> SignatureMa
 
 
 @dataclass
+class StreamSlots:
+    """Live streams open per user in this process, at most ``cap`` each (``routes_stream``)."""
+
+    cap: int
+    _open: dict[int, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take(self, user_pk: int) -> bool:
+        """One more stream for the user, if under the cap."""
+        with self._lock:
+            if self._open.get(user_pk, 0) >= self.cap:
+                return False
+            self._open[user_pk] = self._open.get(user_pk, 0) + 1
+            return True
+
+    def give_back(self, user_pk: int) -> None:
+        """A stream of the user ended."""
+        with self._lock:
+            left = self._open.get(user_pk, 0) - 1
+            if left > 0:
+                self._open[user_pk] = left
+            else:
+                self._open.pop(user_pk, None)
+
+
+@dataclass
 class HQState:
     """Per-process state of the HQ app (one per ``create_app``)."""
 
@@ -65,6 +93,8 @@ class HQState:
     clock: Clock
     #: SQLite has one writer: ingests and analyst actions from many requests queue here.
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: live streams open per user (``routes_stream``)
+    streams: StreamSlots = field(default_factory=lambda: StreamSlots(cap=MAX_STREAMS_PER_USER))
     _groups: dict[str, frozenset[str]] | None = None
     _labels: tuple[int, list[str]] | None = None
     _book: AgreementBook | None = None

@@ -12,11 +12,12 @@ import numpy as np
 import orjson
 from fastapi import Response
 
+from ceasefire.access.marking import pairs_of
 from ceasefire.access.model import User
 from ceasefire.api.state import HQState, SignatureMasks
 from ceasefire.errors import InputError
 from ceasefire.fusion.items import torn_entry
-from ceasefire.fusion.tearline import Tearline, tearline
+from ceasefire.fusion.tearline import Tearline, shown_verdict, tearline
 from ceasefire.store.hq_queries import MAX_ROW_ID, PageQuery, visible_members
 from ceasefire.store.read_model_read import ShownRow, StoredPage, UnreadyRow, item_page
 
@@ -42,15 +43,27 @@ def decode_cursor(cursor: str | None) -> tuple[float, int] | None:
 
 
 def torn_lines(
-    state: HQState, user: User, pks: Sequence[int], stored_states: dict[int, str | None]
+    state: HQState, user: User, pks: Sequence[int]
 ) -> dict[int, tuple[Tearline, list[dict[str, Any]], list[tuple[str, str, int, str, str | None]]]]:
-    """Tearline, visible members and re-judged rules of each partially visible incident."""
+    """Tearline, visible members and re-judged rules of each partially visible incident (an
+    analyst verdict shows only where its marking is seen: ``fusion.tearline.shown_verdict``)."""
+    from ceasefire.store.fusion_queries import incident_verdicts  # noqa: PLC0415
+
     if not pks:
         return {}
     members: dict[int, list[dict[str, Any]]] = {}
     for m in visible_members(state.engine, state.visible(user), pks):
         members.setdefault(int(m["incident_pk"]), []).append(m)
-    lines = {pk: tearline(ms, stored_states.get(pk)) for pk, ms in members.items()}
+    verdicts = incident_verdicts(state.engine, list(members))
+    lines = {
+        pk: tearline(
+            ms,
+            shown_verdict(
+                verdicts[pk], pairs_of((m["classification"], m["releasable_to"]) for m in ms)
+            ),
+        )
+        for pk, ms in members.items()
+    }
     judged: dict[int, list[tuple[str, str, int, str, str | None]]] = {pk: [] for pk in lines}
     located = [pk for pk, t in lines.items() if t.lon is not None]
     if located:
@@ -88,9 +101,8 @@ def _computed_rows(
     """The reader's tearlines of ``rows``, which the store does not hold (release groups
     changed since the incidents were written, or a rebuild left them to be computed),
     computed now and filtered like stored ones."""
-    stated = {pk: orjson.loads(item)["state"] for pk, _, item in rows}
     out: list[ShownRow] = []
-    for pk, (line, members, judged) in torn_lines(state, user, list(stated), stated).items():
+    for pk, (line, members, judged) in torn_lines(state, user, [row[0] for row in rows]).items():
         _, _, rules, item = torn_entry(pk, line, len(members), judged)
         if _shown(line, pk, rules, query):
             out.append((pk, line.observed_at_s, item))

@@ -92,6 +92,7 @@ def propose(
                 "proposed_by": by,
                 "proposed_at": iso(SystemClock().now()),
             },
+            marking=None,  # the HQ system: every report of the incident
         )
         _advance_cases(engine)
     typer.echo(
@@ -130,6 +131,7 @@ def decide(
                 "decided_at": iso(SystemClock().now()),
                 "note": note,
             },
+            marking=None,  # the HQ system: every report of the incident
         )
         _advance_cases(store_engine(store))
     typer.echo(f"decision #{pk}: attribution {attribution} {decision.value} by {by}")
@@ -156,6 +158,7 @@ def remedy(
                 "recorded_by": by,
                 "recorded_at": iso(SystemClock().now()),
             },
+            marking=None,  # the HQ system: every report of the incident
         )
         _advance_cases(store_engine(store))
     typer.echo(f"remedy #{pk} for decision {decision}")

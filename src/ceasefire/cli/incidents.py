@@ -183,7 +183,10 @@ def show(
     typer.echo("state history:")
     for h in detail["history"]:
         note = f"  — {h['note']}" if h["note"] else ""
-        typer.echo(f"  {h['at']}  {h['previous'] or '-'} → {h['state']}  by {h['author']}{note}")
+        on = "  (on a tearline)" if h["tearline"] else ""
+        typer.echo(
+            f"  {h['at']}  {h['previous'] or '-'} → {h['state']}  by {h['author']}{on}{note}"
+        )
     typer.echo("attribution:")
     for a in detail["attributions"]:
         decided = f"; {a['decision']} by {a['decided_by']}" if a["decision"] else "; undecided"
@@ -197,7 +200,7 @@ def _decide(
     ctx: typer.Context, incident: int, target: VerificationState, by: str, note: str | None
 ) -> None:
     from ceasefire.pipeline.fuse import store_tearline_judge  # noqa: PLC0415
-    from ceasefire.store.fusion_queries import current_state  # noqa: PLC0415
+    from ceasefire.store.fusion_queries import current_state, incident_marking  # noqa: PLC0415
     from ceasefire.store.fusion_sql import record_state  # noqa: PLC0415
     from ceasefire.store.sqlite import iso  # noqa: PLC0415
 
@@ -216,7 +219,14 @@ def _decide(
             )
         except InputError as exc:
             fail(exc)
-        record_state(engine, incident, change, iso(change.at), judge=store_tearline_judge(store))
+        record_state(
+            engine,
+            incident,
+            change,
+            iso(change.at),
+            marking=incident_marking(engine, incident),  # the HQ system sees every report
+            judge=store_tearline_judge(store),
+        )
     typer.echo(f"incident #{incident}: {change.before} → {change.after} by {change.by}")
 
 

@@ -25,6 +25,7 @@ from ceasefire.ledger.ports import LedgerStore
 from ceasefire.ledger.service import countersign as countersign_checkpoints
 from ceasefire.ledger.service import create_checkpoint
 from ceasefire.ledger.verify import Verdict, check_extends, verify_file, verify_lines
+from ceasefire.reports.model import Classification
 
 app = typer.Typer(name="ledger", help="The hash-chained, signed record.", no_args_is_help=True)
 
@@ -96,20 +97,47 @@ def countersign(
 def export(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="File to write (JSON Lines).")],
+    for_nation: Annotated[
+        str | None,
+        typer.Option(
+            "--for",
+            help="Export for this nation (e.g. FRA): entries it may not read are withheld "
+            "(commitment only). Default: the HQ's full export.",
+        ),
+    ] = None,
+    clearance: Annotated[
+        Classification,
+        typer.Option(
+            "--clearance",
+            help="Clearance the nation's export is made for (default the lowest: raise it "
+            "only for a recipient cleared higher).",
+            case_sensitive=False,
+        ),
+    ] = Classification.UNCLASSIFIED,
 ) -> None:
     """Write every checkpointed entry, checkpoint, signature and key to one file."""
+    from ceasefire.ledger.marking import nation_viewer, release_rule  # noqa: PLC0415
+    from ceasefire.store.access_sql import load_release_groups  # noqa: PLC0415
+
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     with ledger_store(ctx) as ledger:
+        release = None
+        if for_nation is not None:
+            groups = load_release_groups(ledger.engine)
+            release = release_rule(nation_viewer(for_nation.upper(), clearance, groups))
         try:
             with tmp.open("wb") as handle:
-                summary = export_ledger(ledger, handle)
+                summary = export_ledger(ledger, handle, release=release)
             tmp.replace(out)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             fail(InputError(str(out), "writable", f"cannot write: {exc.strerror}"))
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    audience = "HQ (every entry released)"
+    if for_nation is not None:
+        audience = f"{for_nation.upper()} at {clearance} (entries it may not read withheld)"
     typer.echo(
-        f"{out}: ledger {summary.ledger_id}, {summary.entries} entries, "
+        f"{out}: for {audience}: ledger {summary.ledger_id}, {summary.entries} entries, "
         f"{summary.checkpoints} checkpoints, {summary.signatures} signatures, "
         f"{summary.keys} keys; SHA-256 {digest}"
     )
@@ -177,8 +205,9 @@ def _print_verdict(verdict: Verdict, file: Path) -> None:
             where += f" (entry {failure.entry_seq})"
         typer.echo(f"FAILED: {file}: {where}: rule {failure.rule}: {failure.message}")
         return
+    withheld = f" ({verdict.withheld} withheld)" if verdict.withheld else ""
     typer.echo(
-        f"VERIFIED: {file}: ledger {verdict.ledger_id}: {verdict.entries} entries, "
+        f"VERIFIED: {file}: ledger {verdict.ledger_id}: {verdict.entries} entries{withheld}, "
         f"{verdict.checkpoints} checkpoints, {verdict.signatures} signatures"
     )
     for tally in verdict.signers:
@@ -199,6 +228,7 @@ def _verdict_dict(verdict: Verdict) -> dict[str, object]:
         "ok": verdict.ok,
         "ledger": verdict.ledger_id,
         "entries": verdict.entries,
+        "withheld": verdict.withheld,
         "checkpoints": verdict.checkpoints,
         "signatures": verdict.signatures,
         "trusted_keys": verdict.trusted,

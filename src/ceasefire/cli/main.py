@@ -13,8 +13,10 @@ import typer
 from ceasefire.cli import agreement, ingest, init, quarantine, reports, violations
 from ceasefire.cli import attribution as attribution_cli
 from ceasefire.cli import coalition as coalition_cli
+from ceasefire.cli import cot as cot_cli
 from ceasefire.cli import coverage as coverage_cli
 from ceasefire.cli import demo as demo_cli
+from ceasefire.cli import export as export_cli
 from ceasefire.cli import force as force_cli
 from ceasefire.cli import guarantees as guarantees_cli
 from ceasefire.cli import incidents as incidents_cli
@@ -56,6 +58,8 @@ app.add_typer(attribution_cli.app)
 app.command("coverage")(coverage_cli.coverage)
 app.command("coverage-load")(coverage_cli.coverage_load)
 app.command("serve")(serve_cli.serve)
+app.command("export")(export_cli.export)
+app.add_typer(cot_cli.app)
 app.add_typer(users_cli.app)
 
 

@@ -4,11 +4,13 @@ The tearline is recomputed from the visible reports only, so nothing derived fro
 report reaches the reader: position (information-weighted mean of the visible positions, in a
 local metric frame), counts (low / median / high of the visible reports, never summed, as
 fusion does), sources and confidence (``fusion.grading`` over the visible reports), the
-automatic state (``reported``/``corroborated`` from the visible independent witnesses; an
-analyst's verdict — verified, disputed, rejected — is the mission's own assessment and is
-kept), category and weapon class (of the best-graded visible report), and the rules broken
-(judged again by the agreement at the tearline position). Attributions and violation ids
-belong to the whole incident and are not shown under a tearline.
+automatic state (``reported``/``corroborated`` from the visible independent witnesses), unless
+an analyst's verdict — verified, disputed, rejected — is marked with reports all visible here
+(``shown_verdict``: a verdict on the whole incident is never shown under a tearline, since
+its author saw reports this reader may not), category and weapon class (of the best-graded
+visible report), and the rules broken (judged again by the agreement at the tearline
+position). Attributions and violation ids belong to the whole incident and are not shown
+under a tearline.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ceasefire.access.releasability import Pairs
 from ceasefire.fusion.grading import grade_groups
 from ceasefire.fusion.model import CATEGORIES, SOURCE_TYPES, WEAPONS
 from ceasefire.fusion.verification import VerificationState, automatic_state
@@ -52,8 +55,30 @@ class Tearline:
     state: str
 
 
-def tearline(members: Sequence[dict[str, Any]], stored_state: str | None) -> Tearline:
-    """The incident seen through ``members`` (its visible reports; at least one)."""
+def shown_verdict(verdicts: Sequence[tuple[str, Pairs]], seen: Pairs) -> str | None:
+    """The latest analyst verdict a tearline shows, or None (the automatic state then).
+
+    ``verdicts``: the incident's analyst states with their markings, in recording order;
+    ``seen``: the pairs of the reports the tearline shows. A verdict counts when every pair of
+    its marking is seen (its author saw nothing this reader may not see).
+
+    >>> fra, ops = ("SECRET", "FRA"), ("UNCLASSIFIED", "")
+    >>> shown_verdict([("rejected", (fra, ops)), ("disputed", (ops,))], (ops,))
+    'disputed'
+    >>> shown_verdict([("rejected", (fra, ops))], (ops,)) is None
+    True
+    """
+    visible = set(seen)
+    found = None
+    for state, marking in verdicts:
+        if state in _ANALYST_STATES and marking and visible.issuperset(marking):
+            found = state
+    return found
+
+
+def tearline(members: Sequence[dict[str, Any]], verdict: str | None) -> Tearline:
+    """The incident seen through ``members`` (its visible reports; at least one), with the
+    analyst ``verdict`` shown on this tearline (``shown_verdict``; None: none)."""
     if not members:
         raise ValueError("a tearline needs at least one visible report")
     src_codes = {s: k for k, s in enumerate(sorted({str(m["source"]) for m in members}))}
@@ -77,8 +102,8 @@ def tearline(members: Sequence[dict[str, Any]], stored_state: str | None) -> Tea
     lon, lat, radius = _weighted_position(members)
     n_witnesses = int(witnesses[0])
     state = automatic_state(n_witnesses).value
-    if stored_state in _ANALYST_STATES:
-        state = str(stored_state)
+    if verdict in _ANALYST_STATES:
+        state = str(verdict)
     return Tearline(
         observed_at_s=min(float(m["observed_at"]) for m in members),
         lon=lon,

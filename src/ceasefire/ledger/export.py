@@ -1,4 +1,4 @@
-"""The export file: one self-contained JSON Lines file a nation verifies offline.
+"""The export file (format v2): one self-contained JSON Lines file a nation verifies offline.
 
 Layout (every line is RFC 8785 canonical JSON followed by exactly one ``\\n``)::
 
@@ -6,25 +6,33 @@ Layout (every line is RFC 8785 canonical JSON followed by exactly one ``\\n``)::
                                  "signatures","version"}
     key lines, by fingerprint   {"fingerprint","kind","owner","public_key","role"}
     then for each checkpoint, in order:
-      its entries, by seq       {"at","hash","kind","payload","prev","seq","subject","type"}
-      the checkpoint            {"at","first","hash","kind","last","ledger","prev","root","seq"}
+      one line per entry, by seq, either
+        released                {"chain","entry":{"at","marking","payload","subject","type"},
+                                 "hdr":{},"kind":"entry","salt","seq"}
+        or withheld             {"body","chain","hdr":{},"kind":"withheld","seq"}
+      the checkpoint            {"at","first","hash","head","kind","last","ledger","prev",
+                                 "root","seq"}
       its signatures            {"at","checkpoint","key","kind","role","sig","signer"}
                                 (HQ first, then by signer, then by key fingerprint)
 
-Only entries covered by a checkpoint are exported, and only keys that signed something: every
-byte of the file is then bound by a hash, a signature or a count, so any change is detectable.
+The HQ's export releases every entry. A nation's export (``release`` from
+``marking.release_rule(viewer)``) releases the entries whose marking the nation sees whole;
+every other entry is a withheld line: its salted commitment only, no type, subject, time or
+marking. Checkpoints and signatures are taken over commitments, so they are the same bytes
+in every export. Only entries covered by a checkpoint are exported, and only keys that
+signed something: every byte of the file is then bound by a hash, a signature or a count.
 ``docs/ledger.md`` is the full specification.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-import orjson
-
 from ceasefire.ledger.canonical import JsonValue, canonical_json
+from ceasefire.ledger.chain import stored_entry_json
+from ceasefire.ledger.marking import Marking, parse_marking
 from ceasefire.ledger.model import (
     Checkpoint,
     LedgerEntry,
@@ -35,7 +43,10 @@ from ceasefire.ledger.model import (
 from ceasefire.ledger.ports import LedgerStore
 
 FORMAT_NAME = "ceasefire-ledger"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+
+ReleaseRule = Callable[[Marking], bool]
+"""Whether an export releases an entry of this marking in full (``marking.release_rule``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,15 +62,21 @@ class ExportSummary:
     """Entries after the last checkpoint, not exported (checkpoint first to include them)."""
 
 
-def export_ledger(ledger: LedgerStore, out: BinaryIO) -> ExportSummary:
-    """Write the export of ``ledger`` to ``out`` (binary) and say what it holds."""
-    lines, summary = export_lines(ledger)
+def export_ledger(
+    ledger: LedgerStore, out: BinaryIO, *, release: ReleaseRule | None = None
+) -> ExportSummary:
+    """Write the export of ``ledger`` to ``out`` (binary) and say what it holds.
+
+    ``release``: which entries to release in full (None: all, the HQ's own export)."""
+    lines, summary = export_lines(ledger, release=release)
     for line in lines:
         out.write(line)
     return summary
 
 
-def export_lines(ledger: LedgerStore) -> tuple[Iterator[bytes], ExportSummary]:
+def export_lines(
+    ledger: LedgerStore, *, release: ReleaseRule | None = None
+) -> tuple[Iterator[bytes], ExportSummary]:
     """The export's lines (each ending in ``\\n``), streamed, and its summary."""
     checkpoints = ledger.checkpoints()
     signatures = sorted(ledger.signatures(), key=signature_order)
@@ -76,15 +93,21 @@ def export_lines(ledger: LedgerStore) -> tuple[Iterator[bytes], ExportSummary]:
         keys=len(keys),
         uncovered_entries=ledger.head().seq - covered,
     )
-    return _lines(ledger, summary, keys, checkpoints, signatures), summary
+    rule = release if release is not None else _release_all
+    return _lines(ledger, summary, keys, checkpoints, signatures, rule), summary
 
 
-def _lines(
+def _release_all(_marking: Marking) -> bool:
+    return True
+
+
+def _lines(  # noqa: PLR0917 - one private call site
     ledger: LedgerStore,
     summary: ExportSummary,
     keys: list[PublicKey],
     checkpoints: list[Checkpoint],
     signatures: list[Signature],
+    release: ReleaseRule,
 ) -> Iterator[bytes]:
     header: dict[str, JsonValue] = {
         "checkpoints": summary.checkpoints,
@@ -104,7 +127,10 @@ def _lines(
         by_checkpoint.setdefault(sig.checkpoint_seq, []).append(sig)
     for checkpoint in checkpoints:
         for entry in ledger.entries(checkpoint.first_seq, checkpoint.last_seq):
-            yield entry_line(entry)
+            if release(parse_marking(entry.marking_json)):
+                yield entry_line(entry)
+            else:
+                yield withheld_line(entry)
         yield checkpoint_line(checkpoint)
         for sig in by_checkpoint.get(checkpoint.seq, []):
             yield signature_line(sig)
@@ -123,25 +149,29 @@ def key_line(key: PublicKey) -> bytes:
 
 
 def entry_line(entry: LedgerEntry) -> bytes:
-    """The export line of an entry, assembled around its stored canonical payload bytes."""
+    """The released line of an entry: the entry and its salt, assembled around the stored
+    canonical bytes (members sorted: chain, entry, hdr, kind, salt, seq)."""
     return b"".join(
         (
-            b'{"at":',
-            orjson.dumps(entry.at),
-            b',"hash":"',
+            b'{"chain":"',
             entry.hash.encode("ascii"),
-            b'","kind":"entry","payload":',
-            entry.payload_json,
-            b',"prev":"',
-            entry.prev_hash.encode("ascii"),
+            b'","entry":',
+            stored_entry_json(entry),
+            b',"hdr":{},"kind":"entry","salt":"',
+            entry.salt.encode("ascii"),
             b'","seq":',
             str(entry.seq).encode("ascii"),
-            b',"subject":',
-            orjson.dumps(entry.subject_id),
-            b',"type":',
-            orjson.dumps(entry.event_type),
             b"}\n",
         )
+    )
+
+
+def withheld_line(entry: LedgerEntry) -> bytes:
+    """The withheld line of an entry: its position, commitment and chain value only."""
+    return b'{"body":"%s","chain":"%s","hdr":{},"kind":"withheld","seq":%d}\n' % (
+        entry.body.encode("ascii"),
+        entry.hash.encode("ascii"),
+        entry.seq,
     )
 
 
@@ -151,6 +181,7 @@ def checkpoint_line(checkpoint: Checkpoint) -> bytes:
         "at": checkpoint.at,
         "first": checkpoint.first_seq,
         "hash": checkpoint.hash,
+        "head": checkpoint.head,
         "kind": "checkpoint",
         "last": checkpoint.last_seq,
         "ledger": checkpoint.ledger_id,

@@ -8,7 +8,6 @@ successive exports) skips the lines it has already seen.
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -65,14 +64,19 @@ SCHEMAS: dict[str, dict[str, type]] = {
     "header": {"checkpoints": _I, "entries": _I, "format": _S, "keys": _I, "kind": _S,
                "ledger": _S, "signatures": _I, "version": _I},
     "key": {"fingerprint": _S, "kind": _S, "owner": _S, "public_key": _S, "role": _S},
-    "entry": {"at": _S, "hash": _S, "kind": _S, "payload": dict, "prev": _S, "seq": _I,
-              "subject": _S, "type": _S},
-    "checkpoint": {"at": _S, "first": _I, "hash": _S, "kind": _S, "last": _I, "ledger": _S,
-                   "prev": _S, "root": _S, "seq": _I},
+    "entry": {"chain": _S, "entry": dict, "hdr": dict, "kind": _S, "salt": _S, "seq": _I},
+    "withheld": {"body": _S, "chain": _S, "hdr": dict, "kind": _S, "seq": _I},
+    "checkpoint": {"at": _S, "first": _I, "hash": _S, "head": _S, "kind": _S, "last": _I,
+                   "ledger": _S, "prev": _S, "root": _S, "seq": _I},
     "signature": {"at": _S, "checkpoint": _I, "key": _S, "kind": _S, "role": _S, "sig": _S,
                   "signer": _S},
 }  # fmt: skip
 """Exact members of each kind of line and their JSON types (``int`` excludes booleans)."""
+
+ENTRY_SCHEMA: dict[str, type | None] = {
+    "at": str, "marking": None, "payload": dict, "subject": str, "type": str,
+}  # fmt: skip
+"""Exact members of a released line's ``entry`` (``marking`` is checked on its own)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,22 +86,6 @@ class ParsedLine:
     kind: str
     obj: dict[str, object]
     content: bytes
-
-    def digest(self) -> str:
-        """SHA-256 (hex) of the line's body: the canonical JSON of the line without its
-        ``hash`` and ``kind`` members (what an entry's or checkpoint's ``hash`` must be).
-
-        Call only once the line's ``at`` is a valid timestamp. The line is canonical, so its
-        members are sorted and ``"hash"`` follows ``at`` (and a checkpoint's integer
-        ``first``), neither of which can contain a quote: removing the one
-        ``,"hash":"…","kind":"…"`` segment from the bytes *is* the canonical body, with no
-        re-encoding.
-        """
-        segment = b',"hash":"%s","kind":"%s"' % (
-            str(self.obj["hash"]).encode(),
-            self.kind.encode(),
-        )
-        return hashlib.sha256(self.content.replace(segment, b"", 1)).hexdigest()
 
 
 @functools.lru_cache(maxsize=8192)
@@ -155,9 +143,9 @@ def check_timestamp(value: object) -> None:
 
 
 @functools.lru_cache(maxsize=256)
-def merkle_root_hex(hashes: tuple[str, ...]) -> str:
-    """Merkle root (hex) over entry hashes given in hex."""
-    return merkle_root([bytes.fromhex(h) for h in hashes]).hex()
+def merkle_root_hex(leaves: tuple[bytes, ...]) -> str:
+    """Merkle root (hex) over leaf inputs ``d_n``."""
+    return merkle_root(leaves).hex()
 
 
 @functools.lru_cache(maxsize=4096)

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 
 from ceasefire.errors import InputError
+from ceasefire.ledger.chain import leaf_data
 from ceasefire.ledger.model import (
     EMPTY_HEAD,
     ChainHead,
@@ -46,8 +47,8 @@ class MemoryLedger:
     def entries(self, first_seq: int, last_seq: int) -> Iterator[LedgerEntry]:
         yield from self._entries[max(first_seq, 1) - 1 : max(last_seq, 0)]
 
-    def entry_hashes(self, first_seq: int, last_seq: int) -> list[bytes]:
-        return [bytes.fromhex(e.hash) for e in self.entries(first_seq, last_seq)]
+    def leaves(self, first_seq: int, last_seq: int) -> list[bytes]:
+        return [leaf_data(e.seq, e.body) for e in self.entries(first_seq, last_seq)]
 
     def checkpoints(self) -> list[Checkpoint]:
         return list(self._checkpoints)

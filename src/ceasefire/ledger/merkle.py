@@ -1,6 +1,7 @@
-"""Merkle trees over entry hashes, shaped and domain-separated as in RFC 6962 / RFC 9162.
+"""Merkle trees over leaf inputs, shaped and domain-separated as in RFC 6962 / RFC 9162.
 
-Leaves are the entries' 32-byte hashes. ``leaf = SHA-256(0x00 || entry_hash)`` and
+Leaves are byte strings (format v2: each entry's ``{"body","hdr","seq"}`` commitment JSON,
+``chain.leaf_data``). ``leaf = SHA-256(0x00 || data)`` and
 ``node = SHA-256(0x01 || left || right)``: the prefixes make a leaf impossible to pass off as an
 inner node (second-preimage attack). A tree of n > 1 leaves splits at k, the largest power of
 two strictly below n: ``MTH(D[0:n]) = node(MTH(D[0:k]), MTH(D[k:n]))``. An empty tree has no root
@@ -18,9 +19,9 @@ LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
 
 
-def leaf_hash(entry_hash: bytes) -> bytes:
-    """``SHA-256(0x00 || entry_hash)``."""
-    return hashlib.sha256(LEAF_PREFIX + entry_hash).digest()
+def leaf_hash(data: bytes) -> bytes:
+    """``SHA-256(0x00 || data)``."""
+    return hashlib.sha256(LEAF_PREFIX + data).digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
@@ -28,8 +29,8 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(NODE_PREFIX + left + right).digest()
 
 
-def merkle_root(entry_hashes: Sequence[bytes]) -> bytes:
-    """Root of the RFC 6962 tree over ``entry_hashes`` (raw 32-byte digests), in order.
+def merkle_root(leaves: Sequence[bytes]) -> bytes:
+    """Root of the RFC 6962 tree over the leaf inputs ``leaves``, in order.
 
     Computed bottom-up level by level; carrying an odd last node up unchanged yields exactly
     RFC 6962's split-at-largest-power-of-two shape. Raises ``ValueError`` on an empty list.
@@ -38,9 +39,9 @@ def merkle_root(entry_hashes: Sequence[bytes]) -> bytes:
     >>> merkle_root(h) == node_hash(node_hash(leaf_hash(h[0]), leaf_hash(h[1])), leaf_hash(h[2]))
     True
     """
-    if not entry_hashes:
+    if not leaves:
         raise ValueError("a Merkle tree needs at least one leaf")
-    level = [leaf_hash(h) for h in entry_hashes]
+    level = [leaf_hash(h) for h in leaves]
     while len(level) > 1:
         paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
         if len(level) % 2:
@@ -49,27 +50,27 @@ def merkle_root(entry_hashes: Sequence[bytes]) -> bytes:
     return level[0]
 
 
-def inclusion_proof(entry_hashes: Sequence[bytes], index: int) -> list[bytes]:
+def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
     """Audit path for leaf ``index`` (0-based within the tree), RFC 6962 section 2.1.1 order."""
-    if not 0 <= index < len(entry_hashes):
-        raise IndexError(f"leaf {index} is outside a tree of {len(entry_hashes)}")
-    if len(entry_hashes) == 1:
+    if not 0 <= index < len(leaves):
+        raise IndexError(f"leaf {index} is outside a tree of {len(leaves)}")
+    if len(leaves) == 1:
         return []
-    k = _split(len(entry_hashes))
+    k = _split(len(leaves))
     if index < k:
-        return [*inclusion_proof(entry_hashes[:k], index), merkle_root(entry_hashes[k:])]
-    return [*inclusion_proof(entry_hashes[k:], index - k), merkle_root(entry_hashes[:k])]
+        return [*inclusion_proof(leaves[:k], index), merkle_root(leaves[k:])]
+    return [*inclusion_proof(leaves[k:], index - k), merkle_root(leaves[:k])]
 
 
 def verify_inclusion(
-    entry_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
+    leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
 ) -> bool:
-    """True when ``proof`` shows leaf ``index`` of a ``size``-leaf tree is ``entry_hash``
+    """True when ``proof`` shows leaf ``index`` of a ``size``-leaf tree is ``leaf``
     under ``root`` (RFC 9162 section 2.1.3.2)."""
     if not 0 <= index < size:
         return False
     fn, sn = index, size - 1
-    r = leaf_hash(entry_hash)
+    r = leaf_hash(leaf)
     for p in proof:
         if sn == 0:
             return False

@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ceasefire.access.releasability import Pairs
 from ceasefire.errors import InputError
 from ceasefire.ledger.canonical import JsonValue
 
 HASH_HEX_LEN = 64
 GENESIS_HASH = "0" * HASH_HEX_LEN
-"""The ``prev`` of entry 1 and of checkpoint 1: no predecessor."""
+"""The chain value before entry 1, and the ``prev`` of checkpoint 1: no predecessor."""
 
 EVENT_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 OWNER_RE = re.compile(r"^[A-Z][A-Z0-9_-]{1,31}$")
@@ -42,6 +43,7 @@ class EventType(StrEnum):
     PLEDGE_STATUS = "pledge.status"
     AGREEMENT_LOADED = "agreement.loaded"
     KEY_ADDED = "key.added"
+    LEDGER_MIGRATED = "ledger.migrated"
 
 
 class KeyRole(StrEnum):
@@ -62,26 +64,41 @@ class LedgerEvent:
     ``subject_id`` names what changed (a report id, an obligation id...); ``payload`` holds the
     facts, restricted to canonical JSON (see ``ceasefire.ledger.canonical``). The time recorded
     is the ledger's clock at append; a payload may carry the domain's own times as strings.
+
+    ``marking``: the ``(classification, releasable_to)`` pairs of the reports the event
+    concerns (``ceasefire.ledger.marking``); a nation's export carries the entry in full only
+    if the nation sees every pair. ``None`` (the default) withholds it from every nation: a
+    writer must say who may read its facts. Payload and subject must name nothing the marking
+    does not cover (split the event per marking instead). The pairs are stored sorted.
     """
 
     event_type: EventType | str
     subject_id: str
     payload: Mapping[str, JsonValue] = field(default_factory=dict)
+    marking: Pairs | None = None
 
     def __post_init__(self) -> None:
         if not EVENT_TYPE_RE.match(str(self.event_type)) or len(self.event_type) > 64:
             raise InputError("event_type", "pattern", f"{self.event_type!r} is not a.b_c form")
         if not self.subject_id or len(self.subject_id) > MAX_SUBJECT_LEN:
             raise InputError("subject_id", "length", "subject_id must have 1..256 characters")
+        if self.marking is not None:
+            pairs = tuple(sorted({(str(c), str(r or "")) for c, r in self.marking}))
+            if not pairs:
+                raise InputError("marking", "empty", "a marking has a pair at least (None: HQ)")
+            object.__setattr__(self, "marking", pairs)
 
 
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
-    """One link of the hash chain.
+    """One link of the hash chain (format v2, ``docs/ledger.md``).
 
-    ``hash`` = SHA-256 of the canonical JSON of ``{at, payload, prev, seq, subject, type}``;
-    ``payload_json`` is the exact canonical payload bytes that went into it (kept as bytes so
-    storing and exporting never re-encode).
+    ``body`` = SHA-256(tag ‖ salt ‖ canonical entry ``{at, marking, payload, subject, type}``),
+    the commitment a nation sees in place of a withheld entry; ``hash`` = the chain value
+    SHA-256(tag ‖ ``prev_hash`` ‖ leaf hash of ``(seq, body)``). ``payload_json`` and
+    ``marking_json`` are the exact canonical bytes committed (kept as bytes so storing and
+    exporting never re-encode). ``salt`` (32 random bytes, hex) is the HQ's secret: it is
+    released only with the entry, never logged.
     """
 
     seq: int
@@ -91,6 +108,9 @@ class LedgerEntry:
     payload_json: bytes
     prev_hash: str
     hash: str
+    marking_json: bytes = b"null"
+    salt: str = field(default="", repr=False)
+    body: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +126,9 @@ EMPTY_HEAD = ChainHead(0, GENESIS_HASH)
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
-    """A signed statement that entries ``first_seq..last_seq`` have Merkle root ``root``.
+    """A signed statement that entries ``first_seq..last_seq`` have Merkle root ``root``
+    (over their leaves, i.e. over commitments, never plaintext) and that the chain's value
+    after ``last_seq`` is ``head``.
 
     Checkpoints cover consecutive, non-overlapping ranges starting at entry 1, and chain to
     each other through ``prev_hash`` (the previous checkpoint's ``hash``).
@@ -120,6 +142,7 @@ class Checkpoint:
     prev_hash: str
     at: str
     hash: str
+    head: str
 
 
 @dataclass(frozen=True, slots=True)

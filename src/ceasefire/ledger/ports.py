@@ -53,8 +53,9 @@ class LedgerStore(Protocol):
         """Entries ``first_seq..last_seq`` inclusive, in order (streamed in batches)."""
         ...
 
-    def entry_hashes(self, first_seq: int, last_seq: int) -> list[bytes]:
-        """The raw 32-byte hashes of entries ``first_seq..last_seq``, in order (Merkle leaves)."""
+    def leaves(self, first_seq: int, last_seq: int) -> list[bytes]:
+        """The Merkle leaf inputs ``d_n`` of entries ``first_seq..last_seq``, in order
+        (``chain.leaf_data(seq, body)``: commitments only, never plaintext)."""
         ...
 
     def checkpoints(self) -> list[Checkpoint]:

@@ -23,6 +23,7 @@ from ceasefire.clock import Clock
 from ceasefire.errors import InputError, NotFoundError
 from ceasefire.ledger.canonical import format_timestamp
 from ceasefire.ledger.chain import chain_entries
+from ceasefire.ledger.marking import COALITION_WIDE
 from ceasefire.ledger.merkle import merkle_root
 from ceasefire.ledger.model import (
     GENESIS_HASH,
@@ -78,6 +79,7 @@ def register_key(ledger: LedgerStore, key: PublicKey, *, clock: Clock) -> Ledger
         EventType.KEY_ADDED,
         key.fingerprint,
         {"owner": key.owner, "public_key": key.public_key, "role": str(key.role)},
+        marking=COALITION_WIDE,
     )
     [entry] = append_events(ledger, [event], clock=clock)
     return entry
@@ -95,16 +97,17 @@ def create_checkpoint(
     checkpoints = ledger.checkpoints()
     last = checkpoints[-1] if checkpoints else None
     first_seq = last.last_seq + 1 if last else 1
-    last_seq = ledger.head().seq
+    head = ledger.head()
+    last_seq = head.seq
     if last_seq < first_seq:
         return None
-    hashes = ledger.entry_hashes(first_seq, last_seq)
-    if len(hashes) != last_seq - first_seq + 1:
+    leaves = ledger.leaves(first_seq, last_seq)
+    if len(leaves) != last_seq - first_seq + 1:
         raise InputError("entries", "contiguous", f"entries {first_seq}..{last_seq} have gaps")
     at = format_timestamp(clock.now())
     seq = last.seq + 1 if last else 1
     prev = last.hash if last else GENESIS_HASH
-    root = merkle_root(hashes).hex()
+    root = merkle_root(leaves).hex()
     ledger_id = ledger.ledger_id()
     digest = checkpoint_hash(
         seq=seq,
@@ -112,10 +115,11 @@ def create_checkpoint(
         first_seq=first_seq,
         last_seq=last_seq,
         root=root,
+        head=head.hash,
         prev_hash=prev,
         at=at,
     )
-    checkpoint = Checkpoint(seq, ledger_id, first_seq, last_seq, root, prev, at, digest)
+    checkpoint = Checkpoint(seq, ledger_id, first_seq, last_seq, root, prev, at, digest, head.hash)
     ledger.add_checkpoint(checkpoint, _sign(checkpoint, key, hq_key, at))
     return checkpoint
 

@@ -1,10 +1,10 @@
 """Ed25519 signatures over checkpoints, and the exact bytes that are hashed and signed.
 
-A checkpoint's ``hash`` is SHA-256 over the canonical JSON of
-``{"at", "first", "last", "ledger", "prev", "root", "seq"}``. Every signature (the HQ's and each
-nation's countersignature) signs its own statement::
+A checkpoint's ``hash`` is SHA-256 over ``b"ceasefire-ledger/v2 checkpoint\\n"`` and the
+canonical JSON of ``{"at", "first", "head", "last", "ledger", "prev", "root", "seq"}``. Every
+signature (the HQ's and each nation's countersignature) signs its own statement::
 
-    b"ceasefire-ledger/v1 signature\\n" + canonical JSON of
+    b"ceasefire-ledger/v2 signature\\n" + canonical JSON of
     {"at", "checkpoint", "checkpoint_hash", "key", "role", "signer"}
 
 so the signer's name, role, key and signing time are covered by the signature itself, and the
@@ -24,17 +24,29 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from ceasefire.ledger.canonical import canonical_json
 from ceasefire.ledger.model import KeyRole
 
-SIGNATURE_PREFIX = b"ceasefire-ledger/v1 signature\n"
+SIGNATURE_PREFIX = b"ceasefire-ledger/v2 signature\n"
+CHECKPOINT_PREFIX = b"ceasefire-ledger/v2 checkpoint\n"
 
 
 def checkpoint_hash(
-    *, seq: int, ledger_id: str, first_seq: int, last_seq: int, root: str, prev_hash: str, at: str
+    *,
+    seq: int,
+    ledger_id: str,
+    first_seq: int,
+    last_seq: int,
+    root: str,
+    head: str,
+    prev_hash: str,
+    at: str,
 ) -> str:
-    """SHA-256 (hex) of the checkpoint's canonical body."""
+    """SHA-256 (hex) of the tag and the checkpoint's canonical body. ``root`` and ``head``
+    are taken over commitments, so the hash (and every signature of it) is the same in the
+    HQ's export and in every nation's."""
     body = canonical_json(
         {
             "at": at,
             "first": first_seq,
+            "head": head,
             "last": last_seq,
             "ledger": ledger_id,
             "prev": prev_hash,
@@ -42,7 +54,7 @@ def checkpoint_hash(
             "seq": seq,
         }
     )
-    return hashlib.sha256(body).hexdigest()
+    return hashlib.sha256(CHECKPOINT_PREFIX + body).hexdigest()
 
 
 def signature_message(

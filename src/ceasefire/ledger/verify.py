@@ -3,10 +3,13 @@
 The verifier reads the file once, line by line, and stops at the first broken rule. It checks
 the exact bytes, not just their meaning: each line must be byte-for-byte the canonical JSON of
 what it parses to (so re-spacing or re-escaping a line is a failure even though the value is
-unchanged), every hash is recomputed, entries are numbered 1, 2, 3... without gaps, each names
-the hash before it, checkpoints cover consecutive ranges and chain to each other, each Merkle
-root is recomputed, each signature is checked, and the header's counts must match (so a file
-cut at a line boundary fails too). ``docs/ledger.md`` lists every rule.
+unchanged), entries are numbered 1, 2, 3... without gaps, the salted commitment of every
+released entry and the chain value of every line (released or withheld) are recomputed,
+checkpoints cover consecutive ranges and chain to each other, each Merkle root and checkpoint
+hash is recomputed, each signature is checked, and the header's counts must match (so a file
+cut at a line boundary fails too). A nation's export, where the entries it may not read are
+withheld lines, verifies by the same rules with the same signatures as the HQ's own.
+``docs/ledger.md`` lists every rule.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ceasefire.errors import InputError
+from ceasefire.ledger.chain import body_commitment, chain_hash, leaf_data
 from ceasefire.ledger.export import FORMAT_NAME, FORMAT_VERSION
 from ceasefire.ledger.keys import TrustedKey, check_owner
 from ceasefire.ledger.lines import (
+    ENTRY_SCHEMA,
     HEX128,
     ParsedLine,
     Rule,
@@ -31,16 +36,21 @@ from ceasefire.ledger.lines import (
     parse_line,
     signature_ok,
 )
+from ceasefire.ledger.marking import check_marking
 from ceasefire.ledger.model import EVENT_TYPE_RE, GENESIS_HASH, MAX_SUBJECT_LEN, KeyRole
-from ceasefire.ledger.signing import fingerprint, signature_message
+from ceasefire.ledger.signing import checkpoint_hash, fingerprint, signature_message
 
+_ENTRY_LINES = ("header", "key", "entry", "withheld", "checkpoint", "signature")
 _ALLOWED_AFTER = {
     "header": ("",),
     "key": ("header", "key"),
-    "entry": ("header", "key", "entry", "checkpoint", "signature"),
-    "checkpoint": ("entry",),
+    "entry": _ENTRY_LINES,
+    "withheld": _ENTRY_LINES,
+    "checkpoint": ("entry", "withheld"),
     "signature": ("checkpoint", "signature"),
 }
+#: A released line is ``{"chain":"<64 hex>","entry":`` E ``,"hdr":{},"kind":"entry",...``.
+_ENTRY_START = len(b'{"chain":"') + 64 + len(b'","entry":')
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +88,8 @@ class Verdict:
     trusted: bool
     checkpoint_hashes: tuple[str, ...] = ()
     """Hash of each checkpoint verified, in order (what a later export must repeat)."""
+    withheld: int = 0
+    """Entries the file carries as commitments only (withheld from its recipient)."""
 
     @property
     def ok(self) -> bool:
@@ -111,7 +123,8 @@ class Verifier:
         self.last_key = ""
         self.next_seq = 1
         self.last_hash = GENESIS_HASH
-        self.pending: list[str] = []
+        self.pending: list[bytes] = []
+        self.withheld = 0
         self.cp_seq = 0
         self.cp_hash = GENESIS_HASH
         self.cp_hashes: list[str] = []
@@ -141,7 +154,8 @@ class Verifier:
                 raise RuleError(*parsed)
             self._dispatch(parsed)
         except RuleError as broken:
-            at_entry = self.next_seq if b'"kind":"entry"' in raw else None
+            in_entry = b'"kind":"entry"' in raw or b'"kind":"withheld"' in raw
+            at_entry = self.next_seq if in_entry else None
             self.failure = Failure(self.line_no, at_entry, broken.rule, broken.message)
             return False
         return True
@@ -166,6 +180,7 @@ class Verifier:
             ),
             trusted=bool(self.trusted),
             checkpoint_hashes=tuple(self.cp_hashes),
+            withheld=self.withheld,
         )
 
     def _dispatch(self, line: ParsedLine) -> None:
@@ -179,6 +194,8 @@ class Verifier:
             self._key(line.obj)
         elif line.kind == "entry":
             self._entry(line)
+        elif line.kind == "withheld":
+            self._withheld(line)
         elif line.kind == "checkpoint":
             self._checkpoint(line)
         else:
@@ -206,22 +223,53 @@ class Verifier:
         self.last_key = fp
 
     def _entry(self, line: ParsedLine) -> None:
-        self._close_checkpoint()
-        obj = line.obj
-        if obj["seq"] != self.next_seq:
-            raise RuleError(Rule.SEQUENCE, f"expected entry {self.next_seq}, found {obj['seq']}")
-        if obj["prev"] != self.last_hash:
-            raise RuleError(Rule.CHAIN, "prev is not the hash of the previous entry")
-        check_timestamp(obj["at"])
-        event_type, subject = str(obj["type"]), str(obj["subject"])
+        """A released entry: check it, recompute its commitment, leaf and chain value."""
+        obj = self._position(line)
+        salt = hex64(obj["salt"], "salt")
+        entry = obj["entry"]
+        assert isinstance(entry, dict)
+        if set(entry) != set(ENTRY_SCHEMA):
+            raise RuleError(Rule.SCHEMA, f"an entry has exactly the members {sorted(ENTRY_SCHEMA)}")
+        for name, expected in ENTRY_SCHEMA.items():
+            if expected is not None and not isinstance(entry[name], expected):
+                raise RuleError(Rule.SCHEMA, f"entry.{name} must be {expected.__name__}")
+        check_timestamp(entry["at"])
+        event_type, subject = str(entry["type"]), str(entry["subject"])
         if not EVENT_TYPE_RE.match(event_type) or len(event_type) > 64:
             raise RuleError(Rule.SCHEMA, f"type {event_type!r} is not a dotted lowercase name")
         if not 0 < len(subject) <= MAX_SUBJECT_LEN:
             raise RuleError(Rule.SCHEMA, "subject must have 1..256 characters")
-        if hex64(obj["hash"], "hash") != line.digest():
-            raise RuleError(Rule.HASH, "hash is not SHA-256 of the entry's canonical body")
-        self.last_hash = str(obj["hash"])
-        self.pending.append(self.last_hash)
+        _check_marking(entry["marking"])
+        # The line is canonical and its members sorted, so the entry's canonical bytes are
+        # the slice between the "entry" and "hdr" members: hashed as shipped, not re-encoded.
+        seq = int(str(obj["seq"]))
+        tail = b',"hdr":{},"kind":"entry","salt":"%s","seq":%d}' % (salt.encode(), seq)
+        if not line.content.endswith(tail):
+            raise RuleError(Rule.SCHEMA, "hdr must be {} in format version 2")
+        body = body_commitment(bytes.fromhex(salt), line.content[_ENTRY_START : -len(tail)])
+        self._link(obj, leaf_data(seq, body))
+
+    def _withheld(self, line: ParsedLine) -> None:
+        """A withheld entry: only its commitment, whose leaf and chain value are recomputed."""
+        obj = self._position(line)
+        self.withheld += 1
+        self._link(obj, leaf_data(int(str(obj["seq"])), hex64(obj["body"], "body")))
+
+    def _position(self, line: ParsedLine) -> dict[str, object]:
+        self._close_checkpoint()
+        obj = line.obj
+        if obj["seq"] != self.next_seq:
+            raise RuleError(Rule.SEQUENCE, f"expected entry {self.next_seq}, found {obj['seq']}")
+        if obj["hdr"] != {}:
+            raise RuleError(Rule.SCHEMA, "hdr must be {} in format version 2")
+        hex64(obj["chain"], "chain")
+        return obj
+
+    def _link(self, obj: dict[str, object], leaf: bytes) -> None:
+        if obj["chain"] != chain_hash(self.last_hash, leaf):
+            raise RuleError(Rule.CHAIN, "chain is not SHA-256(tag, previous chain, leaf hash)")
+        self.last_hash = str(obj["chain"])
+        self.pending.append(leaf)
         self.next_seq += 1
 
     def _checkpoint(self, line: ParsedLine) -> None:
@@ -235,11 +283,23 @@ class Verifier:
             raise RuleError(Rule.CHECKPOINT, f"checkpoint must cover entries {first}..{last}")
         if obj["prev"] != self.cp_hash:
             raise RuleError(Rule.CHAIN, "prev is not the hash of the previous checkpoint")
+        if obj["head"] != self.last_hash:
+            raise RuleError(Rule.CHAIN, f"head is not the chain value of entry {last}")
         check_timestamp(obj["at"])
         if hex64(obj["root"], "root") != merkle_root_hex(tuple(self.pending)):
             raise RuleError(Rule.MERKLE_ROOT, f"Merkle root of entries {first}..{last} differs")
-        if hex64(obj["hash"], "hash") != line.digest():
-            raise RuleError(Rule.HASH, "hash is not SHA-256 of the checkpoint's canonical body")
+        digest = checkpoint_hash(
+            seq=int(str(obj["seq"])),
+            ledger_id=str(obj["ledger"]),
+            first_seq=first,
+            last_seq=last,
+            root=str(obj["root"]),
+            head=self.last_hash,
+            prev_hash=self.cp_hash,
+            at=str(obj["at"]),
+        )
+        if hex64(obj["hash"], "hash") != digest:
+            raise RuleError(Rule.HASH, "hash is not SHA-256 of the checkpoint's tag and body")
         self.pending = []
         self.cp_seq, self.cp_hash = self.cp_seq + 1, str(obj["hash"])
         self.cp_hashes.append(self.cp_hash)
@@ -315,6 +375,14 @@ class Verifier:
         unused = [k.owner for fp, k in self.keys.items() if fp not in self.signed]
         if unused:
             raise RuleError(Rule.KEY, f"keys of {', '.join(unused)} sign nothing")
+
+
+def _check_marking(value: object) -> None:
+    """``RuleError(schema)`` unless ``value`` is ``null`` or sorted distinct ``[str, str]``s."""
+    try:
+        check_marking(value)
+    except InputError as exc:
+        raise RuleError(Rule.SCHEMA, f"entry.marking: {exc}") from exc
 
 
 def verify_lines(

@@ -78,33 +78,56 @@ def render_html(doc: Document) -> str:
     return "\n".join(parts)
 
 
-def _md_cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")
+#: Markdown's inline syntax, escaped with a backslash in text: emphasis, code, links and
+#: images, tables, strikethrough. ``<``, ``>`` and ``&`` become entities instead (a backslash
+#: does not stop raw HTML in every renderer).
+_MD_ESCAPES = str.maketrans(
+    {
+        **{c: "\\" + c for c in "\\`*_[]|~!#"},
+        "<": "&lt;",
+        ">": "&gt;",
+        "&": "&amp;",
+        "\n": " ",
+        "\r": " ",
+    }
+)
+
+
+def md_text(value: str) -> str:
+    r"""Plain text as Markdown that shows exactly that text: no raw HTML (``<script>``,
+    ``<img onerror=...>``), no link (``[x](javascript:...)``), no table cell break (``|``),
+    no line break that could start a heading or a list, whatever a report field carries.
+
+    >>> print(md_text("<img src=x onerror=alert(1)> | [x](javascript:y)"))
+    &lt;img src=x onerror=alert(1)&gt; \| \[x\](javascript:y)
+    """
+    return value.translate(_MD_ESCAPES)
 
 
 def _md_block(block: Block) -> str:
     if isinstance(block, Paragraph):
-        return block.text
+        return md_text(block.text)
     if isinstance(block, Bullets):
-        return "\n".join(f"- {i}" for i in block.items)
+        return "\n".join(f"- {md_text(i)}" for i in block.items)
     if isinstance(block, Table):
-        head = "| " + " | ".join(_md_cell(h) for h in block.headers) + " |"
+        head = "| " + " | ".join(md_text(h) for h in block.headers) + " |"
         rule = "|" + "|".join("---:" if n else "---" for n in block.numeric) + "|"
         lines = [head, rule]
         for k, row in enumerate(block.rows):
-            cells = [_md_cell(v) for v in row]
+            cells = [md_text(v) for v in row]
             if block.total and k == len(block.rows) - 1:
                 cells = [f"**{c}**" if c else c for c in cells]
             lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines)
-    return f"![{block.alt}]({block.file_name})\n\n*{block.caption}*"
+    return f"![{md_text(block.alt)}]({block.file_name})\n\n*{md_text(block.caption)}*"
 
 
 def render_markdown(doc: Document) -> str:
-    """The report as GitHub-flavoured Markdown; figures by relative file name."""
-    parts = [f"# {doc.title}", "", f"_{doc.subtitle}_", ""]
+    """The report as GitHub-flavoured Markdown; figures by relative file name. Every text
+    is escaped (``md_text``): report fields reach it as text, never as Markdown or HTML."""
+    parts = [f"# {md_text(doc.title)}", "", f"_{md_text(doc.subtitle)}_", ""]
     for section in doc.sections:
-        parts.append(f'<a id="{section.anchor}"></a>\n\n## {section.title}\n')
+        parts.append(f'<a id="{escape(section.anchor)}"></a>\n\n## {md_text(section.title)}\n')
         parts.extend(_md_block(b) + "\n" for b in section.blocks)
     return "\n".join(parts)
 

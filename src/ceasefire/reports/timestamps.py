@@ -19,6 +19,13 @@ _RFC3339 = re.compile(
 )
 _NAIVE = re.compile(r"\d{4}-\d\d-\d\d(?:[Tt ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)?", re.ASCII)
 _FRACTION = re.compile(r"\.(\d{7,9})")
+#: Years a report's time may fall in (UTC). Not before 1900 (no monitoring record is older)
+#: and not after 2099: far-future times are typos or attacks, and day windows and coverage
+#: baselines stay ordinary dates. A fixed bound, not "now + a margin": whether a report is
+#: quarantined must not depend on the day its file is ingested (re-ingest is idempotent).
+FIRST_YEAR = 1900
+LAST_YEAR = 2099
+_YEARS = f"years {FIRST_YEAR}-{LAST_YEAR}"
 _CACHE: dict[str, datetime] = {}
 _CACHE_MAX = 65_536
 
@@ -55,9 +62,9 @@ def parse_timestamp(value: str, field: str) -> datetime:
     try:
         result = parsed.astimezone(UTC)
     except OverflowError:
-        raise InputError(field, "range", f"{value!r} is outside years 1900-9998 in UTC") from None
-    if not 1900 <= result.year <= 9998:  # day windows and coverage baselines stay dates
-        raise InputError(field, "range", f"{value!r} is outside years 1900-9998 in UTC")
+        raise InputError(field, "range", f"{value!r} is outside {_YEARS} in UTC") from None
+    if not FIRST_YEAR <= result.year <= LAST_YEAR:
+        raise InputError(field, "range", f"{value!r} is outside {_YEARS} in UTC")
     if len(_CACHE) >= _CACHE_MAX:
         _CACHE.clear()
     _CACHE[value] = result

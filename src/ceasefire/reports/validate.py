@@ -45,6 +45,19 @@ from ceasefire.reports.timestamps import parse_timestamp
 MAX_ID_CHARS: Final = 128
 MAX_DESCRIPTION_CHARS: Final = 4_000
 MAX_TEXT_CHARS: Final = 256
+#: Most things one report may count. The OSCE SMM's worst day in all of Donetsk oblast
+#: (18-20 Feb 2022) recorded 2,158 ceasefire violations, 1,100 of them explosions: one
+#: source's one observation above five times that is a typo or an attack, and with it every
+#: sum stays exact (a day of a million such reports is 10^10, far below 2^53 and 2^63).
+MAX_COUNT: Final = 10_000
+#: Largest location uncertainty and observation range, metres: 1,000 km covers all of
+#: Ukraine from any point of it (UCDP's country-level radius is 660 km); beyond that a
+#: position says nothing and a range is no observation.
+MAX_DISTANCE_M: Final = 1_000_000.0
+#: Half-width of a bearing's uncertainty: 180 degrees is already "any direction".
+MAX_BEARING_ERROR_DEG: Final = 180.0
+#: Most codes in ``releasable_to`` and files in ``attachments`` of one report.
+MAX_LIST_ITEMS: Final = 64
 _MAX_FLOAT: Final = 1.7976931348623157e308
 _MIN_POSITIVE: Final = 5e-324
 
@@ -78,16 +91,16 @@ _BOUNDS: Final[dict[str, tuple[float, float]]] = {
     "lon": (-180.0, 180.0),
     "observer_lat": (-90.0, 90.0),
     "observer_lon": (-180.0, 180.0),
-    "uncertainty_m": (_MIN_POSITIVE, _MAX_FLOAT),
+    "uncertainty_m": (_MIN_POSITIVE, MAX_DISTANCE_M),
     "bearing_deg": (0.0, 360.0),
     "heading_deg": (0.0, 360.0),
-    "bearing_error_deg": (0.0, _MAX_FLOAT),
-    "distance_min_m": (0.0, _MAX_FLOAT),
-    "distance_max_m": (0.0, _MAX_FLOAT),
+    "bearing_error_deg": (0.0, MAX_BEARING_ERROR_DEG),
+    "distance_min_m": (0.0, MAX_DISTANCE_M),
+    "distance_max_m": (0.0, MAX_DISTANCE_M),
 }
 _INT_BOUNDS: Final[dict[str, tuple[int, int]]] = {
     "credibility": (1, 6),
-    "count": (1, 2**63 - 1),
+    "count": (1, MAX_COUNT),
 }
 _TEXT_MAX: Final[dict[str, int]] = {
     "id": MAX_ID_CHARS,
@@ -247,6 +260,8 @@ def _release_codes(value: object) -> tuple[str, ...]:
         raise _type_error("releasable_to", value, "a list of codes")
     if not value:
         raise InputError("releasable_to", "length", "an empty list; omit the field for everyone")
+    if len(value) > MAX_LIST_ITEMS:
+        raise InputError("releasable_to", "length", f"more than {MAX_LIST_ITEMS} codes")
     for i, code in enumerate(value):
         if type(code) is not str or _RELEASE_CODE.fullmatch(code) is None:
             raise InputError(
@@ -260,6 +275,8 @@ def _release_codes(value: object) -> tuple[str, ...]:
 def _attachments(value: object) -> tuple[Attachment, ...]:
     if type(value) is not list and type(value) is not tuple:
         raise _type_error("attachments", value, "a list of objects")
+    if len(value) > MAX_LIST_ITEMS:
+        raise InputError("attachments", "length", f"more than {MAX_LIST_ITEMS} attachments")
     out = []
     for i, item in enumerate(value):
         where = f"attachments[{i}]"

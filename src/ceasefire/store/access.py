@@ -2,6 +2,8 @@
 
 * Credentials are hashes only (``ceasefire.access.secrets``): an API token and a browser
   session are both a credential row; a session also carries its CSRF token and an expiry.
+* ``login_failures`` counts failed logins in a row per throttle key: ``name:<account name>``
+  or ``addr:<client address>`` (``ceasefire.api.auth``).
 * ``release_labels`` holds every distinct ``reports.releasable_to`` value ever stored ('' for
   the default). The store adds new ones in the same transaction as the reports, so a reader's
   filter is ``releasable_to IN (labels that reach them)`` without scanning the reports table.

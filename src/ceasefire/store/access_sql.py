@@ -7,7 +7,7 @@ incidents, violations, counts and the daily report is built on it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from importlib import resources
 
@@ -22,14 +22,15 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     true,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 
 from ceasefire.access.model import Role, User, Viewer
-from ceasefire.access.releasability import releasable_labels
-from ceasefire.errors import StoreError
+from ceasefire.access.releasability import releasable_labels, resolve_groups
+from ceasefire.errors import InputError, StoreError
 from ceasefire.reports.model import Classification
 from ceasefire.store import schema
 from ceasefire.store.access import (
@@ -43,41 +44,62 @@ from ceasefire.store.sqlite import iso
 
 
 def shipped_release_groups() -> dict[str, frozenset[str]]:
-    """The groups in ``ceasefire/data/release_groups.yaml`` (sources named there)."""
+    """The groups in ``ceasefire/data/release_groups.yaml`` (a source and date per group),
+    flat: each group's literal members plus those of the groups it ``includes``."""
     text = resources.files("ceasefire").joinpath("data/release_groups.yaml").read_text("utf-8")
     data = yaml.safe_load(text)["groups"]
-    return {str(name): frozenset(str(m) for m in members) for name, members in data.items()}
+    return resolve_groups(
+        {
+            str(name): (
+                [str(m) for m in entry.get("members") or ()],
+                [str(g) for g in entry.get("includes") or ()],
+            )
+            for name, entry in data.items()
+        }
+    )
 
 
-def load_release_groups(engine: Engine) -> dict[str, frozenset[str]]:
-    """The stored groups; the shipped ones are stored first when the table is empty.
-
-    Several processes may start on a new database at once (server workers, a CLI): the read
-    and the seeding are separate transactions, so a second seeder waits for the first one's
-    write lock (the busy timeout) instead of failing on its stale read, then finds the rows
-    there (primary key) and reads them.
-    """
-    with engine.connect() as conn:
-        rows = conn.execute(select(release_groups)).all()
-    if not rows:
-        shipped = shipped_release_groups()
-        try:
-            with engine.begin() as conn:
-                conn.execute(
-                    insert(release_groups),
-                    [{"group_name": g, "member": m} for g, ms in shipped.items() for m in ms],
-                )
-        except IntegrityError:
-            return load_release_groups(engine)  # another process seeded them first
-        return shipped
+def _stored_groups(engine: Engine) -> dict[str, frozenset[str]]:
     groups: dict[str, set[str]] = {}
-    for name, member in rows:
-        groups.setdefault(name, set()).add(member)
+    with engine.connect() as conn:
+        for name, member in conn.execute(select(release_groups)).all():
+            groups.setdefault(name, set()).add(member)
     return {name: frozenset(members) for name, members in groups.items()}
 
 
+def load_release_groups(engine: Engine) -> dict[str, frozenset[str]]:
+    """The stored groups, after storing the shipped ones where they differ.
+
+    The shipped file owns the groups it names: a store seeded with an older list (say a
+    ``COALITION`` that named ``EU`` and ``NATO`` as groups to expand) gets the corrected one
+    on its next start. Groups only the store has (``set_release_group``) are kept.
+
+    Several processes may start at once (server workers, a CLI): each rewrite deletes the
+    group's rows before inserting them, in one transaction, so a second writer waits for the
+    first one's lock (the busy timeout) and then writes the same rows again.
+    """
+    stored = _stored_groups(engine)
+    shipped = shipped_release_groups()
+    stale = {name: ms for name, ms in shipped.items() if stored.get(name) != ms}
+    if not stale:
+        return stored
+    try:
+        with engine.begin() as conn:
+            conn.execute(delete(release_groups).where(release_groups.c.group_name.in_(stale)))
+            conn.execute(
+                insert(release_groups),
+                [{"group_name": g, "member": m} for g, ms in stale.items() for m in sorted(ms)],
+            )
+    except IntegrityError:
+        pass  # another process wrote the same rows between our delete and insert
+    return _stored_groups(engine)
+
+
 def set_release_group(engine: Engine, name: str, members: Iterable[str]) -> None:
-    """Replace one group's members (creating the group)."""
+    """Replace one group's members (creating the group); the shipped groups are refused
+    (edit ``data/release_groups.yaml`` with its source: a start would undo the change)."""
+    if name in shipped_release_groups():
+        raise InputError("group", "shipped", f"{name!r} is defined by release_groups.yaml")
     load_release_groups(engine)
     with engine.begin() as conn:
         conn.execute(delete(release_groups).where(release_groups.c.group_name == name))
@@ -248,33 +270,65 @@ def delete_credential(engine: Engine, digest: str) -> None:
         conn.execute(delete(credentials).where(credentials.c.digest == digest))
 
 
-def login_failure_state(engine: Engine, name: str) -> tuple[int, float]:
-    """Failed logins in a row for ``name`` and the time of the last one (0, 0 if none)."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(login_failures.c.failures, login_failures.c.last_failure_s).where(
-                login_failures.c.name == name
+#: One attempt counted against a throttle key, only if the key is not waiting: failures in a
+#: row up to ``free`` pass at once, then each waits ``2 ** (failures - free + 1)`` seconds
+#: after the last one (at most ``max_wait``). One statement: the check and the count cannot
+#: be split by a concurrent attempt (SQLite runs one writer at a time).
+_RESERVE_SQL = text(
+    "INSERT INTO login_failures (name, failures, last_failure_s) VALUES (:key, 1, :now) "
+    "ON CONFLICT (name) DO UPDATE SET failures = failures + 1, last_failure_s = :now "
+    "WHERE failures < :free "
+    "OR :now >= last_failure_s + min(1 << min(failures - :free + 1, 30), :max_wait) "
+    "RETURNING failures"
+)
+
+
+def login_wait_s(
+    failures: int, last_s: float, *, free: int, max_wait_s: float, now_s: float
+) -> float:
+    """Seconds a throttle key still waits (0 if an attempt may go through now)."""
+    if failures < free:
+        return 0.0
+    wait_s = min(float(2 ** min(failures - free + 1, 30)), max_wait_s)
+    return max(last_s + wait_s - now_s, 0.0)
+
+
+def reserve_login_attempt(
+    engine: Engine, keys: Sequence[tuple[str, int]], *, now_s: float, max_wait_s: float
+) -> tuple[str, float] | None:
+    """Count one login attempt against every ``(key, free failures)`` in one transaction,
+    before the password is checked (a success gives it back: ``forgive_login_attempt``).
+
+    ``None`` when counted; else ``(key, seconds to wait)`` of the first key that is waiting,
+    and nothing is counted. Thirty concurrent attempts therefore get at most ``free``
+    through, whatever their timing.
+    """
+    params = {"now": now_s, "max_wait": max_wait_s}
+    with engine.connect() as conn, conn.begin() as transaction:
+        for key, free in keys:
+            if conn.execute(_RESERVE_SQL, {**params, "key": key, "free": free}).first():
+                continue
+            failures, last_s = conn.execute(
+                select(login_failures.c.failures, login_failures.c.last_failure_s).where(
+                    login_failures.c.name == key
+                )
+            ).one()
+            transaction.rollback()
+            wait_s = login_wait_s(
+                int(failures), float(last_s), free=free, max_wait_s=max_wait_s, now_s=now_s
             )
-        ).first()
-    return (0, 0.0) if row is None else (int(row[0]), float(row[1]))
+            return key, max(wait_s, 1.0)
+    return None
 
 
-def record_login_failure(engine: Engine, name: str, *, now_s: float) -> int:
-    """Count one more failed login for ``name``; the new count."""
-    failures, _ = login_failure_state(engine, name)
+def forgive_login_attempt(engine: Engine, *, clear: str, give_back: Sequence[str]) -> None:
+    """After a successful login: forget the failures of ``clear`` (the account) and take
+    back this attempt's count from ``give_back`` (the address: its other failures stay, so
+    logging into one's own account does not reset an address that guesses others')."""
     with engine.begin() as conn:
-        if failures:
-            conn.execute(
-                update(login_failures)
-                .where(login_failures.c.name == name)
-                .values(failures=failures + 1, last_failure_s=now_s)
-            )
-        else:
-            conn.execute(insert(login_failures).values(name=name, failures=1, last_failure_s=now_s))
-    return failures + 1
-
-
-def clear_login_failures(engine: Engine, name: str) -> None:
-    """Forget failures after a successful login."""
-    with engine.begin() as conn:
-        conn.execute(delete(login_failures).where(login_failures.c.name == name))
+        conn.execute(delete(login_failures).where(login_failures.c.name == clear))
+        conn.execute(
+            update(login_failures)
+            .where(login_failures.c.name.in_(give_back), login_failures.c.failures > 0)
+            .values(failures=login_failures.c.failures - 1)
+        )

@@ -1,26 +1,31 @@
 """What one ingest chunk puts on the ledger, and the quarantine insert that tells it what is new.
 
-Per chunk, at most two entries: ``report.accepted`` lists ``[source, id, sha256]`` of every
-report written (SHA-256 of the raw text as received, so a nation holding the raw report can
-check it was chained), ``report.quarantined`` lists ``[reason hash, field, rule]`` of every
-line quarantined for the first time. One entry per chunk instead of one per report keeps the
-chain's cost to a few hundredths of a second per 50,000 reports; re-sent input writes no row
-and so chains nothing.
+Per chunk: one ``report.accepted`` entry per distinct marking ``(classification,
+releasable_to)`` of the chunk's reports, listing ``[source, id, sha256]`` of each report of
+that marking (SHA-256 of the raw text as received, so a nation holding the raw report can
+check it was chained) and carrying that marking, so every nation's export releases exactly
+the entries about reports it may see; and at most one ``report.quarantined`` entry listing
+``[reason hash, field, rule]`` of every line quarantined for the first time, withheld from
+every nation (a rejected line has no marking anyone can trust). A few entries per chunk
+instead of one per report keep the chain's cost to a few hundredths of a second per 50,000
+reports; re-sent input writes no row and so chains nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from operator import itemgetter
 from typing import Any
 
+from ceasefire.ledger.marking import WITHHELD
 from ceasefire.ledger.model import MAX_SUBJECT_LEN, EventType, LedgerEvent
 from ceasefire.store.base import REPORT_ROW_FIELDS
 
 _SOURCE = REPORT_ROW_FIELDS.index("source")
 _ID = REPORT_ROW_FIELDS.index("id")
 _RAW = REPORT_ROW_FIELDS.index("raw")
+_CLASSIFICATION = REPORT_ROW_FIELDS.index("classification")
+_RELEASABLE_TO = REPORT_ROW_FIELDS.index("releasable_to")
 
 
 def insert_quarantine(
@@ -54,30 +59,32 @@ def chunk_events(
     *,
     digests_of_raws: Sequence[str] | None = None,
 ) -> list[LedgerEvent]:
-    """One ``report.accepted`` entry per chunk listing ``[source, id, sha256 of the raw text]``
-    of every report written, and one ``report.quarantined`` entry listing ``[reason hash, field,
-    rule]`` of every newly quarantined line: the chain commits to each report and each
-    rejection (a nation can recompute the digests from the raw texts) for two entries a chunk.
-    The subject is the first item, so the same input gives the same entries.
-    ``digests_of_raws`` (one per row, ``raw_sha256``) spares computing them here."""
+    """The chunk's ledger events: one ``report.accepted`` per distinct ``(classification,
+    releasable_to)`` of its reports (in that sorted order), listing ``[source, id, sha256 of
+    the raw text]`` of each of them and marked with that one pair; and one
+    ``report.quarantined`` (marked withheld) listing ``[reason hash, field, rule]`` of every
+    newly quarantined line. The subject is the group's first report, so the same input gives
+    the same entries. ``digests_of_raws`` (one per row, ``raw_sha256``) spares computing them.
+    """
     events: list[LedgerEvent] = []
     if report_rows:
         if digests_of_raws is None:
             digests_of_raws = [raw_sha256(str(row[_RAW])) for row in report_rows]
-        digests = [
-            [source, id_, digest]
-            for (source, id_), digest in zip(
-                map(itemgetter(_SOURCE, _ID), report_rows), digests_of_raws, strict=True
+        groups: dict[tuple[str, str], list[list[str]]] = {}
+        for row, digest in zip(report_rows, digests_of_raws, strict=True):
+            pair = (str(row[_CLASSIFICATION]), str(row[_RELEASABLE_TO] or ""))
+            groups.setdefault(pair, []).append([str(row[_SOURCE]), str(row[_ID]), digest])
+        for pair in sorted(groups):
+            digests = groups[pair]
+            subject = f"{digests[0][0]}/{digests[0][1]}"[:MAX_SUBJECT_LEN]
+            events.append(
+                LedgerEvent(
+                    EventType.REPORT_ACCEPTED,
+                    subject,
+                    {"count": len(digests), "reports": digests},
+                    marking=(pair,),
+                )
             )
-        ]
-        subject = f"{digests[0][0]}/{digests[0][1]}"[:MAX_SUBJECT_LEN]
-        events.append(
-            LedgerEvent(
-                EventType.REPORT_ACCEPTED,
-                subject,
-                {"count": len(digests), "reports": digests},
-            )
-        )
     if quarantined:
         items = [[_hex(row[0]), row[4], row[5]] for row in quarantined]
         events.append(
@@ -85,6 +92,7 @@ def chunk_events(
                 EventType.REPORT_QUARANTINED,
                 str(items[0][0]),
                 {"count": len(items), "items": items},  # type: ignore[dict-item]
+                marking=WITHHELD,
             )
         )
     return events

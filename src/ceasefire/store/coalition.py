@@ -52,6 +52,7 @@ from ceasefire.coalition.model import (
     check_ladder,
 )
 from ceasefire.errors import NotFoundError, StoreError
+from ceasefire.ledger.marking import COALITION_WIDE
 from ceasefire.ledger.model import EventType, LedgerEvent
 from ceasefire.store.ledger import append_events_in
 from ceasefire.store.metadata import metadata
@@ -333,6 +334,7 @@ def _record(
                 "by": c.by,
                 "source": c.source,
             },
+            marking=COALITION_WIDE,
         )
         for c in changes
     ]

@@ -6,15 +6,34 @@ Observation (``reports``), assessment (``incidents``, ``incident_fusion``, ``vio
 decisions never edit an observation. Every state change and decision is a new row (author,
 time, note); nothing is updated in place except an incident's ``status`` when re-fusion
 supersedes it (the old row, its reports and its history stay).
+
+Every state, decision and remedy carries a ``marking`` (``access.marking``): the release
+signature of the incident's reports its author saw, so that a note is shown only to readers
+who see everything it may quote. A state with ``tearline`` true is a verdict by an analyst who
+saw only part of the incident: it is shown on tearlines its marking allows and never becomes
+the incident's own state (docs/fusion.md, Verdicts and markings).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    false,
+)
 
 from ceasefire.store.metadata import metadata
 
 _TS = 40
+#: '' (the default) is read as no marking: shown to no reader, only to the HQ system (CLI)
+_MARKING = 'JSON [["CLASSIFICATION", "releasable_to or empty"], ...] of what the author saw'
 
 incident_fusion = Table(
     "incident_fusion",
@@ -45,6 +64,14 @@ incident_states = Table(
     Column("author", Text, nullable=False, comment="analyst name, or 'fusion'"),
     Column("at", String(_TS), nullable=False, comment="ISO 8601 UTC"),
     Column("note", Text),
+    Column("marking", Text, nullable=False, server_default="", comment=_MARKING),
+    Column(
+        "tearline",
+        Boolean,
+        nullable=False,
+        server_default=false(),
+        comment="a verdict on the author's tearline",
+    ),
     Index("ix_incident_states_incident_pk", "incident_pk"),
 )
 
@@ -58,6 +85,7 @@ attributions = Table(
     Column("confidence", Float, nullable=False),
     Column("proposed_by", Text, nullable=False),
     Column("proposed_at", String(_TS), nullable=False),
+    Column("marking", Text, nullable=False, server_default="", comment=_MARKING),
     Index("ix_attributions_violation_pk", "violation_pk"),
 )
 
@@ -70,6 +98,7 @@ attribution_decisions = Table(
     Column("decided_by", Text, nullable=False, comment="a Special Commission member"),
     Column("decided_at", String(_TS), nullable=False),
     Column("note", Text),
+    Column("marking", Text, nullable=False, server_default="", comment=_MARKING),
     Index("ix_attribution_decisions_attribution_pk", "attribution_pk"),
 )
 
@@ -81,6 +110,7 @@ remedies = Table(
     Column("remedy", Text, nullable=False),
     Column("recorded_by", Text, nullable=False),
     Column("recorded_at", String(_TS), nullable=False),
+    Column("marking", Text, nullable=False, server_default="", comment=_MARKING),
     Index("ix_remedies_decision_pk", "decision_pk"),
 )
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from ceasefire.access.marking import decode_marking, pairs_of
+from ceasefire.access.releasability import Pairs
 from ceasefire.errors import NotFoundError
+from ceasefire.fusion.verification import ANALYST
 from ceasefire.store import schema
 from ceasefire.store.fusion import (
     attribution_decisions,
@@ -29,8 +33,13 @@ class IncidentFilter:
 
 
 def _latest_state() -> Any:
+    """The incident's own state: its latest row that is no verdict on a tearline."""
     s = incident_states
-    last = select(s.c.incident_pk, func.max(s.c.pk).label("pk")).group_by(s.c.incident_pk)
+    last = (
+        select(s.c.incident_pk, func.max(s.c.pk).label("pk"))
+        .where(s.c.tearline.is_(False))
+        .group_by(s.c.incident_pk)
+    )
     return last.subquery()
 
 
@@ -106,7 +115,14 @@ def incident_detail(engine: Engine, pk: int) -> dict[str, Any]:
         ).all()
         a, d = attributions, attribution_decisions
         attributed = conn.execute(
-            select(a, d.c.decision, d.c.decided_by, d.c.decided_at, d.c.note)
+            select(
+                a,
+                d.c.decision,
+                d.c.decided_by,
+                d.c.decided_at,
+                d.c.note,
+                d.c.marking.label("decision_marking"),
+            )
             .join(d, d.c.attribution_pk == a.c.pk, isouter=True)
             .where(a.c.violation_pk.in_([row.pk for row in broken]))
             .order_by(a.c.pk, d.c.pk)
@@ -121,7 +137,8 @@ def incident_detail(engine: Engine, pk: int) -> dict[str, Any]:
 
 
 def current_state(engine: Engine, pk: int) -> str | None:
-    """The incident's latest verification state (``None`` before fusion ran)."""
+    """The incident's own latest verification state (``None`` before fusion ran); verdicts
+    on a tearline are not the incident's state."""
     s = incident_states
     with engine.connect() as conn:
         if (
@@ -130,6 +147,41 @@ def current_state(engine: Engine, pk: int) -> str | None:
         ):
             raise NotFoundError(f"no incident {pk}")
         row = conn.execute(
-            select(s.c.state).where(s.c.incident_pk == pk).order_by(s.c.pk.desc()).limit(1)
+            select(s.c.state)
+            .where(s.c.incident_pk == pk, s.c.tearline.is_(False))
+            .order_by(s.c.pk.desc())
+            .limit(1)
         ).first()
     return None if row is None else str(row.state)
+
+
+def incident_marking(engine: Engine, pk: int) -> Pairs:
+    """The marking of all the incident's reports: what the HQ system (the CLI) sees of it,
+    and what a reader of the whole incident sees. ``NotFoundError`` for an unknown one."""
+    ir, r = schema.incident_reports, schema.reports
+    with engine.connect() as conn:
+        kinds = conn.execute(
+            select(r.c.classification, r.c.releasable_to)
+            .join(ir, ir.c.report_pk == r.c.pk)
+            .where(ir.c.incident_pk == pk)
+        ).all()
+    if not kinds:
+        raise NotFoundError(f"no incident {pk}")
+    return pairs_of((str(c), label) for c, label in kinds)
+
+
+def incident_verdicts(engine: Engine, pks: Sequence[int]) -> dict[int, list[tuple[str, Pairs]]]:
+    """Incident pk → its analyst states and their markings, in recording order (what
+    ``fusion.tearline.shown_verdict`` chooses from)."""
+    s = incident_states
+    out: dict[int, list[tuple[str, Pairs]]] = {int(pk): [] for pk in pks}
+    if not out:
+        return out
+    with engine.connect() as conn:
+        for incident_pk, state, marking in conn.execute(
+            select(s.c.incident_pk, s.c.state, s.c.marking)
+            .where(s.c.incident_pk.in_(list(out)), s.c.state.in_([a.value for a in ANALYST]))
+            .order_by(s.c.pk)
+        ):
+            out[int(incident_pk)].append((str(state), decode_marking(marking)))
+    return out

@@ -28,6 +28,8 @@ from sqlalchemy import (
     tuple_,
 )
 
+from ceasefire.access.marking import decode_marking, encode_marking, pairs_of
+from ceasefire.access.releasability import Pairs
 from ceasefire.fusion.model import CATEGORIES, SOURCE_TYPES, WEAPONS, FusionBatch, Incident
 from ceasefire.fusion.verification import ANALYST, SYSTEM, StateChange, automatic_state
 from ceasefire.ledger.canonical import JsonValue
@@ -36,6 +38,7 @@ from ceasefire.reports.model import LocationForm, Reliability
 from ceasefire.store import schema
 from ceasefire.store.fusion import incident_fusion, incident_states
 from ceasefire.store.ledger import record_in
+from ceasefire.store.ledger_marking import incident_markings
 from ceasefire.store.read_model_write import TearlineJudge, refresh_read_model
 from ceasefire.store.slices import SLICE, pk_slices
 
@@ -331,7 +334,14 @@ def replace_incidents(
                 )
                 next_violation += 1
             first.append((pk, new))
-        state_rows = [_first_state(pk, new, carried, at_iso) for pk, new in first]
+        kinds = _report_kinds(conn, [r for _, new in first for r in new.report_pks])
+        state_rows = [
+            row
+            for pk, new in first
+            for row in _first_states(
+                pk, new, pairs_of(kinds[r] for r in new.report_pks), carried, at_iso
+            )
+        ]
         for table, rows in (
             (i, incident_rows),
             (ir, member_rows),
@@ -341,17 +351,37 @@ def replace_incidents(
         ):
             _insert_many(conn, table, rows)
         if supersede or state_rows:
-            states: list[JsonValue] = [
-                [int(str(row["incident_pk"])), str(row["state"]), str(row["author"])]
-                for row in state_rows
-            ]
-            payload: dict[str, JsonValue] = {
-                "superseded": [int(x) for x in supersede],
-                "states": states,
-            }
-            record_in(conn, [LedgerEvent(EventType.INCIDENT_STATE, "incidents", payload)], at=at)
+            record_in(conn, _state_events(conn, supersede, state_rows), at=at)
         touched = [*supersede, *(int(str(row["incident_pk"])) for row in state_rows)]
         refresh_read_model(conn, touched, judge=judge)
+
+
+def _state_events(
+    conn: Connection, supersede: Sequence[int], state_rows: Sequence[dict[str, object]]
+) -> list[LedgerEvent]:
+    """One ``incident.state`` entry (subject ``incidents``) per marking group: the superseded
+    pks and ``[pk, state, author]`` first states of the incidents of that marking (the pairs
+    of all their reports), so no entry names an incident its readers may not see. Groups in
+    sorted marking order; incidents without reports go to one entry withheld from all."""
+    states = [
+        (int(str(row["incident_pk"])), str(row["state"]), str(row["author"])) for row in state_rows
+    ]
+    markings = incident_markings(conn, [*supersede, *(pk for pk, _, _ in states)])
+    groups: dict[Pairs | None, tuple[list[JsonValue], list[JsonValue]]] = {}
+    for pk in supersede:
+        groups.setdefault(markings.get(int(pk)), ([], []))[0].append(int(pk))
+    for pk, state, author in states:
+        groups.setdefault(markings.get(pk), ([], []))[1].append([pk, state, author])
+    order = sorted(groups, key=lambda m: (m is None, m or ()))
+    return [
+        LedgerEvent(
+            EventType.INCIDENT_STATE,
+            "incidents",
+            {"superseded": groups[m][0], "states": groups[m][1]},
+            marking=m,
+        )
+        for m in order
+    ]
 
 
 def _insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, object]]) -> None:
@@ -391,52 +421,84 @@ def _finite(x: float) -> float | None:
     return x if np.isfinite(x) else None
 
 
-def _carried_states(conn: Connection, superseded: Sequence[int]) -> dict[int, tuple[str, str, str]]:
-    """Report pk → (state, author, old incident pk) of an analyst decision on a superseded
-    incident holding it: a decision survives re-fusion of the same event."""
+def _report_kinds(conn: Connection, report_pks: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """Report pk → its ``(classification, releasable_to)`` (None as stored)."""
+    r = schema.reports
+    out: dict[int, tuple[str, str]] = {}
+    for part in pk_slices(sorted(set(report_pks))):
+        for pk, classification, label in conn.execute(
+            select(r.c.pk, r.c.classification, r.c.releasable_to).where(r.c.pk.in_(part))
+        ):
+            out[int(pk)] = (str(classification), str(label or ""))
+    return out
+
+
+def _carried_states(
+    conn: Connection, superseded: Sequence[int]
+) -> dict[int, tuple[str, str, str, str]]:
+    """Report pk → (state, author, old incident pk, marking) of an analyst decision on a
+    superseded incident holding it: a decision survives re-fusion of the same event.
+    Verdicts on a tearline are not carried (they never were the incident's state)."""
     if not superseded:
         return {}
     s, ir = incident_states, schema.incident_reports
-    latest: dict[int, tuple[str, str]] = {}
+    latest: dict[int, tuple[str, str, str]] = {}
     for part in pk_slices(superseded):  # an incident's states all fall in one slice
-        for incident_pk, state, author in conn.execute(
-            select(s.c.incident_pk, s.c.state, s.c.author)
-            .where(s.c.incident_pk.in_(part))
+        for incident_pk, state, author, marking in conn.execute(
+            select(s.c.incident_pk, s.c.state, s.c.author, s.c.marking)
+            .where(s.c.incident_pk.in_(part), s.c.tearline.is_(False))
             .order_by(s.c.pk)
         ):
-            latest[incident_pk] = (state, author)
+            latest[incident_pk] = (state, author, marking)
     decided = {k: val for k, val in latest.items() if val[0] in {st.value for st in ANALYST}}
-    out: dict[int, tuple[str, str, str]] = {}
+    out: dict[int, tuple[str, str, str, str]] = {}
     for part in pk_slices(list(decided)):
         for incident_pk, report_pk in conn.execute(
             select(ir.c.incident_pk, ir.c.report_pk).where(ir.c.incident_pk.in_(part))
         ):
-            state, author = decided[incident_pk]
-            out[report_pk] = (state, author, str(incident_pk))
+            state, author, marking = decided[incident_pk]
+            out[report_pk] = (state, author, str(incident_pk), marking)
     return out
 
 
-def _first_state(
+def _first_states(
     pk: int,
     new: NewIncident,
-    carried: dict[int, tuple[str, str, str]],
+    signature: Pairs,
+    carried: dict[int, tuple[str, str, str, str]],
     at_iso: str,
-) -> dict[str, object]:
-    """The incident's first state row: an analyst decision carried over, else fusion's."""
-    inherited = sorted({carried[r] for r in new.report_pks if r in carried})
-    if inherited:
-        state, author, old = inherited[0]
-        note: str | None = f"carried over from incident {old}"
-    else:
-        state, author, note = automatic_state(new.incident.independent_sources).value, SYSTEM, None
-    return {
+) -> list[dict[str, object]]:
+    """The incident's first state rows, marked with all its reports (``signature``).
+
+    An analyst decision carried over from a superseded incident is the new incident's state
+    when its author saw every kind of report the new incident holds (same marking);
+    otherwise fusion's state is, and the decision follows as a verdict on the tearline of
+    what its author saw (shown only where that marking allows).
+    """
+    automatic = {
         "incident_pk": pk,
         "at": at_iso,
         "previous": None,
+        "state": automatic_state(new.incident.independent_sources).value,
+        "author": SYSTEM,
+        "note": None,
+        "marking": encode_marking(signature),
+        "tearline": False,
+    }
+    inherited = sorted({carried[r] for r in new.report_pks if r in carried})
+    if not inherited:
+        return [automatic]
+    state, author, old, marking = inherited[0]
+    decision = {
+        **automatic,
         "state": state,
         "author": author,
-        "note": note,
+        "note": f"carried over from incident {old}",
     }
+    if decode_marking(marking) == signature:
+        return [decision]
+    previous = automatic["state"]
+    return [automatic, {**decision, "previous": previous, "marking": marking, "tearline": True}]
 
 
 def record_state(
@@ -445,21 +507,30 @@ def record_state(
     change: StateChange,
     at_iso: str,
     *,
+    marking: Pairs,
+    tearline: bool = False,
     judge: TearlineJudge | None = None,
 ) -> None:
     """Append an analyst's state change to the incident's history, and to the ledger (subject
     ``I-<pk>``) in the same transaction when the ledger tables exist; the incident's read
-    model follows in that transaction (``judge``: as for ``replace_incidents``)."""
+    model follows in that transaction (``judge``: as for ``replace_incidents``).
+
+    ``marking``: the pairs of the incident's reports the analyst saw (``access.marking``);
+    ``tearline``: they saw only part of the incident, so the change is a verdict on their
+    tearline and never the incident's own state.
+    """
     payload: dict[str, JsonValue] = {
         "state": change.after.value,
         "previous": change.before.value if change.before else None,
         "by": change.by,
         "note": change.note,
     }
+    if tearline:
+        payload["tearline"] = True
     with engine.begin() as conn:
         record_in(
             conn,
-            [LedgerEvent(EventType.INCIDENT_STATE, f"I-{incident_pk}", payload)],
+            [LedgerEvent(EventType.INCIDENT_STATE, f"I-{incident_pk}", payload, marking=marking)],
             at=datetime.fromisoformat(at_iso),
         )
         conn.execute(
@@ -470,6 +541,8 @@ def record_state(
                 author=change.by,
                 at=at_iso,
                 note=change.note,
+                marking=encode_marking(marking),
+                tearline=tearline,
             )
         )
         refresh_read_model(conn, [incident_pk], judge=judge)

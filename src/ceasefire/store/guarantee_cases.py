@@ -23,6 +23,7 @@ from ceasefire.guarantees.commission import (
     CaseStage,
     link_steps,
 )
+from ceasefire.ledger.marking import Marking
 from ceasefire.ledger.model import LedgerEvent
 from ceasefire.store.fusion import attribution_decisions, attributions, remedies
 from ceasefire.store.guarantees import (
@@ -33,6 +34,7 @@ from ceasefire.store.guarantees import (
     guarantee_cases,
     iso,
 )
+from ceasefire.store.ledger_marking import case_marking
 from ceasefire.store.schema import violations
 
 
@@ -49,6 +51,8 @@ def link_attribution_records(engine: Engine, *, clock: Clock, until: datetime | 
         if until is not None:
             mine = [s for s in mine if s.at <= until]
         events += link_steps(case, history, mine)
+    # marking: each step's record has a ``marking`` column (attributions, decisions,
+    # remedies); pass it to these case events once ledger events carry one
     append_case_events(engine, events, clock=clock)
     return len(events)
 
@@ -112,7 +116,9 @@ def append_case_events(engine: Engine, events: Sequence[CaseEvent], *, clock: Cl
     """Append Special Commission case events, chained into the ledger (``case.stage``)."""
     with engine.begin() as conn:
         append_case_events_in(conn, events)
-        chain_in(conn, [_case_ledger_event(e) for e in events], clock)
+        chain_in(
+            conn, [_case_ledger_event(e, case_marking(conn, e.case_id)) for e in events], clock
+        )
 
 
 def read_cases(engine: Engine) -> list[tuple[Case, list[CaseEvent]]]:
@@ -140,7 +146,7 @@ def read_cases(engine: Engine) -> list[tuple[Case, list[CaseEvent]]]:
     return [(case, history.get(case.id, [])) for case in cases]
 
 
-def _case_ledger_event(event: CaseEvent) -> LedgerEvent:
+def _case_ledger_event(event: CaseEvent, marking: Marking) -> LedgerEvent:
     payload: dict[str, str | None] = {
         "stage": str(event.stage),
         "at": iso(event.at),
@@ -150,4 +156,4 @@ def _case_ledger_event(event: CaseEvent) -> LedgerEvent:
         "remedy": event.remedy,
         "note": event.note,
     }
-    return LedgerEvent("case.stage", event.case_id, payload)
+    return LedgerEvent("case.stage", event.case_id, payload, marking=marking)

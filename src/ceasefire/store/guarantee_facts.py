@@ -257,14 +257,14 @@ def _state_history(
     conn: Connection, pks: list[int] | None
 ) -> dict[int, list[tuple[str, str, datetime]]]:
     """Incident pk → its states in recording order: (state, author, at), for ``pks`` (all
-    incidents when None)."""
+    incidents when None). Verdicts on a tearline are not the incident's state: left out."""
     if not inspect(conn).has_table("incident_states"):
         return {}
     s = incident_states
     out: dict[int, list[tuple[str, str, datetime]]] = defaultdict(list)
     query = (
         select(s.c.incident_pk, s.c.state, s.c.author, s.c.at)
-        .where(_only(s.c.incident_pk, pks))
+        .where(_only(s.c.incident_pk, pks), s.c.tearline.is_(False))
         .order_by(s.c.pk)
     )
     for pk, state, author, at in conn.execute(query):

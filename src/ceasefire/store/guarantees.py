@@ -51,8 +51,10 @@ from ceasefire.guarantees.obligations import (
 )
 from ceasefire.guarantees.ratification import RecordedRatification, with_ratifications
 from ceasefire.guarantees.triggers import AlertLevel, TriggerKind
+from ceasefire.ledger.marking import COALITION_WIDE, Marking
 from ceasefire.ledger.model import EventType, LedgerEvent
 from ceasefire.store.ledger import append_events_in
+from ceasefire.store.ledger_marking import fact_marking, obligation_marking
 from ceasefire.store.metadata import metadata
 
 _TS = 40
@@ -250,7 +252,8 @@ def record_ratification(engine: Engine, record: RecordedRatification, *, clock: 
     }
     with engine.begin() as conn:
         conn.execute(insert(guarantee_ratifications).values(**values))
-        event = LedgerEvent(EventType.RATIFICATION, f"{record.instrument_id}/{r.party}", values)
+        subject = f"{record.instrument_id}/{r.party}"
+        event = LedgerEvent(EventType.RATIFICATION, subject, values, marking=COALITION_WIDE)
         chain_in(conn, [event], clock)
 
 
@@ -312,12 +315,20 @@ def record_alerts(
         if cases:
             conn.execute(insert(guarantee_cases), [_case_row(c) for c, _ in cases])
             append_case_events_in(conn, [e for _, e in cases])
+        marking = {a.id: fact_marking(conn, a.fact_ids) for a in new}
         chain_in(
             conn,
-            [LedgerEvent(EventType.TRIGGER_FIRED, a.id, _alert_payload(a)) for a in new],
+            [
+                LedgerEvent(EventType.TRIGGER_FIRED, a.id, _alert_payload(a), marking=marking[a.id])
+                for a in new
+            ],
             clock,
         )
-        chain_in(conn, [_obligation_ledger_event(opened(o)) for o in obligations], clock)
+        chain_in(
+            conn,
+            [_obligation_ledger_event(opened(o), marking[o.alert_id]) for o in obligations],
+            clock,
+        )
         return RecordSummary(len(new), len(obligations), len(cases))
 
 
@@ -327,7 +338,14 @@ def append_obligation_events(
     """Append obligation events (met, overdue), chained into the ledger too."""
     with engine.begin() as conn:
         _append_obligation_events(conn, events)
-        chain_in(conn, [_obligation_ledger_event(e) for e in events], clock)
+        chain_in(
+            conn,
+            [
+                _obligation_ledger_event(e, obligation_marking(conn, e.obligation_id))
+                for e in events
+            ],
+            clock,
+        )
 
 
 def append_case_events_in(conn: Connection, events: Sequence[CaseEvent]) -> None:
@@ -415,14 +433,14 @@ def _append_obligation_events(conn: Connection, events: Sequence[ObligationEvent
         )
 
 
-def _obligation_ledger_event(event: ObligationEvent) -> LedgerEvent:
+def _obligation_ledger_event(event: ObligationEvent, marking: Marking) -> LedgerEvent:
     payload: dict[str, str | None] = {
         "state": str(event.state),
         "at": iso(event.at),
         "by": event.by,
         "evidence": event.evidence,
     }
-    return LedgerEvent(EventType.OBLIGATION_STATE, event.obligation_id, payload)
+    return LedgerEvent(EventType.OBLIGATION_STATE, event.obligation_id, payload, marking=marking)
 
 
 def _alert_payload(alert: Alert) -> dict[str, str | list[str]]:

@@ -9,7 +9,7 @@ pagination: page 1,000 costs what page 1 costs).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,19 +157,27 @@ def daily_report_counts(
         }
 
 
-def changes_since(engine: Engine, *, incident_pk: int, state_pk: int) -> tuple[list[int], int, int]:
+def changes_since(
+    engine: Engine,
+    *,
+    incident_pk: int,
+    state_pk: int,
+    seen: Callable[[str], bool] | None = None,
+) -> tuple[list[int], int, int]:
     """Incidents new (pk above ``incident_pk``) or re-stated (state row above ``state_pk``)
-    since the cursors, and the new cursors. The stream filters them per viewer."""
+    since the cursors, and the new cursors. The stream filters them per viewer; a state row
+    whose marking (stored text) fails ``seen`` is no change for that viewer (a verdict they
+    may not see must not show as an event)."""
     i, s = schema.incidents, incident_states
     with engine.connect() as conn:
         new = conn.execute(
             select(i.c.pk).where(i.c.pk > incident_pk, i.c.status == "active")
         ).scalars()
         changed_pks = set(new)
-        restated = conn.execute(select(s.c.incident_pk, s.c.pk).where(s.c.pk > state_pk)).all()
+        restated = conn.execute(select(s.c.incident_pk, s.c.marking).where(s.c.pk > state_pk)).all()
         top_i = conn.execute(select(func.coalesce(func.max(i.c.pk), 0))).scalar_one()
         top_s = conn.execute(select(func.coalesce(func.max(s.c.pk), 0))).scalar_one()
-    changed_pks |= {int(row[0]) for row in restated}
+    changed_pks |= {int(row[0]) for row in restated if seen is None or seen(str(row[1]))}
     return sorted(changed_pks), max(int(top_i), incident_pk), max(int(top_s), state_pk)
 
 

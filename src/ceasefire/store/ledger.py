@@ -1,8 +1,13 @@
 """Ledger tables (SQLAlchemy Core) and ``SqlLedger``, the ``LedgerStore`` port on them.
 
-Hashed values are stored exactly as hashed: timestamps as their canonical text, payloads as
-their canonical JSON text, hashes and keys as lowercase hex. Re-exporting therefore never
-re-encodes anything, and an export made today is byte-identical to one made next year.
+Hashed values are stored exactly as hashed: timestamps as their canonical text, payloads and
+markings as their canonical JSON text, hashes, salts and keys as lowercase hex. Re-exporting
+therefore never re-encodes anything, and an export made today is byte-identical to one made
+next year (for the same reader).
+
+Each entry's ``salt`` is the secret that keeps a withheld entry unguessable: it lives only
+here (back it up with the database), is released only with its entry in an export whose
+reader may see the entry, and is never logged.
 
 The tables are append-only by convention: entries, checkpoints, signatures and keys are
 inserted, never updated or deleted (the chain would show it).
@@ -39,7 +44,7 @@ from sqlalchemy.exc import IntegrityError
 from ceasefire.clock import Clock, FixedClock
 from ceasefire.errors import InputError, StoreError
 from ceasefire.ledger.canonical import format_timestamp
-from ceasefire.ledger.chain import chain_entries
+from ceasefire.ledger.chain import chain_entries, leaf_data
 from ceasefire.ledger.model import (
     EMPTY_HEAD,
     ChainHead,
@@ -73,10 +78,18 @@ ledger_entries = Table(
     Column("event_type", String(64), nullable=False),
     Column("subject_id", String(256), nullable=False, index=True),
     Column("payload", Text, nullable=False, comment="canonical JSON (RFC 8785), as hashed"),
-    Column("prev_hash", String(64), nullable=False),
+    Column("prev_hash", String(64), nullable=False, comment="chain value before this entry"),
     # No index on hash: a unique index over random 64-hex keys cost 3.5x the insert rate;
     # seq (the primary key) already keeps the chain single.
-    Column("hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, comment="chain value after this entry"),
+    Column(
+        "marking",
+        Text,
+        nullable=True,
+        comment='canonical JSON [["CLASSIFICATION","releasable_to"],...]; NULL: HQ only',
+    ),
+    Column("salt", String(64), nullable=False, comment="32 random bytes, hex: SECRET"),
+    Column("body", String(64), nullable=False, comment="salted commitment, hex"),
 )
 
 ledger_keys = Table(
@@ -100,6 +113,7 @@ ledger_checkpoints = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("at", String(_TS), nullable=False),
     Column("hash", String(64), nullable=False, unique=True),
+    Column("head", String(64), nullable=False, comment="chain value of entry last_seq"),
 )
 
 ledger_signatures = Table(
@@ -133,16 +147,25 @@ def insert_entries(conn: Connection, entries: Sequence[LedgerEntry]) -> None:
     if not entries:
         return
     rows = [
-        (e.seq, e.at, e.event_type, e.subject_id, e.payload_json.decode(), e.prev_hash, e.hash)
+        (
+            e.seq,
+            e.at,
+            e.event_type,
+            e.subject_id,
+            e.payload_json.decode(),
+            e.prev_hash,
+            e.hash,
+            None if e.marking_json == b"null" else e.marking_json.decode(),
+            e.salt,
+            e.body,
+        )
         for e in entries
     ]
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     try:
         conn.exec_driver_sql(
             "INSERT INTO ledger_entries (seq, at, event_type, subject_id, payload, prev_hash, "
-            "hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            if conn.dialect.paramstyle == "qmark"
-            else "INSERT INTO ledger_entries (seq, at, event_type, subject_id, payload, "
-            "prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            f"hash, marking, salt, body) VALUES ({', '.join([mark] * 10)})",
             rows,
         )
     except IntegrityError as exc:
@@ -178,6 +201,11 @@ class SqlLedger:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    @property
+    def engine(self) -> Engine:
+        """The database (release groups live beside the ledger)."""
+        return self._engine
 
     def ledger_id(self) -> str:
         with self._engine.begin() as conn:
@@ -223,16 +251,21 @@ class SqlLedger:
                     r.payload.encode(),
                     r.prev_hash,
                     r.hash,
+                    marking_json=b"null" if r.marking is None else r.marking.encode(),
+                    salt=r.salt,
+                    body=r.body,
                 )
             start = stop + 1
 
-    def entry_hashes(self, first_seq: int, last_seq: int) -> list[bytes]:
+    def leaves(self, first_seq: int, last_seq: int) -> list[bytes]:
         t = ledger_entries
         with self._engine.connect() as conn:
             rows = conn.execute(
-                select(t.c.hash).where(t.c.seq >= first_seq, t.c.seq <= last_seq).order_by(t.c.seq)
-            ).scalars()
-            return [bytes.fromhex(h) for h in rows]
+                select(t.c.seq, t.c.body)
+                .where(t.c.seq >= first_seq, t.c.seq <= last_seq)
+                .order_by(t.c.seq)
+            ).all()
+            return [leaf_data(int(seq), body) for seq, body in rows]
 
     def checkpoints(self) -> list[Checkpoint]:
         t = ledger_checkpoints
@@ -248,6 +281,7 @@ class SqlLedger:
                 r.prev_hash,
                 r.at,
                 r.hash,
+                r.head,
             )
             for r in rows
         ]
@@ -263,6 +297,7 @@ class SqlLedger:
             "prev_hash": c.prev_hash,
             "at": c.at,
             "hash": c.hash,
+            "head": c.head,
         }
         try:
             with self._engine.begin() as conn:

@@ -17,9 +17,10 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine
 
+from ceasefire.access.marking import decode_marking
 from ceasefire.access.releasability import Pairs, possible_masks
 from ceasefire.fusion.items import rules_text, torn_entry, whole_item
-from ceasefire.fusion.tearline import Tearline, tearline
+from ceasefire.fusion.tearline import Tearline, shown_verdict, tearline
 from ceasefire.store.grid import cell_of
 from ceasefire.store.read_model import UNLOCATED_CELL
 from ceasefire.store.slices import pk_slices
@@ -42,7 +43,8 @@ FROM json_each(?) AS j
 JOIN incidents AS i ON i.pk = j.value
 LEFT JOIN incident_fusion AS f ON f.incident_pk = i.pk
 JOIN incident_states AS s
-  ON s.pk = (SELECT max(s2.pk) FROM incident_states AS s2 WHERE s2.incident_pk = i.pk)
+  ON s.pk = (SELECT max(s2.pk) FROM incident_states AS s2
+             WHERE s2.incident_pk = i.pk AND NOT s2.tearline)
 WHERE i.status = 'active'
 """
 _SOURCE_COLUMNS = (
@@ -70,6 +72,14 @@ FROM json_each(?) AS j
 JOIN incident_reports AS ir ON ir.incident_pk = j.value
 JOIN reports AS r ON r.pk = ir.report_pk
 ORDER BY ir.incident_pk, r.observed_at, r.pk
+"""
+#: Analyst states with their markings: what a tearline may show (``fusion.tearline``).
+_VERDICTS_SQL = """
+SELECT s.incident_pk, s.state, s.marking
+FROM json_each(?) AS j
+JOIN incident_states AS s ON s.incident_pk = j.value
+WHERE s.state IN ('verified', 'disputed', 'rejected')
+ORDER BY s.incident_pk, s.pk
 """
 
 
@@ -208,6 +218,9 @@ def _write_tearlines(
     payload = orjson.dumps([row["pk"] for row in mixed])
     for values in cur.execute(_MEMBERS_SQL, (payload,)):
         members[int(values[0])].append(dict(zip(MEMBER_COLUMNS, values[1:], strict=True)))
+    verdicts: defaultdict[int, list[tuple[str, Pairs]]] = defaultdict(list)
+    for incident_pk, state, marking in cur.execute(_VERDICTS_SQL, (payload,)).fetchall():
+        verdicts[int(incident_pk)].append((str(state), decode_marking(marking)))
     keys: list[tuple[int, int, int]] = []  # incident pk, mask, visible reports
     lines: list[Tearline] = []
     for row in mixed:
@@ -219,8 +232,9 @@ def _write_tearlines(
                 for m in members[pk]
                 if bit[(str(m["classification"]), str(m["releasable_to"] or ""))] & mask
             ]
+            shown = tuple(pair for pair in pairs if bit[pair] & mask)
             keys.append((pk, mask, len(seen)))
-            lines.append(tearline(seen, row["state"]))
+            lines.append(tearline(seen, shown_verdict(verdicts[pk], shown)))
     located = [k for k, line in enumerate(lines) if line.lon is not None]
     judged: Judged = [[] for _ in lines]
     for k, rules in zip(
@@ -254,7 +268,9 @@ def tearline_place(line: Tearline) -> tuple[int, float]:
 
 #: The format of the stored items; bump it when ``fusion.items`` or the rows change, and
 #: every store rebuilds its read model on its next ``init_schema``.
-READ_MODEL_FORMAT = 2
+#: 2: tearlines filed by their own place and time; 3: a tearline shows only verdicts whose
+#: marking it sees.
+READ_MODEL_FORMAT = 3
 
 
 def ensure_read_model(engine: Engine) -> bool:

@@ -10,7 +10,7 @@ Written to match store/read_model.py (tests/api/test_read_model.py compares the 
 schema with the metadata), then frozen.
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-07 16:00:00
 """
 
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0010"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

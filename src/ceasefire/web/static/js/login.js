@@ -12,14 +12,16 @@ form.addEventListener("submit", async (event) => {
   const button = form.querySelector("button");
   button.disabled = true;
   try {
+    const next = new URLSearchParams(window.location.search).get("next");
     const result = await api("/api/session", {
       method: "POST",
+      params: { next },
       body: { name: form.elements.name.value, password: form.elements.password.value },
     });
     sessionStorage.setItem(CSRF_KEY, result.csrf);
-    const next = new URLSearchParams(window.location.search).get("next");
-    // only a local path: an open redirect would hand the session to another site
-    window.location.assign(next && next.startsWith("/") && !next.startsWith("//") ? next : "/");
+    // the server decides where to go (safe_next): a path of this site or "/", never another
+    // site (an open redirect would hand the session to it)
+    window.location.assign(result.next || "/");
   } catch (error) {
     message.textContent = error instanceof ApiError && error.status === 401 ? "wrong name or password" : `login failed: ${error.message}`;
     button.disabled = false;

@@ -81,7 +81,7 @@ export class IncidentPanel {
           )
         : h("p", null, listOrNone(d.rules)),
       h("h3", null, "History"),
-      table(["state", "by", "at", "note"], (d.history || []).map((s) => [s.state, s.by, formatTime(s.at), s.note || ""])),
+      table(["state", "by", "at", "note"], (d.history || []).map((s) => [s.tearline ? `${s.state} (on a tearline)` : s.state, s.by, formatTime(s.at), s.note || ""])),
       h("h3", null, "Attribution"),
       (d.attributions || []).length
         ? table(
@@ -106,10 +106,11 @@ export class IncidentPanel {
     if (decisions.length) {
       const note = h("input", { type: "text", placeholder: "note (why)", "data-testid": "action-note" });
       box.append(
-        h("h3", null, "Analyst decision"),
+        // a reader of part of the incident decides on their own tearline (docs/hq-api.md)
+        h("h3", null, this.detail.partial ? "Analyst decision on your tearline" : "Analyst decision"),
         note,
         ...decisions.map((action) =>
-          h("button", { type: "button", "data-testid": `action-${action}`, onclick: () => this.act(incidentPath(this.detail.id, `/${action}`), { note: note.value }, message) }, action),
+          h("button", { type: "button", "data-testid": `action-${action}`, onclick: () => this.act(incidentPath(this.detail.id, `${this.detail.partial ? "/tearline" : ""}/${action}`), { note: note.value }, message) }, action),
         ),
       );
     }
