@@ -53,13 +53,15 @@ def chunk_events(
     quarantined: Sequence[tuple[object, ...]],
     *,
     digests_of_raws: Sequence[str] | None = None,
+    submitter: str | None = None,
 ) -> list[LedgerEvent]:
     """One ``report.accepted`` entry per chunk listing ``[source, id, sha256 of the raw text]``
     of every report written, and one ``report.quarantined`` entry listing ``[reason hash, field,
     rule]`` of every newly quarantined line: the chain commits to each report and each
     rejection (a nation can recompute the digests from the raw texts) for two entries a chunk.
     The subject is the first item, so the same input gives the same entries.
-    ``digests_of_raws`` (one per row, ``raw_sha256``) spares computing them here."""
+    ``digests_of_raws`` (one per row, ``raw_sha256``) spares computing them here;
+    ``submitter`` (the principal that sent the chunk's reports) goes into the payload."""
     events: list[LedgerEvent] = []
     if report_rows:
         if digests_of_raws is None:
@@ -71,13 +73,10 @@ def chunk_events(
             )
         ]
         subject = f"{digests[0][0]}/{digests[0][1]}"[:MAX_SUBJECT_LEN]
-        events.append(
-            LedgerEvent(
-                EventType.REPORT_ACCEPTED,
-                subject,
-                {"count": len(digests), "reports": digests},
-            )
-        )
+        payload: dict[str, Any] = {"count": len(digests), "reports": digests}
+        if submitter is not None:
+            payload["submitter"] = submitter
+        events.append(LedgerEvent(EventType.REPORT_ACCEPTED, subject, payload))
     if quarantined:
         items = [[_hex(row[0]), row[4], row[5]] for row in quarantined]
         events.append(
