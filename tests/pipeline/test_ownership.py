@@ -180,6 +180,24 @@ def test_a_non_owner_of_the_same_nation_is_answered_as_for_an_unused_key(
         store.close()
 
 
+def test_quarantine_keeps_one_row_per_sender_and_names_it(
+    mini_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same bad line from two nations: two rows, each answered to its sender in full."""
+    monkeypatch.delenv("CEASEFIRE_DB", raising=False)
+    bad = make_report(id="x", lat=91.0)
+    store = SQLiteStore(f"sqlite:///{mini_db}")
+    try:
+        answers = [send(store, tmp_path, by, [bad])[1] for by in (FRA_1, USA_1, USA_2, FRA_1)]
+    finally:
+        store.close()
+    assert all(told == answers[0] for told in answers)
+    assert [(f, r) for _, f, r, _ in answers[0]] == [("lat", "range")]
+    code, out, _ = run(mini_db, "quarantine", "--json")
+    assert code == 0
+    assert [item["submitter"] for item in orjson.loads(out)] == ["FRA", "USA"]
+
+
 def run(db: Path, *args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(app, ["--db", str(db), *args], catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr

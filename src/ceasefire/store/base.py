@@ -282,6 +282,8 @@ class QuarantinedItem:
     rule: str
     message: str
     received_at: datetime
+    #: the principal that sent it (``HQ``: the HQ itself)
+    submitter: str = SYSTEM_PRINCIPAL
 
 
 class Store(Protocol):

@@ -170,6 +170,13 @@ quarantine = Table(
     Column("message", Text, nullable=False),
     Column("received_at", String(40), nullable=False),
     Column("ingest_run_pk", Integer, ForeignKey("ingest_runs.pk"), nullable=False),
+    Column(
+        "submitter",
+        String(16),
+        nullable=False,
+        server_default=SYSTEM_PRINCIPAL,
+        comment="principal that sent it (revision 0012); HQ: the HQ itself",
+    ),
     UniqueConstraint("reason_hash"),
 )
 

@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select
 
+from ceasefire.access.model import SYSTEM_PRINCIPAL
 from ceasefire.errors import StoreError
 from ceasefire.reports.model import (
     Category,
@@ -365,7 +366,13 @@ class SQLiteStore:
                 assert change.target_local is not None
                 target = report_base + change.target_local
             _apply_status(cur, target, change.new_status)
+        quarantine_base = _next_pk(cur, "quarantine")
         quarantined = insert_quarantine(cur, chunk.quarantine_rows, received_at, chunk.run_pk)
+        if quarantined and chunk.submitter.principal != SYSTEM_PRINCIPAL:
+            cur.execute(  # the rows just inserted: few, next to the reports
+                "UPDATE quarantine SET submitter = ? WHERE pk >= ?",
+                (chunk.submitter.principal, quarantine_base),
+            )
         if chunk.counts:
             names = sorted(chunk.counts)
             cur.execute(
@@ -409,6 +416,7 @@ class SQLiteStore:
                 rule=row.rule,
                 message=row.message,
                 received_at=datetime.fromisoformat(row.received_at),
+                submitter=row.submitter,
             )
             for row in rows
         ]

@@ -8,7 +8,7 @@ so no answer to a submission depends on another nation's reports
 (docs/spec/observation-report.md, "Ownership").
 Reports stored before this revision were all ingested without an account: they become the
 HQ's (``HQ``, no account). ``report_delegations`` lists the accounts a nation delegated to
-amend and withdraw any of its reports.
+amend and withdraw any of its reports. Quarantined lines record their sender's principal too.
 
 Written to match store/schema.py and store/ownership.py (tests/store compares them).
 
@@ -51,6 +51,16 @@ def upgrade() -> None:
         )
         batch_op.drop_constraint("uq_reports_source", type_="unique")
         batch_op.create_unique_constraint(op.f("uq_reports_source"), ["source", "id", "submitter"])
+    with op.batch_alter_table("quarantine", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "submitter",
+                sa.String(length=16),
+                server_default="HQ",
+                nullable=False,
+                comment="principal that sent it (revision 0012); HQ: the HQ itself",
+            )
+        )
     op.create_table(
         "report_delegations",
         sa.Column(
@@ -69,6 +79,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("report_delegations")
+    with op.batch_alter_table("quarantine", schema=None) as batch_op:
+        batch_op.drop_column("submitter")
     with op.batch_alter_table("reports", schema=None) as batch_op:
         batch_op.drop_constraint("uq_reports_source", type_="unique")
         batch_op.create_unique_constraint(op.f("uq_reports_source"), ["source", "id"])
