@@ -105,7 +105,8 @@ def start_live_hq(db: Path, log: Path) -> LiveHQ:
 
 
 def read_status(sock: socket.socket, *, timeout_s: float) -> tuple[int, bytes]:
-    """The status code and whatever else arrived of a response within ``timeout_s``."""
+    """The status code and the body of a response (whatever of it arrived in ``timeout_s``);
+    ``(0, what came)`` if no response did."""
     sock.settimeout(timeout_s)
     data = b""
     try:
@@ -114,22 +115,25 @@ def read_status(sock: socket.socket, *, timeout_s: float) -> tuple[int, bytes]:
             if not chunk:
                 break
             data += chunk
-        head, _, rest = data.partition(b"\r\n\r\n")
-        length = next(
-            (
-                int(h.split(b":")[1])
-                for h in head.split(b"\r\n")
-                if h.lower().startswith(b"content-length:")
-            ),
-            0,
-        )
-        while len(rest) < length:
+    except (TimeoutError, ConnectionResetError):
+        pass
+    if not data.startswith(b"HTTP/1.1 ") or b"\r\n\r\n" not in data:
+        return 0, data
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (
+            int(h.split(b":")[1])
+            for h in head.split(b"\r\n")
+            if h.lower().startswith(b"content-length:")
+        ),
+        0,
+    )
+    try:
+        while len(body) < length:
             chunk = sock.recv(65536)
             if not chunk:
                 break
-            rest += chunk
-    except TimeoutError:
+            body += chunk
+    except (TimeoutError, ConnectionResetError):
         pass
-    if not data.startswith(b"HTTP/1.1 "):
-        return 0, data
-    return int(data[9:12]), data.partition(b"\r\n\r\n")[2]
+    return int(data[9:12]), body

@@ -126,13 +126,17 @@ def reach(nation: str) -> set[str]:
     """The codes a report may name to reach ``nation`` (read from the shipped groups table
     here, not through the app's code)."""
     text = resources.files("ceasefire").joinpath("data/release_groups.yaml").read_text()
-    groups = {k: set(v) for k, v in yaml.safe_load(text)["groups"].items()}
+    table = yaml.safe_load(text)["groups"]
+    # members are literal; only `includes:` nests a group's members into another
+    members = {k: set(v.get("members", [])) for k, v in table.items()}
+    includes = {k: set(v.get("includes", [])) for k, v in table.items()}
     found = {nation}
     changed = True
     while changed:
         changed = False
-        for name, members in groups.items():
-            if name not in found and members & found:
+        for name in table:
+            holds = nation in members[name] or includes[name] & (found - {nation})
+            if name not in found and holds:
                 found.add(name)
                 changed = True
     return found

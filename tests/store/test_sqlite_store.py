@@ -79,9 +79,10 @@ def test_chunk_rows_come_back_with_decoded_zones_and_deterministic_ids(
     (violation,) = store.list_violations(ViolationQuery())
     assert (violation.incident_pk, violation.rule_id, violation.certainty) == (2, "R1", "certain")
     assert violation.reports == (("op-1", "r2"),)
-    found = store.find_reports([("op-1", "r2"), ("op-1", "nope")])
+    found = store.find_reports("HQ", [("op-1", "r2"), ("op-1", "nope")])
     assert set(found) == {("op-1", "r2")}
     assert found["op-1", "r2"].status is ReportStatus.ACTIVE
+    assert store.find_reports("FRA", [("op-1", "r2")]) == {}  # another nation's key space
 
 
 def test_a_failing_chunk_writes_nothing(store: SQLiteStore) -> None:

@@ -12,6 +12,10 @@ from ceasefire.reports.model import Classification
 #: ISO 3166-1 alpha-3 codes and organisation codes (EU, NATO, OSCE, ...) are upper case.
 _CODE = re.compile(r"^[A-Z][A-Z0-9_-]{1,15}$")
 
+#: The principal of the HQ itself (the CLI on the HQ's own database): the scope of reports
+#: ingested without an account. Reserved: no account may have it as nation or organisation.
+SYSTEM_PRINCIPAL = "HQ"
+
 
 class Role(StrEnum):
     """What a user may do; reading is open to every role."""

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from ceasefire.access.model import Role, User, check_code
+from ceasefire.access.model import SYSTEM_PRINCIPAL, Role, User, check_code
 from ceasefire.access.secrets import hash_password, new_token, token_digest
 from ceasefire.errors import InputError
 from ceasefire.reports.model import Classification
@@ -44,6 +44,9 @@ def create_account(
         check_code(nation, field="nation")
     if organisation is not None:
         check_code(organisation, field="organisation")
+    if SYSTEM_PRINCIPAL in (nation, organisation):
+        field = "nation" if nation == SYSTEM_PRINCIPAL else "organisation"
+        raise InputError(field, "reserved", f"{SYSTEM_PRINCIPAL!r} is the HQ's own principal")
     role_set = frozenset(roles)
     if not role_set:
         raise InputError("role", "required", "give at least one --role")

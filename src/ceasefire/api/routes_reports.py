@@ -3,6 +3,11 @@
 Submissions go through the same parser, validation, quarantine and fusion as
 ``ceasefire ingest``: the body is written to a temporary NDJSON file and ingested, so a bad
 line is quarantined whole with its field and rule, and a re-sent report changes nothing.
+
+Every report is recorded as the caller's, in the key scope of the caller's nation (or
+organisation): the answer depends only on that scope, never on another nation's reports, and
+an amendment of a report the caller may not change is answered as one of an unknown report
+(docs/spec/observation-report.md, "Ownership").
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from ceasefire.api.views import encode_cursor, json_response
 from ceasefire.errors import InputError
 from ceasefire.fusion.items import iso_s
 from ceasefire.store.hq_queries import report_page
+from ceasefire.store.ownership import submitter_of
 
 router = APIRouter(prefix="/api", tags=["reports"])
 HQ = Annotated[HQState, Depends(hq)]
@@ -66,14 +72,17 @@ def _ndjson(body: bytes, content_type: str) -> bytes:
     )
 
 
-def _ingest(state: HQState, lines: bytes) -> dict[str, Any]:
-    from ceasefire.pipeline.ingest import ingest_files  # noqa: PLC0415 - heavy
+def _ingest(state: HQState, lines: bytes, user: User) -> dict[str, Any]:
+    from ceasefire.pipeline.ingest import Quarantined, ingest_files  # noqa: PLC0415 - heavy
     from ceasefire.reports.parse import ReportFormat  # noqa: PLC0415
 
+    quarantined: list[Quarantined] = []
     with tempfile.TemporaryDirectory(prefix="cf-post-") as tmp:
         path = Path(tmp) / "submitted.ndjson"
         path.write_bytes(lines)
         with state.write_lock:
+            with state.engine.connect() as conn:
+                submitter = submitter_of(conn, user)
             summary = ingest_files(
                 state.store,
                 [path],
@@ -81,12 +90,15 @@ def _ingest(state: HQState, lines: bytes) -> dict[str, Any]:
                 gazetteer=state.gazetteer(),
                 clock=state.clock,
                 parallel=False,
+                submitter=submitter,
+                quarantined=quarantined,
             )
-        rejected = [
-            {"line": q.line_no, "field": q.field, "rule": q.rule, "message": q.message}
-            for q in state.store.list_quarantine()
-            if q.source_file == str(path)
-        ]
+    # what this request quarantined, not what the table newly stored: an identical line
+    # quarantined before is answered the same as a first one
+    rejected = [
+        {"line": line, "field": field, "rule": rule, "message": message}
+        for line, field, rule, message in quarantined
+    ]
     return {
         "accepted": summary.accepted,
         "duplicates": summary.duplicates,
@@ -104,7 +116,7 @@ async def submit_reports(request: Request, state: HQ, user: Monitor) -> Response
     if not body.strip():
         raise InputError("body", "required", "no report in the request body")
     lines = _ndjson(body, request.headers.get("content-type", ""))
-    result = await run_in_threadpool(_ingest, state, lines)
+    result = await run_in_threadpool(_ingest, state, lines, user)
     return json_response(result)
 
 

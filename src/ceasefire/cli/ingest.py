@@ -86,6 +86,14 @@ def ingest(
         FormatChoice, typer.Option("--format", help="Input format; auto detects it.")
     ] = FormatChoice.AUTO,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Record the reports as sent by this account (its nation's key scope); "
+            "default: the HQ itself (principal HQ).",
+        ),
+    ] = None,
 ) -> None:
     """Ingest observation report files and print what happened to them.
 
@@ -95,10 +103,13 @@ def ingest(
     from ceasefire.pipeline.ingest import check_inputs, ingest_files  # noqa: PLC0415
     from ceasefire.reports.gazetteer import Gazetteer  # noqa: PLC0415
     from ceasefire.reports.parse import ReportFormat  # noqa: PLC0415
+    from ceasefire.store.ownership import submitter_named  # noqa: PLC0415
+    from ceasefire.store.queries import engine_of  # noqa: PLC0415
 
     chosen = None if fmt is FormatChoice.AUTO else ReportFormat(fmt.value)
     with cli_store(ctx) as store:
         check_inputs(files, chosen)
+        submitter = submitter_named(engine_of(store), as_user)
         with progress_bars(files, enabled=not as_json) as progress:
             summary = ingest_files(
                 store,
@@ -107,6 +118,7 @@ def ingest(
                 gazetteer=Gazetteer.default(),
                 progress=progress,
                 chunk_size=settings_of(ctx).ingest_batch_size,
+                submitter=submitter,
             )
     if as_json:
         echo_json({**summary.counts(), "alerts": summary.alerts, "files": list(summary.files)})

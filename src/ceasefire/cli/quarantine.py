@@ -16,7 +16,7 @@ def quarantine(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """List quarantined inputs: file, line, field, rule, message, and the raw text."""
+    """List quarantined inputs: file, line, field, rule, message, sender, and the raw text."""
     with cli_store(ctx) as store:
         items = store.list_quarantine()
     if as_json:
@@ -30,6 +30,7 @@ def quarantine(
                     "message": item.message,
                     "raw": item.raw,
                     "received_at": iso_z(item.received_at),
+                    "submitter": item.submitter,
                 }
                 for item in items
             ]
@@ -38,5 +39,8 @@ def quarantine(
     for item in items:
         where = f"{item.source_file or '-'}:{item.line_no if item.line_no is not None else '-'}"
         preview = item.raw[:PREVIEW_CHARS] + ("…" if len(item.raw) > PREVIEW_CHARS else "")
-        typer.echo(f"{where}  {item.field} [{item.rule}] {item.message}\n    {preview!r}")
+        typer.echo(
+            f"{where}  {item.field} [{item.rule}] {item.message} (from {item.submitter})\n"
+            f"    {preview!r}"
+        )
     typer.echo(f"{len(items):,} quarantined")

@@ -93,3 +93,28 @@ def list_users(
             f"{r['name']:<20} {r['nation'] or r['organisation']:<6} {r['clearance']:<12} "
             f"{', '.join(r['roles'])}"
         )
+
+
+@app.command("delegate")
+def delegate(
+    ctx: typer.Context,
+    nation: Annotated[str, typer.Option("--nation", help="The delegating nation or organisation.")],
+    to: Annotated[str, typer.Option("--to", help="An account of that nation.")],
+    revoke: Annotated[bool, typer.Option("--revoke", help="Take the delegation back.")] = False,
+) -> None:
+    """Let an account amend and withdraw every report of its nation, not only its own.
+
+    Without a delegation, only the account that sent a report may amend or withdraw it. The
+    grant and the revocation are chained on the ledger (``report.delegation``).
+    """
+    from ceasefire.clock import SystemClock  # noqa: PLC0415
+    from ceasefire.store.ownership import set_delegation  # noqa: PLC0415
+    from ceasefire.store.queries import engine_of  # noqa: PLC0415
+
+    with cli_store(ctx) as store:
+        changed = set_delegation(
+            engine_of(store), principal=nation, name=to, granted=not revoke, now=SystemClock().now()
+        )
+    verb = "revoked" if revoke else "granted"
+    state = verb if changed else f"already {verb}"
+    typer.echo(f"delegation of {to} by {nation}: {state}")

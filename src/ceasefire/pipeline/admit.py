@@ -2,6 +2,10 @@
 
 Decisions (documented in the README):
 
+Keys are scoped per submitting principal (docs/spec/observation-report.md, "Ownership"):
+every lookup below is in the submitter's own scope, so what another nation stored never
+changes an answer.
+
 * ``(source, id)`` already stored with the same content (hash of the parsed report, so the same
   report re-sent as CSV instead of NDJSON is still a duplicate) → counted as a duplicate,
   nothing written. Different content → quarantined whole, field ``id``, rule
@@ -9,7 +13,10 @@ Decisions (documented in the README):
 * ``amends`` must name a report of the same source received *earlier* (stored, or accepted
   earlier in the same chunk); otherwise the report is quarantined (field ``amends``, rule
   ``unknown_report``). Quarantine, not a hold: nothing waits invisibly, and a re-send after the
-  original arrived is accepted normally.
+  original arrived is accepted normally. A stored target is amended only by the account that
+  sent it or an account its principal delegated (``Submitter.delegate``); any other account
+  gets exactly the ``unknown_report`` answer, so it cannot tell a key it may not change from
+  one that is not used.
 * A withdrawal (``withdrawn: true`` with ``amends``) is stored but gets no incident: it is a
   notice about another report, not an observation.
 
@@ -27,17 +34,30 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from ceasefire.access.model import SYSTEM_PRINCIPAL
 from ceasefire.pipeline.prepare import PreparedChunk
-from ceasefire.store.base import ChunkWrite, KnownReport, ReportStatus, StatusChange, Store
+from ceasefire.store.base import (
+    SYSTEM_SUBMITTER,
+    ChunkWrite,
+    KnownReport,
+    ReportStatus,
+    StatusChange,
+    Store,
+    Submitter,
+)
 
 T = TypeVar("T")
 
 COUNT_KEYS = ("read", "accepted", "duplicates", "amended", "withdrawn", "quarantined")
 
 
-def reason_hash(raw: str, field: str, rule: str) -> bytes:
-    """Quarantine identity: the same text rejected for the same reason is stored once."""
-    data = "\x1f".join((raw, field, rule)).encode("utf-8", "surrogatepass")
+def reason_hash(raw: str, field: str, rule: str, principal: str = SYSTEM_PRINCIPAL) -> bytes:
+    """Quarantine identity: the same text rejected for the same reason is stored once per
+    submitting principal (one nation's re-send never hides behind another's). The HQ's own
+    scope hashes as before revision 0012, so quarantine rows stored earlier keep their identity.
+    """
+    parts = (raw, field, rule) if principal == SYSTEM_PRINCIPAL else (raw, field, rule, principal)
+    data = "\x1f".join(parts).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
@@ -55,14 +75,27 @@ class _Admission:
 
 
 def admit_chunk(
-    chunk: PreparedChunk, *, store: Store, run_pk: int, received_at: datetime
+    chunk: PreparedChunk,
+    *,
+    store: Store,
+    run_pk: int,
+    received_at: datetime,
+    submitter: Submitter = SYSTEM_SUBMITTER,
 ) -> tuple[ChunkWrite, dict[str, int]]:
     """The store write for ``chunk`` (accepted reports, their incidents and violations, status
-    changes, quarantine) and its summary counts."""
-    admission = _admit(chunk, store)
-    source = chunk.source_file
+    changes, quarantine) and its summary counts, for reports sent by ``submitter``."""
+    admission = _admit(chunk, store, submitter)
+    source, scope = chunk.source_file, submitter.principal
     admission.quarantine.extend(
-        (reason_hash(r.raw, r.field, r.rule), r.raw, source, r.line_no, r.field, r.rule, r.message)
+        (
+            reason_hash(r.raw, r.field, r.rule, scope),
+            r.raw,
+            source,
+            r.line_no,
+            r.field,
+            r.rule,
+            r.message,
+        )
         for r in chunk.rejected
     )
     accept = admission.accept
@@ -107,6 +140,7 @@ def admit_chunk(
         quarantine_rows=admission.quarantine,
         counts=counts,
         raw_sha256=digests,
+        submitter=submitter,
     )
     return write, counts
 
@@ -115,21 +149,21 @@ def _pick(values: list[T], keep: NDArray[np.intp]) -> list[T]:
     return values if len(keep) == len(values) else [values[i] for i in keep]
 
 
-def _admit(chunk: PreparedChunk, store: Store) -> _Admission:
+def _admit(chunk: PreparedChunk, store: Store, submitter: Submitter) -> _Admission:
     """Decide, in file order, which reports are new, duplicates, or to quarantine."""
-    n, keys, hashes = len(chunk), chunk.keys, chunk.hashes
-    known = store.find_reports(keys)
+    n, keys, hashes, scope = len(chunk), chunk.keys, chunk.hashes, submitter.principal
+    known = store.find_reports(scope, keys)
     admission = _Admission(np.ones(n, dtype=bool), [], [], {})
     pending = [i for i, a in enumerate(chunk.amends) if a is not None] + [
         int(i) for i in np.flatnonzero(chunk.withdrawn) if chunk.amends[i] is None
     ]
     pending.sort()
     targets = (
-        store.find_reports([(keys[i][0], chunk.amends[i] or "") for i in pending])
+        store.find_reports(scope, [(keys[i][0], chunk.amends[i] or "") for i in pending])
         if pending
         else {}
     )
-    amend = _AmendContext(chunk, targets, admission)
+    amend = _AmendContext(chunk, _changeable(targets, submitter), admission, scope)
     first = dict(zip(keys, range(n), strict=True))
     if not known and len(first) == n:  # fast path: every key new and unique in the chunk
         for i in pending:
@@ -153,9 +187,20 @@ def _admit(chunk: PreparedChunk, store: Store) -> _Admission:
         else:
             message = f"{key[0]}/{key[1]} was received before with different content"
             admission.quarantine.append(
-                _reject(chunk, i, "id", "duplicate_id_different_content", message)
+                _reject(chunk, i, "id", "duplicate_id_different_content", message, scope=scope)
             )
     return admission
+
+
+def _changeable(
+    targets: dict[tuple[str, str], KnownReport], submitter: Submitter
+) -> dict[tuple[str, str], KnownReport]:
+    """The stored targets ``submitter`` may amend or withdraw: its own, or all of its scope
+    when its principal delegated it. The others are dropped, so that they are answered as
+    unknown, exactly like keys never used."""
+    if submitter.delegate:
+        return targets
+    return {key: known for key, known in targets.items() if known.submitter_pk == submitter.user_pk}
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +208,7 @@ class _AmendContext:
     chunk: PreparedChunk
     targets: dict[tuple[str, str], KnownReport]
     admission: _Admission
+    scope: str
 
     def admit(self, i: int, seen: dict[tuple[str, str], int]) -> bool:
         """Resolve report ``i``'s ``amends`` to a stored or earlier accepted report, or
@@ -189,7 +235,7 @@ class _AmendContext:
                 reason = ("amends", "unknown_report", message)
         if reason is not None:
             admission.accept[i] = False
-            admission.quarantine.append(_reject(chunk, i, *reason))
+            admission.quarantine.append(_reject(chunk, i, *reason, scope=self.scope))
             return False
         if status is ReportStatus.WITHDRAWN:
             admission.withdrawn += 1
@@ -199,7 +245,8 @@ class _AmendContext:
 
 
 def _reject(
-    chunk: PreparedChunk, i: int, field: str, rule: str, message: str
+    chunk: PreparedChunk, i: int, field: str, rule: str, message: str, *, scope: str
 ) -> tuple[object, ...]:
     raw = chunk.raws[i]
-    return (reason_hash(raw, field, rule), raw, chunk.source_file, None, field, rule, message)
+    reason = reason_hash(raw, field, rule, scope)
+    return (reason, raw, chunk.source_file, None, field, rule, message)

@@ -32,11 +32,13 @@ from ceasefire.pipeline.fuse import HasEngine, fuse_incidents
 from ceasefire.pipeline.prepare import PreparedChunk, prepare_chunk
 from ceasefire.reports.gazetteer import Gazetteer
 from ceasefire.reports.parse import ReportFormat, detect_format, read_reports
-from ceasefire.store.base import Store
+from ceasefire.store.base import SYSTEM_SUBMITTER, Store, Submitter
 from ceasefire.store.guarantee_facts import guarantees_loaded, refresh_guarantees
 
 #: Called after each chunk with the file and the number of records it read.
 Progress = Callable[[Path, int], None]
+#: A quarantined record as its sender is told: ``(line, field, rule, message)``.
+Quarantined = tuple[int | None, str, str, str]
 
 #: Reports per chunk (one transaction). Each chunk rewrites most pages of the time-ordered
 #: indexes (reports arrive in any time order), so fewer, larger chunks write less: on 1,000,000
@@ -125,8 +127,16 @@ def ingest_files(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     parallel: bool | None = None,
     fuse: bool = True,
+    submitter: Submitter = SYSTEM_SUBMITTER,
+    quarantined: list[Quarantined] | None = None,
 ) -> IngestSummary:
     """Ingest ``paths`` in order; idempotent on ``(source, id)``; one transaction per chunk.
+
+    Every report is recorded as sent by ``submitter`` (default: the HQ itself) and its key
+    is looked up in that submitter's scope only; amendments and withdrawals are accepted only
+    for reports the submitter may change (``pipeline.admit``). ``quarantined``, when given,
+    receives ``(line, field, rule, message)`` of every record this call quarantined, whether
+    or not an identical line was quarantined before (the quarantine table keeps one row).
 
     Reports are judged by the agreement version in force at their ``observed_at``; an ingest
     with no agreement loaded is refused (``StoreError``) rather than storing unplaced reports.
@@ -155,8 +165,12 @@ def ingest_files(
     try:
         chunks = _forked(plan) if parallel else plan.chunks()
         for chunk in chunks:
-            write, counts = admit_chunk(chunk, store=store, run_pk=run_pk, received_at=clock.now())
+            write, counts = admit_chunk(
+                chunk, store=store, run_pk=run_pk, received_at=clock.now(), submitter=submitter
+            )
             store.write_chunk(write)
+            if quarantined is not None:
+                quarantined.extend(_answers(write.quarantine_rows))
             summary = summary.plus(counts)
             if progress is not None:
                 progress(Path(chunk.source_file), counts["read"])
@@ -172,6 +186,18 @@ def ingest_files(
             gc.enable()
         store.finish_ingest_run(run_pk, clock.now(), status=status)
     return summary
+
+
+def _answers(rows: Sequence[tuple[object, ...]]) -> Iterator[Quarantined]:
+    """``(line, field, rule, message)`` of quarantine rows (``QUARANTINE_ROW_FIELDS`` order)."""
+    for row in rows:
+        line_no = row[3]
+        yield (
+            line_no if isinstance(line_no, int) else None,
+            str(row[4]),
+            str(row[5]),
+            str(row[6]),
+        )
 
 
 def _forked(plan: _Plan) -> Iterator[PreparedChunk]:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from ceasefire.access.model import SYSTEM_PRINCIPAL
+
 if TYPE_CHECKING:
     from ceasefire.settings import Settings
 
@@ -122,12 +124,36 @@ class AgreementVersionRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Submitter:
+    """Who sends a batch of reports: the key scope and the account (docs/spec: ownership).
+
+    ``principal`` (the account's nation, else its organisation; ``SYSTEM_PRINCIPAL`` for the
+    HQ itself) scopes report keys: a report is unique on ``(principal, source, id)``.
+    ``user_pk`` is the submitting account (``None``: the HQ itself, ``ceasefire ingest``
+    without ``--as``). ``delegate``: the principal has delegated this account to amend and
+    withdraw any report of its scope, not only the account's own.
+    """
+
+    principal: str
+    user_pk: int | None = None
+    delegate: bool = False
+
+
+#: The HQ itself: the CLI on the HQ's own database, without ``--as``.
+SYSTEM_SUBMITTER = Submitter(SYSTEM_PRINCIPAL)
+
+
+@dataclass(frozen=True, slots=True)
 class KnownReport:
-    """What the ingest needs to know about an already stored ``(source, id)``."""
+    """What the ingest needs to know about an already stored ``(source, id)`` of one scope.
+
+    ``submitter_pk`` is the account that sent it (``None``: the HQ itself).
+    """
 
     pk: int
     content_hash: bytes
     status: ReportStatus
+    submitter_pk: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +196,8 @@ class ChunkWrite:
     counts: Mapping[str, int] = field(default_factory=dict)
     #: SHA-256 (hex) of each row's raw text when already computed (``chunk_ledger.raw_sha256``)
     raw_sha256: Sequence[str] | None = None
+    #: who sent every report of the chunk (a column constant: one submitter per ingest)
+    submitter: Submitter = SYSTEM_SUBMITTER
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +282,8 @@ class QuarantinedItem:
     rule: str
     message: str
     received_at: datetime
+    #: the principal that sent it (``HQ``: the HQ itself)
+    submitter: str = SYSTEM_PRINCIPAL
 
 
 class Store(Protocol):
@@ -283,8 +313,11 @@ class Store(Protocol):
         """Mark a run done or failed."""
         ...
 
-    def find_reports(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], KnownReport]:
-        """The stored reports among ``(source, id)`` keys (absent keys are simply missing)."""
+    def find_reports(
+        self, principal: str, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], KnownReport]:
+        """The stored reports among ``(source, id)`` keys in ``principal``'s scope (absent
+        keys, and keys used only by other principals, are simply missing)."""
         ...
 
     def write_chunk(self, chunk: ChunkWrite) -> None:

@@ -58,13 +58,15 @@ def chunk_events(
     quarantined: Sequence[tuple[object, ...]],
     *,
     digests_of_raws: Sequence[str] | None = None,
+    submitter: str | None = None,
 ) -> list[LedgerEvent]:
     """The chunk's ledger events: one ``report.accepted`` per distinct ``(classification,
     releasable_to)`` of its reports (in that sorted order), listing ``[source, id, sha256 of
     the raw text]`` of each of them and marked with that one pair; and one
     ``report.quarantined`` (marked withheld) listing ``[reason hash, field, rule]`` of every
     newly quarantined line. The subject is the group's first report, so the same input gives
-    the same entries. ``digests_of_raws`` (one per row, ``raw_sha256``) spares computing them.
+    the same entries. ``digests_of_raws`` (one per row, ``raw_sha256``) spares computing them;
+    ``submitter`` (the principal that sent the chunk's reports) goes into each payload.
     """
     events: list[LedgerEvent] = []
     if report_rows:
@@ -81,7 +83,11 @@ def chunk_events(
                 LedgerEvent(
                     EventType.REPORT_ACCEPTED,
                     subject,
-                    {"count": len(digests), "reports": digests},
+                    {
+                        "count": len(digests),
+                        "reports": digests,
+                        **({} if submitter is None else {"submitter": submitter}),
+                    },
                     marking=(pair,),
                 )
             )

@@ -74,6 +74,7 @@ def _report_columns() -> tuple[ColumnElement[Any], ...]:
         r.c.distance_min_m,
         r.c.distance_max_m,
         r.c.heading_deg,
+        r.c.submitter,
     )
 
 
@@ -83,10 +84,22 @@ def _is_active() -> ColumnElement[bool]:
     return and_(r.c.status == "active", r.c.withdrawn.is_(False))
 
 
+def fusion_key(source: str, report_id: str, submitter: str) -> tuple[str, str]:
+    """A stored report's key for fusion: ``(source, id)`` made unique across scopes.
+
+    Keys are unique per submitting principal, so two nations may each store ``op-1/r1``;
+    fusion needs one identity per report. The scope rides on the id after ``\x1f`` (never in
+    a principal code, so the split from the right is unambiguous), leaving ``source`` as
+    given: fusion's notion of a source, and its canonical order for equal times, do not
+    change with the scoping. ``fusion_id`` drops the suffix again (``_fusion_row``).
+    """
+    return source, f"{report_id}\x1f{submitter}"
+
+
 def _as_batch(rows: Sequence[Row[Any]]) -> tuple[list[int], FusionBatch]:
     """Rows of ``_report_columns`` (in pk order) as fusion columns, with their pks."""
     n = len(rows)
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 22
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 23
 
     def floats(k: int) -> np.ndarray[tuple[int], np.dtype[np.float64]]:
         return np.array(cols[k], dtype=np.float64).reshape(n)  # None -> NaN
@@ -94,7 +107,7 @@ def _as_batch(rows: Sequence[Row[Any]]) -> tuple[list[int], FusionBatch]:
     observed = floats(6)
     until = floats(7)
     batch = FusionBatch(
-        keys=list(zip(cols[1], cols[2], strict=True)),
+        keys=[fusion_key(*key) for key in zip(cols[1], cols[2], cols[22], strict=True)],
         amends=[None] * n,
         withdrawn=np.zeros(n, dtype=bool),
         source_type=np.array([_SOURCE[v] for v in cols[3]], np.int8).reshape(n),
@@ -186,15 +199,20 @@ def changed_report_pks(engine: Engine) -> tuple[int, list[int]]:
         if not above:  # never fused: everything is new, the caller fuses it all
             return 0, []
         new = conn.execute(
-            select(r.c.pk, r.c.source, r.c.amends, r.c.withdrawn).where(r.c.pk > above)
+            select(r.c.pk, r.c.submitter, r.c.source, r.c.amends, r.c.withdrawn).where(
+                r.c.pk > above
+            )
         ).all()
-        seeds = {int(pk) for pk, _, _, withdrawn in new if not withdrawn}
-        amended = sorted({(source, amends) for _, source, amends, _ in new if amends})
+        seeds = {int(pk) for pk, _, _, _, withdrawn in new if not withdrawn}
+        # an amendment names a report of its own scope
+        amended = sorted({(source, amends, by) for _, by, source, amends, _ in new if amends})
         targets: set[int] = set()
         for start in range(0, len(amended), SLICE // 2):
             keys = amended[start : start + SLICE // 2]
             targets.update(
-                conn.execute(select(r.c.pk).where(tuple_(r.c.source, r.c.id).in_(keys))).scalars()
+                conn.execute(
+                    select(r.c.pk).where(tuple_(r.c.source, r.c.id, r.c.submitter).in_(keys))
+                ).scalars()
             )
         for part in pk_slices(sorted(targets)):
             shared = select(ir.c.incident_pk).where(ir.c.report_pk.in_(part))
@@ -402,7 +420,7 @@ def _insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, object
 def _fusion_row(pk: int, inc: Incident) -> dict[str, object]:
     return {
         "incident_pk": pk,
-        "fusion_id": inc.id,
+        "fusion_id": inc.id.rsplit("\x1f", 1)[0],
         "observed_until": inc.observed_until_s,
         "count_low": inc.count_low,
         "count_best": inc.count_best,

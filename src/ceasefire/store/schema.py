@@ -15,6 +15,9 @@ Conventions, chosen for ingest speed and plain-SQL queryability:
   report instead of a report × zone join table keeps the hot insert to one row; "inside zone Z"
   is ``zones_inside & (1 << bit) != 0`` (a scan, cheap on integers); violations, the usual way
   in, carry ``zone_id`` as an indexed column anyway.
+* Ownership: ``submitter`` (the sending account's nation or organisation, ``HQ`` for the HQ
+  itself) and ``submitter_pk`` (the account) are recorded on every report; a report's key is
+  ``(submitter, source, id)``, so each principal has its own key space (docs/spec).
 * Incidents have their own ids and a link table, so fusion can later merge reports into
   incidents without touching rules or violations. For now each report gets one incident.
 * Spatial prefilter: an index on the incident's grid cell and time (``store/grid.py``; why not
@@ -44,6 +47,7 @@ from sqlalchemy import (
     literal_column,
 )
 
+from ceasefire.access.model import SYSTEM_PRINCIPAL
 from ceasefire.store.metadata import metadata
 
 #: Bits usable in a zone mask (SQLite integers are signed 64-bit).
@@ -139,7 +143,17 @@ reports = Table(
     Column("zones_possibly_inside", BigInteger, nullable=False),
     Column("agreement_version_pk", Integer, ForeignKey("agreement_versions.pk"), nullable=False),
     Column("status", String(16), nullable=False, comment="active | amended | withdrawn"),
-    UniqueConstraint("source", "id"),
+    # --- who sent it (revision 0012): the key is unique per submitting principal ---
+    Column(
+        "submitter",
+        String(16),
+        nullable=False,
+        server_default=SYSTEM_PRINCIPAL,
+        comment="nation or organisation of the sending account; HQ: the HQ itself",
+    ),
+    Column("submitter_pk", Integer, comment="users.pk of the sending account; NULL: the HQ"),
+    # (source, id) first: lookups come with both, and a scope alone would select most rows
+    UniqueConstraint("source", "id", "submitter"),
     Index("ix_reports_observed_at", "observed_at"),
 )
 
@@ -156,6 +170,13 @@ quarantine = Table(
     Column("message", Text, nullable=False),
     Column("received_at", String(40), nullable=False),
     Column("ingest_run_pk", Integer, ForeignKey("ingest_runs.pk"), nullable=False),
+    Column(
+        "submitter",
+        String(16),
+        nullable=False,
+        server_default=SYSTEM_PRINCIPAL,
+        comment="principal that sent it (revision 0012); HQ: the HQ itself",
+    ),
     UniqueConstraint("reason_hash"),
 )
 

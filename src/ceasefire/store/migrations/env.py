@@ -14,6 +14,7 @@ import ceasefire.store.coalition  # registers the coalition tables
 import ceasefire.store.fusion  # registers the fusion tables
 import ceasefire.store.guarantees  # registers the guarantees tables
 import ceasefire.store.ledger  # registers the ledger tables
+import ceasefire.store.ownership  # registers the report delegations
 import ceasefire.store.read_model  # registers the HQ read-model tables
 import ceasefire.store.schema  # noqa: F401 - registers the monitoring tables
 from ceasefire.store.metadata import metadata
