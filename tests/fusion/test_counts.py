@@ -1,6 +1,6 @@
-"""An incident's count: the most complete first-hand observer, never the median (issue 18,
-point 3), and per oblast-day totals against the simulator's truth on a surge of 1,500+
-counted violations a day."""
+"""An incident's count: the upper median of its first-hand observers, not the median of all
+its reports (issue 18, point 3), and per oblast-day totals against the simulator's truth on a
+surge of 1,500+ counted violations a day."""
 
 from __future__ import annotations
 
@@ -38,8 +38,8 @@ OSINT = SOURCE_TYPES.index(SourceType.OSINT)
 
 
 def test_a_merge_keeps_the_larger_count_and_second_hand_figures_do_not_lead() -> None:
-    """Posts heard 3 and 9 (maybe two events fused into one): best 9, not the median 3; an
-    open source's 40 is the high end, not the best."""
+    """Posts heard 3 and 9 (maybe two events fused into one): best 9, the more complete
+    observer, not the median 3; an open source's 40 is the high end, not the best."""
     engine = FusionEngine()
     reports = [
         make_report(id="a", source="post-1", count=3),
@@ -67,7 +67,7 @@ def test_an_incident_known_only_second_hand_takes_their_median() -> None:
         st.tuples(st.integers(1, 500), st.booleans(), st.integers(0, 5)), min_size=1, max_size=40
     )
 )
-def test_best_lies_between_low_and_high_and_never_below_a_first_hand_count(
+def test_best_is_the_upper_median_of_the_first_hand_counts(
     rows: list[tuple[int, bool, int]],
 ) -> None:
     count = np.array([c for c, _, _ in rows], dtype=np.int64)
@@ -82,7 +82,7 @@ def test_best_lies_between_low_and_high_and_never_below_a_first_hand_count(
             c for (c, second, _), k in zip(rows, group, strict=True) if k == g and not second
         ]
         if first_hand:
-            assert best[g] == max(first_hand)
+            assert best[g] == sorted(first_hand)[len(first_hand) // 2]
 
 
 #: days somewhat above February 18th's level (1,500-2,000 counted violations a day); the run
@@ -118,12 +118,14 @@ def surge() -> Surge:
 def test_per_oblast_day_totals_on_a_surge_lose_fewer_violations_than_the_median(
     surge: Surge,
 ) -> None:
-    """Measured against the truth of the same simulation (every fire event's true count, seen
-    or not) on days of 1,500+ counted violations. The old estimate, the median of the
-    reports' counts, is recomputed here from the members."""
-    truth = true_daily_totals(surge.sim)
-    days = full_days(truth)
-    assert all(truth.day_total(d) >= 1_500 for d in days)  # a surge of 1,500+ a day
+    """Measured against the truth of the same simulation on days of 1,500+ counted
+    violations: the true counts of the fire events some first-hand observer reported (what a
+    mission could count; the SMM published its own observations). The old estimate, the
+    median of the reports' counts, is recomputed here from the members."""
+    everything = true_daily_totals(surge.sim)
+    days = full_days(everything)
+    assert all(everything.day_total(d) >= 1_500 for d in days)  # a surge of 1,500+ a day
+    truth = true_daily_totals(surge.sim, seen_only=True)
     old = [
         replace(i, count_best=sorted(surge.count_of[k] for k in i.report_keys)[
             (len(i.report_keys) - 1) // 2])
@@ -144,9 +146,9 @@ def test_per_oblast_day_totals_on_a_surge_lose_fewer_violations_than_the_median(
         return sum(max(0, c.true - c.fused) for c in cells) / sum(c.true for c in cells)
 
     assert shortfall(new_cells) < shortfall(old_cells)
-    assert shortfall(new_cells) < 0.10
+    assert shortfall(new_cells) < 0.05
     line_new = sum(c.fused for c in new_cells) / sum(c.true for c in new_cells) - 1
-    assert abs(line_new) < 0.10
+    assert abs(line_new) < 0.05
 
 
 @pytest.mark.xfail(
@@ -155,7 +157,7 @@ def test_per_oblast_day_totals_on_a_surge_lose_fewer_violations_than_the_median(
     "neither merges nor splits events (issue 18 point 2), not only a count estimate",
 )
 def test_per_oblast_day_totals_within_3_percent_of_truth(surge: Surge) -> None:
-    truth = true_daily_totals(surge.sim)
+    truth = true_daily_totals(surge.sim, seen_only=True)
     cells = cell_errors(truth, fused_daily_totals(surge.incidents), min_true=200)
     days = full_days(truth)
     assert max(abs(c.error) for c in cells if c.day in days) <= 0.03

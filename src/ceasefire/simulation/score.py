@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from ceasefire.fusion.model import Incident
 from ceasefire.monitoring.oblasts import Oblasts
 from ceasefire.reports.model import FIRE_CATEGORIES, Category
+from ceasefire.simulation.observers import OBSERVER_KINDS, ObserverKind
 from ceasefire.simulation.run import Simulation
 
 DAY_S = 86_400.0
@@ -67,11 +68,26 @@ def _totals(
     return DailyTotals(out)
 
 
-def true_daily_totals(sim: Simulation, oblasts: Oblasts | None = None) -> DailyTotals:
-    """The true counted fire violations per oblast and UTC day (every fire event's count)."""
+def true_daily_totals(
+    sim: Simulation, oblasts: Oblasts | None = None, *, seen_only: bool = False
+) -> DailyTotals:
+    """The true counted fire violations per oblast and UTC day: every fire event's true count,
+    or with ``seen_only`` only those of events at least one first-hand observer (not an open
+    source or a party) reported — what a mission could have counted, as the OSCE SMM's
+    published counts were its own observations."""
     oblasts = oblasts or Oblasts.default()
     e = sim.events
     fire = np.isin(e.category, _FIRE_CODES)
+    if seen_only:
+        second_hand = [
+            OBSERVER_KINDS.index(ObserverKind.OSINT),
+            OBSERVER_KINDS.index(ObserverKind.PARTY),
+        ]
+        r = sim.reports
+        first = (r.event >= 0) & ~np.isin(r.kind, second_hand)
+        seen = np.zeros(len(e), dtype=bool)
+        seen[r.event[first]] = True
+        fire &= seen
     return _totals(
         oblasts, e.lon[fire], e.lat[fire], sim.start_epoch_s + e.t_s[fire], e.count[fire]
     )
