@@ -30,7 +30,7 @@ def day_of(text: str) -> str:
     return text[:10]
 
 
-def test_minsk_surge_backtest_says_when_amber_and_heavy_weapons_would_have_fired(
+def test_minsk_surge_backtest_says_when_amber_red_and_heavy_weapons_would_have_fired(
     tmp_path: Path,
 ) -> None:
     sim = simulate_surge(surge_params(), days=DAYS, seed=1)
@@ -68,7 +68,14 @@ def test_minsk_surge_backtest_says_when_amber_and_heavy_weapons_would_have_fired
         measures = alert["measures"]
         assert isinstance(measures, dict)
         assert measures["count"] > 3 * max(measures["median"], 1) == measures["threshold"]
-    # red (x10) does not fire on this history: see docs/guarantees.md (backtest) for why
+    # red (x10) by 18 Feb, counting the mission's own observations (first_hand_only)
+    red = by_trigger["surge-red"]
+    assert min(day_of(str(a["fired_at"])) for a in red) <= "2022-02-18"
+    assert min(str(a["fired_at"]) for a in amber) < min(str(a["fired_at"]) for a in red)
+    for alert in red:
+        measures = alert["measures"]
+        assert isinstance(measures, dict)
+        assert measures["count"] > 10 * max(measures["median"], 1)
     heavy = by_trigger["heavy-weapons"]
     assert heavy, "heavy-weapons fire in the zones went unnoticed"
     assert all(str(a["measures"]["rule"]) in {"R2", "R3", "R4"} for a in heavy)  # type: ignore[index]
@@ -77,4 +84,5 @@ def test_minsk_surge_backtest_says_when_amber_and_heavy_weapons_would_have_fired
         db, "guarantees", "backtest", "--from", "2022-02-01", "--to", "2022-02-24", "--step", "1d"
     )
     assert "minsk-watch/surge-amber: 2022-02-1" in text
+    assert "minsk-watch/surge-red: 2022-02-18" in text
     assert "minsk-watch/heavy-weapons:" in text
