@@ -87,7 +87,7 @@ def progress_bars(paths: list[Path], *, enabled: bool) -> Iterator[ProgressCallb
         yield advance
 
 
-def ingest(
+def ingest(  # noqa: PLR0917 - one parameter per option
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="Report files (NDJSON, CSV, GeoJSON, ...).")],
     fmt: Annotated[
