@@ -31,6 +31,7 @@ from ceasefire.fusion.batch import fusion_batch
 from ceasefire.fusion.engine import FusionEngine, take
 from ceasefire.reports.columns import to_columns
 from ceasefire.reports.gazetteer import Gazetteer
+from ceasefire.reports.model import FIRE_CATEGORIES, Category
 from ceasefire.reports.validate import validate_report
 from ceasefire.scenarios import scenario_dir
 from ceasefire.simulation.params import load_params
@@ -103,6 +104,21 @@ def main() -> None:
         _, _, d = geod.inv(incident.lon, incident.lat, sim.events.lon[e], sim.events.lat[e])
         errors.append(d)
     loc = np.asarray(errors)
+    # counted fire violations (issue 18): fused count_best against the true counts
+    fire_codes = [list(Category).index(c) for c in FIRE_CATEGORIES]
+    fire_events = np.isin(sim.events.category, fire_codes)
+    true_violations = int(sim.events.count[fire_events].sum())
+    fused_violations = sum(
+        i.count_best for i in engine.incidents() if i.category in FIRE_CATEGORIES
+    )
+    violation_error = fused_violations / true_violations - 1
+    count_of = {(r.source, r.id): r.count for r in reports}
+    median_violations = sum(
+        sorted(count_of[k] for k in i.report_keys)[(len(i.report_keys) - 1) // 2]
+        for i in engine.incidents()
+        if i.category in FIRE_CATEGORIES
+    )  # the median of the reports, issue 18's "before"
+    median_error = median_violations / true_violations - 1
     figures = {
         "reports": len(reports),
         "active_reports": int(rows.size),
@@ -118,6 +134,10 @@ def main() -> None:
         "median_loc_error_m": round(float(np.median(loc)), 1) if loc.size else None,
         "p90_loc_error_m": round(float(np.percentile(loc, 90)), 1) if loc.size else None,
         "fusion_seconds": round(seconds, 2),
+        "true_violations": true_violations,
+        "fused_violations": fused_violations,
+        "violation_total_error": round(violation_error, 4),
+        "median_violation_total_error": round(median_error, 4),
     }
     print(f"paris-2026, {days} days, seed {seed}: {len(reports):,} reports, {n_true:,} true events")
     print(
@@ -133,6 +153,10 @@ def main() -> None:
             f"  location error, {loc.size:,} incidents with >= 2 bearing observers: "
             f"median {np.median(loc):.0f} m, p90 {np.percentile(loc, 90):.0f} m"
         )
+    print(
+        f"  counted fire violations {fused_violations:,} vs true {true_violations:,}:"
+        f" {violation_error:+.2%} (the median of the reports: {median_error:+.2%})"
+    )
     print(f"  fusion {seconds:.2f} s ({len(reports) / seconds:,.0f} reports/s)")
     print(
         json.dumps(

@@ -253,3 +253,44 @@ def test_batch_answers_equal_one_report_at_a_time(
         for _, rule, certainty, zone in found(agreement, [row])
     ]
     assert together == alone
+
+
+def test_fire_of_a_banned_weapon_class_in_the_zone_breaks_the_withdrawal_rule() -> None:
+    """A weapon that fires from the withdrawal zone stands in it (issue 18, point 4)."""
+    mlrs_zone = "withdrawal-mlrs"
+    rows: list[Row] = [
+        (Category.MUZZLE_FLASH, WeaponClass.MLRS, AFTER, {mlrs_zone}, set(), "-"),  # inside
+        (Category.MUZZLE_FLASH, WeaponClass.MLRS, AFTER, set(), {mlrs_zone}, "-"),  # edge
+        (Category.MUZZLE_FLASH, WeaponClass.MLRS, AFTER, set(), set(), "-"),  # outside
+        (Category.MUZZLE_FLASH, WeaponClass.TANK, AFTER, {mlrs_zone}, set(), "-"),  # not banned
+        (Category.MUZZLE_FLASH, None, AFTER, {mlrs_zone}, set(), "-"),  # no class named
+        (Category.MUZZLE_FLASH, WeaponClass.MLRS, BEFORE, {mlrs_zone}, set(), "-"),  # before
+        (Category.EXPLOSION, WeaponClass.MLRS, AFTER, {mlrs_zone}, set(), "-"),  # maybe impact
+        (Category.EXPLOSION, WeaponClass.MLRS, AFTER, set(), {mlrs_zone}, "-"),
+        (Category.EXPLOSION, WeaponClass.MLRS, AFTER, set(), set(), "-"),
+        (Category.EXPLOSION, WeaponClass.TANK, AFTER, {mlrs_zone}, set(), "-"),
+        (Category.MUZZLE_FLASH, WeaponClass.MLRS, AFTER, {mlrs_zone}, set(), "at"),  # site
+    ]
+    fire_rule = Rule(
+        id="R1",
+        article="Art. 1",
+        categories=frozenset({Category.EXPLOSION, Category.MUZZLE_FLASH}),
+        anywhere=True,
+        severity=2,
+    )
+    got = [v for v in found(make_agreement(fire_rule, R_MLRS), rows) if v[1] == "R3"]
+    assert got == [
+        (0, "R3", "certain", mlrs_zone),
+        (1, "R3", "possible", mlrs_zone),
+        (6, "R3", "possible", mlrs_zone),
+        (7, "R3", "possible", mlrs_zone),
+    ]
+
+
+def test_fire_never_breaks_a_zone_rule_that_is_not_about_weapon_classes() -> None:
+    """Troops in a disengagement area: fire there is not a troop movement."""
+    rows: list[Row] = [
+        (Category.MUZZLE_FLASH, WeaponClass.MLRS, AFTER, {"disengagement"}, set(), "-"),
+        (Category.EXPLOSION, WeaponClass.MLRS, AFTER, {"disengagement"}, set(), "-"),
+    ]
+    assert found(make_agreement(R_LATE), rows) == []

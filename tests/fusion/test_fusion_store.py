@@ -258,7 +258,9 @@ def test_migration_0013_marks_older_records_for_readers_of_the_whole(
     assert run("attribution", "remedy", "1", "--remedy", "r", "--by", "m").exit_code == 0
     config = alembic_config(f"sqlite:///{run.db}")
     command.downgrade(config, "0013-1")  # the records as written before markings existed
-    assert "marking" not in str(_rows(run.db, "SELECT sql FROM sqlite_master"))
+    for table in ("incident_states", "attributions", "attribution_decisions", "remedies"):
+        sql = _rows(run.db, f"SELECT sql FROM sqlite_master WHERE name = '{table}'")
+        assert "marking" not in str(sql), table
     command.upgrade(config, "head")
     whole = '[["SECRET","FRA;GBR"],["UNCLASSIFIED",""]]'
     assert set(_rows(run.db, "SELECT marking, tearline FROM incident_states")) == {(whole, 0)}

@@ -230,3 +230,31 @@ def test_surge_counts_the_count_field_and_ignores_rejected_and_revisions() -> No
     )
     alerts = replay(rules, [*facts, more], at=day + DAY, monitoring_since=START)
     assert [(a.trigger_id, a.fact_ids) for a in alerts] == [("amber", ("a", "c"))]
+
+
+def test_first_hand_only_surge_ignores_claims_that_inflate_the_baseline() -> None:
+    """Party claims every day (second-hand) lift the baseline so that a ten-fold rise in
+    the mission's own counts stays under 10 x; counted first-hand only, it fires red."""
+    rules = """
+    triggers:
+      - {id: all, kind: surge, k: 10, level: red}
+      - {id: own, kind: surge, k: 10, level: red, first_hand_only: true}
+"""
+    surge_set = instruments(rules, ceasefire=datetime(2021, 12, 1, tzinfo=UTC))
+    facts: list[MonitoringFact] = []
+    for day in range(16):
+        at = START + day * DAY + timedelta(hours=12)
+        own = 50 if day < 15 else 600  # the mission's own count: x12 on the last day
+        for first_hand, count in ((True, own), (False, 60)):  # 60 claimed every day
+            facts.append(
+                make_fact(
+                    id=f"V-{len(facts)}",
+                    observed_at=at,
+                    count=count,
+                    first_hand=first_hand,
+                    verification=VerificationState.REPORTED,
+                )
+            )
+    end = START + 16 * DAY
+    fired = {a.trigger_id for a in replay(surge_set, facts, at=end, monitoring_since=START)}
+    assert fired == {"own"}  # 660 < 10 x 110 with the claims; 600 > 10 x 50 without

@@ -9,6 +9,13 @@ A report breaks a rule when
   broken: nothing is a violation before the ceasefire;
 * it lies ``anywhere`` (certain, located or not), or inside the rule's zone: ``certain`` when
   certainly inside, ``possible`` when its uncertainty circle crosses the zone's edge;
+* or, for a *withdrawal rule* (a zone rule for ``heavy_weapon`` sightings of named weapon
+  classes: these weapons must not be in this zone), it is fire (``FIRE_CATEGORIES``) of one of
+  those weapon classes located in the zone: a weapon that fires from the zone is in the zone.
+  Muzzle flashes, bursts and shots are located at the weapon, so they break the rule as a
+  sighting would; explosions, projectiles in flight and flares may be located where the round
+  landed or flew, so they break it at most ``possible``. (Impacts are not told apart here:
+  the columns carry no fire direction; the heavy-weapons trigger drops them itself.)
 * and it is not at the rule's exemption (``except_at``: the storage sites, or a zone id).
   Certainly at the exemption: no violation. Possibly at it: a certain violation becomes
   ``possible``, because the report may be where the weapon is allowed.
@@ -29,10 +36,14 @@ from ceasefire.assessment.violations import (
     ViolationBatch,
 )
 from ceasefire.errors import AgreementError
-from ceasefire.reports.model import Category, WeaponClass
+from ceasefire.reports.model import FIRE_CATEGORIES, Category, WeaponClass
 
 _CATEGORY_CODE = {category: code for code, category in enumerate(Category)}
 _WEAPON_CODE = {weapon: code for code, weapon in enumerate(WeaponClass)}
+#: Fire located at the weapon itself (the flash, the gun): it places the weapon in the zone.
+_FIRE_AT_WEAPON = frozenset({Category.MUZZLE_FLASH, Category.BURST_OF_FIRE, Category.SHOTS})
+#: Fire that may be located where the round went (impact, trajectory, flare): at most possible.
+_FIRE_AWAY = FIRE_CATEGORIES - _FIRE_AT_WEAPON
 
 
 def evaluate_rules(
@@ -98,14 +109,37 @@ def _rule_masks(
     if rule.anywhere:
         certain, possible = match, nothing
     elif column is not None:
-        certain = match & placements.inside[:, column]
-        possible = match & placements.possibly_inside[:, column]
+        at_weapon, away = _fire_of_banned_weapon(rule, columns)
+        match |= at_weapon & (columns.observed_at_s >= start.timestamp())
+        away &= columns.observed_at_s >= start.timestamp()
+        inside, edge = placements.inside[:, column], placements.possibly_inside[:, column]
+        certain = match & inside
+        possible = (match & edge) | (away & (inside | edge))
     else:
         return nothing, nothing
     if rule.except_at is not None:
         at, near = _exemption(placements, rule)
         certain, possible = certain & ~at & ~near, (possible & ~at) | (certain & near & ~at)
     return certain, possible
+
+
+def _fire_of_banned_weapon(
+    rule: Rule, columns: RuleColumns
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """(fire at the weapon, fire possibly away from it) of the weapon classes a withdrawal
+    rule bans from its zone; nothing for any other rule."""
+    n = len(columns.category)
+    if (
+        rule.weapon_classes is None
+        or rule.inside_zone is None
+        or Category.HEAVY_WEAPON not in rule.categories
+    ):
+        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    banned = np.isin(columns.weapon_class, [_WEAPON_CODE[w] for w in rule.weapon_classes])
+    own = rule.categories
+    at_weapon = np.isin(columns.category, [_CATEGORY_CODE[c] for c in _FIRE_AT_WEAPON - own])
+    away = np.isin(columns.category, [_CATEGORY_CODE[c] for c in _FIRE_AWAY - own])
+    return banned & at_weapon, banned & away
 
 
 def _exemption(

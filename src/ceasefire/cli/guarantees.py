@@ -169,6 +169,82 @@ def status(ctx: typer.Context, at: AtOption = None, as_json: JsonOption = False)
             )
 
 
+@app.command("backtest")
+def backtest(
+    ctx: typer.Context,
+    start: Annotated[
+        str, typer.Option("--from", help="Start (YYYY-MM-DD = 00:00 UTC, or RFC 3339).")
+    ],
+    end: Annotated[str, typer.Option("--to", help="End (YYYY-MM-DD = 00:00 UTC, or RFC 3339).")],
+    step: Annotated[str, typer.Option("--step", help="Step: 30m, 6h, 1d ...")] = "6h",
+    as_json: JsonOption = False,
+) -> None:
+    """Replay the stored history and print when each trigger would have fired, step by step,
+    with the measured values. Records nothing (``evaluate`` records)."""
+    from ceasefire.guarantees.backtest import parse_step, run_backtest  # noqa: PLC0415
+    from ceasefire.store.guarantee_facts import read_facts  # noqa: PLC0415
+    from ceasefire.store.guarantees import load_instrument_set  # noqa: PLC0415
+
+    begin, finish = parse_when(start, "--from"), parse_when(end, "--to")
+    assert begin is not None  # required options
+    assert finish is not None
+    with guarantees_engine(ctx) as engine:
+        try:
+            every = parse_step(step)
+            instruments = load_instrument_set(engine, as_of=finish)
+            facts = read_facts(engine, until=finish)
+            result = run_backtest(instruments, facts, start=begin, end=finish, step=every)
+        except CeasefireError as exc:
+            fail(exc)
+    steps: list[dict[str, Any]] = [
+        {"from": iso_z(s.start), "to": iso_z(s.end), "alerts": [_alert_row(a) for a in s.alerts]}
+        for s in result.steps
+    ]
+    if as_json:
+        echo_json(
+            {
+                "from": iso_z(begin),
+                "to": iso_z(finish),
+                "step_s": every.total_seconds(),
+                "facts": len(facts),
+                "earlier": [_alert_row(a) for a in result.earlier],
+                "steps": steps,
+            }
+        )
+        return
+    typer.echo(
+        f"Backtest {iso_z(begin)} → {iso_z(finish)}, step {step}: {len(facts):,} facts; "
+        f"{len(result.earlier)} alerts fired before the start"
+    )
+    for row in steps:
+        for line in row["alerts"]:
+            measured = ", ".join(f"{k}={v}" for k, v in line["measures"].items())
+            typer.echo(
+                f"  step to {row['to']}  {line['fired_at']}  {line['level'].upper():<5} "
+                f"{line['instrument']}/{line['trigger']} {line['key']}  {measured}"
+            )
+    typer.echo("First firing per trigger:")
+    for (instrument, trigger), first in sorted(result.first_firings().items()):
+        typer.echo(f"  {instrument}/{trigger}: {iso_z(first.fired_at)} ({first.key})")
+    if not result.first_firings():
+        typer.echo("  none")
+
+
+def _alert_row(alert: Any) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "instrument": alert.instrument_id,
+        "trigger": alert.trigger_id,
+        "kind": str(alert.kind),
+        "level": str(alert.level),
+        "fired_at": iso_z(alert.fired_at),
+        "key": alert.key,
+        "sector": alert.sector,
+        "measures": dict(alert.measures),
+        "facts": len(alert.fact_ids),
+    }
+
+
 @app.command("explain")
 def explain(
     ctx: typer.Context,

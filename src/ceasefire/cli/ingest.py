@@ -36,6 +36,14 @@ class FormatChoice(StrEnum):
     ACLED = "acled"
 
 
+class ReceivedChoice(StrEnum):
+    """``--received-at``: as ``pipeline.receipt.ReceiptTime`` (kept apart: no SQLAlchemy at
+    CLI import)."""
+
+    CLOCK = "clock"
+    OBSERVED = "observed"
+
+
 def estimate_records(path: Path) -> int:
     """Roughly how many records a file holds: its lines (features, for GeoJSON), counted fast."""
     marker = b'"Feature"' if path.suffix.lower() in {".geojson", ".json"} else b"\n"
@@ -79,7 +87,7 @@ def progress_bars(paths: list[Path], *, enabled: bool) -> Iterator[ProgressCallb
         yield advance
 
 
-def ingest(
+def ingest(  # noqa: PLR0917 - one parameter per option
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="Report files (NDJSON, CSV, GeoJSON, ...).")],
     fmt: Annotated[
@@ -94,6 +102,14 @@ def ingest(
             "default: the HQ itself (principal HQ).",
         ),
     ] = None,
+    received_at: Annotated[
+        ReceivedChoice,
+        typer.Option(
+            "--received-at",
+            help="clock: received now (live); observed: at each report's observed time "
+            "(historical files, for backtests).",
+        ),
+    ] = ReceivedChoice.CLOCK,
 ) -> None:
     """Ingest observation report files and print what happened to them.
 
@@ -101,6 +117,7 @@ def ingest(
     """
     # deferred: parsers and geometry load only for the commands that need them
     from ceasefire.pipeline.ingest import check_inputs, ingest_files  # noqa: PLC0415
+    from ceasefire.pipeline.receipt import ReceiptTime  # noqa: PLC0415
     from ceasefire.reports.gazetteer import Gazetteer  # noqa: PLC0415
     from ceasefire.reports.parse import ReportFormat  # noqa: PLC0415
     from ceasefire.store.ownership import submitter_named  # noqa: PLC0415
@@ -119,6 +136,7 @@ def ingest(
                 progress=progress,
                 chunk_size=settings_of(ctx).ingest_batch_size,
                 submitter=submitter,
+                received_at=ReceiptTime(received_at.value),
             )
     if as_json:
         echo_json({**summary.counts(), "alerts": summary.alerts, "files": list(summary.files)})

@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from ceasefire.fusion.cluster import Gaussians, components, split_components
+from ceasefire.fusion.counts import count_estimates
 from ceasefire.fusion.gating import (
     N_FAMILY_CODES,
     Derived,
@@ -309,12 +310,9 @@ class FusionEngine:
         w_order = quality[stated[quality]]
         w_first = np.full(g_n, -1, dtype=np.int64)
         w_first[group[w_order][::-1]] = weapon[w_order][::-1]
-        counts = rows.count[members]
-        by_group = np.lexsort((counts, group))
-        sorted_counts = counts[by_group]
-        low = sorted_counts[starts]
-        high = sorted_counts[starts + sizes - 1]
-        best = sorted_counts[starts + (sizes - 1) // 2]
+        low, best, high = count_estimates(
+            rows.count[members], rows.source_type[members], group, g_n
+        )
         n_codes = len(self._source_code) + 1
         pairs = np.unique(group * n_codes + self._source[members])  # distinct (group, source)
         n_sources = np.bincount(pairs // n_codes, minlength=g_n)

@@ -60,7 +60,7 @@ from ceasefire.guarantees.triggers import (
 )
 from ceasefire.reports.model import Category
 
-_Signature = tuple[frozenset[Category], int, SectorBy, float]
+_Signature = tuple[frozenset[Category], int, SectorBy, float, bool]
 
 
 _Cell = tuple[int, int]  # (sector code, epoch day observed)
@@ -117,6 +117,7 @@ class TriggerEvaluator:
                         trigger.min_verification.rank,
                         trigger.sector_by,
                         trigger.grid_deg,
+                        isinstance(trigger, Surge) and trigger.first_hand_only,
                     )
                     self._rate.setdefault(sig, []).append((bound, trigger))
                 else:
@@ -228,6 +229,8 @@ class TriggerEvaluator:
             counter = self._counter(sig, day)
             mask = counter.category_mask[cols.category[lo:hi]] & cols.first[lo:hi]
             mask &= (cols.rank[lo:hi] >= counter.min_rank) & (obs_day >= counter.day0)
+            if sig[4]:  # first-hand facts only
+                mask &= cols.first_hand[lo:hi]
             idx = np.flatnonzero(mask)
             counter.roll_to(day, {t.baseline_days for _, t in bounds})
             sectors = counter.sector_codes(
@@ -300,7 +303,7 @@ class TriggerEvaluator:
         counter = self._counters.get(sig)
         if counter is None:
             day0 = day if self._since is None else int(self._since.timestamp() // DAY_S)
-            categories, rank, sector_by, grid = sig
+            categories, rank, sector_by, grid, _ = sig
             counter = RateCounter(category_mask(categories), rank, sector_by, grid, day0)
             self._counters[sig] = counter
         return counter

@@ -88,6 +88,7 @@ class MonitoringFact:
     target: str | None = None
     report_ids: tuple[str, ...] = ()
     revision: int = 0
+    first_hand: bool = True
 
     @property
     def observed_s(self) -> float:
@@ -109,7 +110,8 @@ class FactColumns:
     ``category``: index into ``list(Category)``; ``weapon``: index into ``list(WeaponClass)``
     (-1 none); ``rank``: verification rank (-1 .. 2);
     ``recorded_s``/``observed_s``: epoch seconds (observed clamped to recorded);
-    ``first``: True for a fact's first revision (only first revisions are counted).
+    ``first``: True for a fact's first revision (only first revisions are counted);
+    ``first_hand``: a first-hand source reported it (``MonitoringFact.first_hand``).
     """
 
     recorded_s: NDArray[np.float64]
@@ -124,6 +126,7 @@ class FactColumns:
     lon: NDArray[np.float64]
     lat: NDArray[np.float64]
     sector: NDArray[np.str_]
+    first_hand: NDArray[np.bool_]
 
     @classmethod
     def of(cls, facts: Sequence[MonitoringFact]) -> FactColumns:
@@ -153,6 +156,7 @@ class FactColumns:
                 (nan if f.lat is None else f.lat for f in facts), np.float64, len(facts)
             ),
             sector=np.array([f.sector or "" for f in facts], dtype=np.str_),
+            first_hand=np.fromiter((f.first_hand for f in facts), np.bool_, len(facts)),
         )
 
 

@@ -36,6 +36,7 @@ _KEYS: dict[TriggerKind, set[str]] = {
         "categories",
         "sector_by",
         "grid_deg",
+        "first_hand_only",
     },
     TriggerKind.VERIFICATION_DENIAL: {
         "k",
@@ -197,6 +198,7 @@ def _rate(node: Node, kind: TriggerKind, trigger_id: str) -> Surge | Verificatio
         sector_by,
         grid_deg,
         level,
+        first_hand_only=node.get("first_hand_only").boolean(default=False),
     )
 
 

@@ -117,6 +117,9 @@ class Surge:
     threshold never moves during its day and a replay sees the same one). A zero median is
     raised to ``baseline_floor`` (a dead-quiet sector would otherwise fire on one shot), and
     no alert fires below ``min_count``. Silent until ``baseline_days`` days of monitoring exist.
+    ``first_hand_only`` counts only facts a first-hand source reported (the mission's own
+    posts, patrols, cameras, sensors, UAVs), as the OSCE SMM counted its own observations:
+    open-source stories and party claims then neither inflate the baseline nor the day.
     """
 
     id: str
@@ -130,6 +133,7 @@ class Surge:
     grid_deg: float = 0.5
     level: AlertLevel = AlertLevel.AMBER
     kind: TriggerKind = TriggerKind.SURGE
+    first_hand_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

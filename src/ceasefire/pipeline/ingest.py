@@ -30,6 +30,7 @@ from ceasefire.pipeline.admit import COUNT_KEYS, admit_chunk
 from ceasefire.pipeline.agreements import AgreementBook
 from ceasefire.pipeline.fuse import HasEngine, fuse_incidents
 from ceasefire.pipeline.prepare import PreparedChunk, prepare_chunk
+from ceasefire.pipeline.receipt import ReceiptTime, stamp_received_as_observed
 from ceasefire.reports.gazetteer import Gazetteer
 from ceasefire.reports.parse import ReportFormat, detect_format, read_reports
 from ceasefire.store.base import SYSTEM_SUBMITTER, Store, Submitter
@@ -129,6 +130,7 @@ def ingest_files(
     fuse: bool = True,
     submitter: Submitter = SYSTEM_SUBMITTER,
     quarantined: list[Quarantined] | None = None,
+    received_at: ReceiptTime = ReceiptTime.CLOCK,
 ) -> IngestSummary:
     """Ingest ``paths`` in order; idempotent on ``(source, id)``; one transaction per chunk.
 
@@ -147,6 +149,10 @@ def ingest_files(
     When guarantees are loaded and reports were accepted, the triggers are then evaluated
     (``refresh_guarantees``: once per call, not per chunk) and new alerts, obligations and
     cases are recorded; ``IngestSummary.alerts`` counts the new alerts.
+
+    ``received_at``: ``ReceiptTime.OBSERVED`` stamps each stored report as received when it
+    was observed (replaying a historical file; ``pipeline.receipt``), before fusion and the
+    guarantees see it.
     """
     clock = clock or SystemClock()
     plan = _Plan(check_inputs(paths, fmt), AgreementBook.from_store(store), gazetteer, chunk_size)
@@ -175,6 +181,8 @@ def ingest_files(
             if progress is not None:
                 progress(Path(chunk.source_file), counts["read"])
         if isinstance(store, HasEngine):
+            if received_at is ReceiptTime.OBSERVED:
+                stamp_received_as_observed(store.engine, run_pk)
             if fuse:
                 fuse_incidents(store, plan.book, clock=clock)
             if summary.accepted and guarantees_loaded(store.engine):

@@ -233,6 +233,11 @@ def baseline_fire(
 ) -> EventTable:
     """The quiet baseline: a Poisson number a day (log-normal day factor), night-heavy."""
     factor = rng.lognormal(0.0, params.daily_variation, days)
+    if params.day_factors:
+        schedule = np.ones(days)
+        given = np.asarray(params.day_factors[:days], dtype=np.float64)
+        schedule[: given.shape[0]] = given
+        factor = factor * schedule
     per_day = rng.poisson(params.baseline_per_day * factor)
     day = np.repeat(np.arange(days, dtype=np.int64), per_day)
     t_s = diurnal_times(rng, day, days, night_share=params.night_share, utc_offset_h=utc_offset_h)

@@ -35,9 +35,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, func, insert, inspect, or_, select, true
+from sqlalchemy import Connection, Engine, case, func, insert, inspect, or_, select, true
 
 from ceasefire.clock import Clock
+from ceasefire.fusion.grading import SECOND_HAND
 from ceasefire.fusion.verification import SYSTEM as FUSION_AUTHOR
 from ceasefire.guarantees.alerts import Alert
 from ceasefire.guarantees.evaluate import replay
@@ -148,6 +149,7 @@ def read_facts(
             verification=base_state,
             attributed_to=first.attributed_to if first else None,
             report_ids=tuple(report_ids.get(row.pk, ())),
+            first_hand=bool(row.first_hand),
         )
         revisions = revisions_of(base, [*changes, *attribution.get(row.pk, ())])
         if touched_since is not None and revisions[-1].recorded_at < touched_since:
@@ -156,6 +158,9 @@ def read_facts(
     facts.sort(key=lambda f: (f.recorded_at, f.id, f.revision))
     return facts
 
+
+#: Source types that copy one another (fusion's second-hand witnesses): not first-hand.
+_SECOND_HAND = sorted(str(t) for t in SECOND_HAND)
 
 #: Incident pks per IN list when reading a window's facts.
 _SLICE = 5_000
@@ -187,6 +192,7 @@ def _read_slice(  # noqa: PLR0917 - the accumulators of read_facts, filled in pl
             ir.c.incident_pk,
             func.min(r.c.received_at).label("recorded"),
             func.count(func.distinct(r.c.source)).label("sources"),
+            func.sum(case((r.c.source_type.in_(_SECOND_HAND), 0), else_=1)).label("first_hand"),
         )
         .join(r, r.c.pk == ir.c.report_pk)
         .where(_only(ir.c.incident_pk, pks))
@@ -194,7 +200,7 @@ def _read_slice(  # noqa: PLR0917 - the accumulators of read_facts, filled in pl
         .subquery()
     )
     rows += conn.execute(
-        select(i, known.c.recorded, known.c.sources)
+        select(i, known.c.recorded, known.c.sources, known.c.first_hand)
         .join(known, known.c.incident_pk == i.c.pk)
         .where(i.c.status == "active", _only(i.c.pk, pks))
         .order_by(i.c.pk)
