@@ -33,9 +33,8 @@ instruments:
 """
 
 
-def test_an_alert_fired_by_an_ingest_is_streamed_without_its_evidence(
-    hq: HQ, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def load_guarantees(hq: HQ, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The consult-within-24-h promise, loaded into the HQ's store through the CLI."""
     monkeypatch.delenv("CEASEFIRE_DB", raising=False)
     path = tmp_path / "guarantees.yaml"
     path.write_text(GUARANTEES, encoding="utf-8")
@@ -43,6 +42,12 @@ def test_an_alert_fired_by_an_ingest_is_streamed_without_its_evidence(
         app, ["--db", str(hq.folder / "hq.db"), "guarantees", "load", str(path)]
     )
     assert loaded.exit_code == 0, loaded.output
+
+
+def test_an_alert_fired_by_an_ingest_is_streamed_without_its_evidence(
+    hq: HQ, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_guarantees(hq, tmp_path, monkeypatch)
     hq.user("gbr", nation="GBR")
     found = user_by_name(hq.state.engine, "gbr")
     assert found is not None
@@ -63,13 +68,7 @@ def test_an_alert_fired_by_an_ingest_is_streamed_without_its_evidence(
 def test_an_alert_is_streamed_only_to_readers_who_see_all_its_evidence(
     hq: HQ, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("CEASEFIRE_DB", raising=False)
-    path = tmp_path / "guarantees.yaml"
-    path.write_text(GUARANTEES, encoding="utf-8")
-    loaded = CliRunner().invoke(
-        app, ["--db", str(hq.folder / "hq.db"), "guarantees", "load", str(path)]
-    )
-    assert loaded.exit_code == 0, loaded.output
+    load_guarantees(hq, tmp_path, monkeypatch)
     users = {}
     for name, nation in (("fra", "FRA"), ("usa", "USA")):
         hq.user(name, nation=nation)
