@@ -74,7 +74,12 @@ class Client:
 
     def __init__(self, url: str) -> None:
         parser = ConfigParser()
-        parser["c"] = {"COT_URL": url, "PYTAK_NO_HELLO": "1", "MAX_IN_QUEUE": "100000"}
+        parser["c"] = {
+            "COT_URL": url,
+            "PYTAK_NO_HELLO": "1",
+            "MAX_IN_QUEUE": "100000",
+            "MAX_OUT_QUEUE": "100000",  # pytak drops the oldest past its default (a lost send)
+        }
         self.config = parser["c"]
         self.cli = pytak.CLITool(self.config)
         self.outbox: asyncio.Queue[bytes] = asyncio.Queue()
