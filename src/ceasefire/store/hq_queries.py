@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Engine, and_, exists, func, not_, select, 
 
 from ceasefire.ledger.model import EventType
 from ceasefire.store import schema
+from ceasefire.store.dialect import utc_day
 from ceasefire.store.fusion import incident_states
 from ceasefire.store.ledger import ledger_entries
 
@@ -145,7 +146,7 @@ def daily_report_counts(
     """Per UTC day: the visible reports observed in ``[since_s, until_s]``. (Incidents and
     violations per day are the reader's shown ones: ``api.shown.reader_daily_counts``.)"""
     r = schema.reports
-    day_r = func.date(r.c.observed_at, "unixepoch")
+    day_r = utc_day(r.c.observed_at)
     with engine.connect() as conn:
         return {
             str(day): int(n)

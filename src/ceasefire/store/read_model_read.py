@@ -140,8 +140,9 @@ def _filters(query: PageQuery, pk_column: str) -> tuple[list[str], list[object]]
         where.append(f"(observed_at, {pk_column}) > (?, ?)")
         params += [query.after[0], query.after[1]]
     if query.pks is not None:
-        where.append(f"{pk_column} IN (SELECT value FROM json_each(?))")
-        params.append(orjson.dumps([int(pk) for pk in query.pks]))
+        pks = [int(pk) for pk in query.pks]  # at most a stream batch: bound, portable
+        where.append(f"{pk_column} IN ({', '.join('?' * len(pks)) or 'NULL'})")
+        params += pks
     if query.category is not None:
         where.append("category = ?")
         params.append(query.category)
@@ -168,7 +169,8 @@ def _unready(cur: Any, pairs: str, query: PageQuery) -> list[UnreadyRow]:
     )
     params: list[object] = []
     if query.pks is not None:
-        sql += " AND i.incident_pk IN (SELECT value FROM json_each(?))"
-        params.append(orjson.dumps([int(pk) for pk in query.pks]))
+        pks = [int(pk) for pk in query.pks]
+        sql += f" AND i.incident_pk IN ({', '.join('?' * len(pks)) or 'NULL'})"
+        params += pks
     cur.execute(sql, params)
     return list(cur.fetchall())

@@ -316,10 +316,16 @@ def mark_tearlines_stale(conn: Connection) -> None:
     """Flag every incident with reports of several kinds as lacking stored tearlines: after
     a change of release groups a reader may have a mask no row was written for. Readers
     compute those at read time (``api.views``) until ``complete_tearlines`` runs."""
-    conn.exec_driver_sql(
-        "UPDATE incident_items SET tearlines_ready = 0 WHERE signature_pk IN "
-        "(SELECT pk FROM release_signatures WHERE json_array_length(pairs) > 1)"
-    )
+    cur = conn.connection.cursor()
+    try:
+        mixed = [pk for pairs, pk in _signatures(cur).items() if len(pairs) > 1]
+    finally:
+        cur.close()
+    if mixed:
+        conn.exec_driver_sql(
+            "UPDATE incident_items SET tearlines_ready = 0 WHERE signature_pk IN "
+            f"({', '.join(str(int(pk)) for pk in mixed)})"
+        )
 
 
 def complete_tearlines(engine: Engine, judge: TearlineJudge) -> int:

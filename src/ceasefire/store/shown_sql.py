@@ -3,8 +3,8 @@
 A reader sees an incident whole or through a tearline according to its release signature
 (``store.read_model``). Whole ones are shown as stored, so their times, positions and active
 violations are read and grouped here in SQL; tearlines are computed per incident by the API
-(``api.shown``). SQLAlchemy Core over the read-model and assessment tables; the only dialect
-function is ``date(…, 'unixepoch')``, as in ``store.hq_queries.daily_report_counts``.
+(``api.shown``). SQLAlchemy Core over the read-model and assessment tables; the UTC day of a
+time is ``store.dialect.utc_day``, compiled per dialect.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, func, literal, s
 
 from ceasefire.monitoring.columns import CATEGORIES
 from ceasefire.store import schema
+from ceasefire.store.dialect import utc_day
 from ceasefire.store.read_model import incident_items
 from ceasefire.store.slices import pk_slices
 
@@ -131,8 +132,8 @@ def whole_daily_counts(
         return {}
     it, v = incident_items, schema.violations
     end_s = math.nextafter(until_s, math.inf)  # inclusive of ``until_s``
-    day = func.date(it.c.observed_at, "unixepoch")
-    day_v = func.date(v.c.observed_at, "unixepoch")
+    day = utc_day(it.c.observed_at)
+    day_v = utc_day(v.c.observed_at)
     out: dict[str, list[int]] = {}
     with engine.connect() as conn:
         for d, n in conn.execute(
