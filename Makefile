@@ -7,13 +7,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install system-deps demo test lint bench clean
 
 NPM_STAMP := node_modules/.installed
-CHROMIUM := /usr/bin/chromium
-OGRINFO := /usr/bin/ogrinfo
 
-install: $(CHROMIUM) $(OGRINFO) $(STAMP) $(NPM_STAMP)
+install: system-deps $(STAMP) $(NPM_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +25,9 @@ $(NPM_STAMP): package-lock.json package.json
 	touch $(NPM_STAMP)
 
 # System packages (Debian's chromium for the browser tests, gdal-bin for the OGC and export
-# tests, npm if absent): only when missing.
-$(CHROMIUM) $(OGRINFO):
+# tests, PostGIS for the PostgreSQL store tests, npm if absent): the script installs only what
+# is missing, and checks in milliseconds when nothing is.
+system-deps:
 	sh tools/install-system-deps.sh
 
 demo: install

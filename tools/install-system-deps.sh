@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install the system packages `make install` cannot get from pip: Debian's chromium, which the
+# Install the system packages `make install` cannot get from pip: PostGIS for the PostgreSQL
+# server this machine runs (the store suites run on it too), Debian's chromium, which the
 # browser tests (tests/e2e/) drive through Playwright, npm when the machine has none (the
 # web COP's libraries come from package-lock.json through `npm ci`), and gdal-bin, whose
 # ogrinfo/ogr2ogr are the second OGC API client and open the map exports in the tests
@@ -15,6 +16,11 @@ missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium fonts-dejavu-core"
 command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 command -v ogrinfo >/dev/null 2>&1 || missing="$missing gdal-bin"
+# PostGIS for the production store's tests (docs/store.md), matching the server's major version
+for pg in /usr/share/postgresql/*/; do
+    major=$(basename "$pg")
+    [ -f "$pg/extension/postgis.control" ] || missing="$missing postgresql-$major-postgis-3"
+done
 [ -n "$missing" ] || exit 0
 
 if [ "$(id -u)" -eq 0 ]; then

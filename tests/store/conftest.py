@@ -1,18 +1,18 @@
-"""Fixtures for store tests: a fresh, initialised SQLite store per test."""
+"""Fixtures for store tests: a fresh, initialised store per test, on each backend."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from ceasefire.store.sqlite import SQLiteStore
+from ceasefire.settings import Settings
+from ceasefire.store.base import Store, open_store
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    s = SQLiteStore(f"sqlite:///{tmp_path / 'test.db'}")
+def store(fresh_db: str) -> Iterator[Store]:
+    s = open_store(Settings(db=fresh_db))
     s.init_schema()
     yield s
     s.close()

@@ -218,7 +218,7 @@ def _verdict(
     from ceasefire.pipeline.fuse import tearline_judge  # noqa: PLC0415
     from ceasefire.store.fusion_queries import current_state  # noqa: PLC0415
     from ceasefire.store.fusion_sql import record_state  # noqa: PLC0415
-    from ceasefire.store.sqlite import iso  # noqa: PLC0415
+    from ceasefire.store.isotime import iso  # noqa: PLC0415
 
     verb = {"verified": "verify", "disputed": "dispute", "rejected": "reject"}[target]
     with state.write_lock:

@@ -91,7 +91,7 @@ Commission = Annotated[User, Depends(require(Role.COMMISSION))]
 def propose(violation_id: RowId, body: ProposalIn, state: HQ, user: Analyst) -> dict[str, int]:
     """Propose an attribution of a violation to a party (the Special Commission decides)."""
     from ceasefire.store.attribution_sql import add_attribution  # noqa: PLC0415
-    from ceasefire.store.sqlite import iso  # noqa: PLC0415
+    from ceasefire.store.isotime import iso  # noqa: PLC0415
 
     marking = _violation_marking(state, user, violation_id)
     parties = sorted({p.id for v in state.book().versions for p in v.agreement.parties})
@@ -119,7 +119,7 @@ def decide(attribution_id: RowId, body: DecisionIn, state: HQ, user: Commission)
     """A Special Commission member upholds or rejects a proposed attribution."""
     from ceasefire.store.attribution_sql import add_decision  # noqa: PLC0415
     from ceasefire.store.fusion import attributions  # noqa: PLC0415
-    from ceasefire.store.sqlite import iso  # noqa: PLC0415
+    from ceasefire.store.isotime import iso  # noqa: PLC0415
 
     # hidden, partly hidden and missing proposals answer alike: same status, same body
     missing = NotFoundError(f"no attribution {attribution_id}")

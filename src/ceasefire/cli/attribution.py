@@ -46,7 +46,7 @@ def propose(
     from ceasefire.pipeline.agreements import AgreementBook  # noqa: PLC0415
     from ceasefire.reports.model import Category, FireDirection  # noqa: PLC0415
     from ceasefire.store.attribution_sql import add_attribution, violation_context  # noqa: PLC0415
-    from ceasefire.store.sqlite import iso  # noqa: PLC0415
+    from ceasefire.store.isotime import iso  # noqa: PLC0415
 
     with cli_store(ctx) as store:
         engine = store_engine(store)
@@ -119,7 +119,7 @@ def decide(
 ) -> None:
     """Record a Special Commission member's decision on a proposal."""
     from ceasefire.store.attribution_sql import add_decision  # noqa: PLC0415
-    from ceasefire.store.sqlite import iso  # noqa: PLC0415
+    from ceasefire.store.isotime import iso  # noqa: PLC0415
 
     with cli_store(ctx) as store:
         pk = add_decision(
@@ -147,7 +147,7 @@ def remedy(
 ) -> None:
     """Record the remedy the Commission determined for a decision."""
     from ceasefire.store.attribution_sql import add_remedy  # noqa: PLC0415
-    from ceasefire.store.sqlite import iso  # noqa: PLC0415
+    from ceasefire.store.isotime import iso  # noqa: PLC0415
 
     with cli_store(ctx) as store:
         pk = add_remedy(

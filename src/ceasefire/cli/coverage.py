@@ -28,7 +28,7 @@ def coverage_load(
 ) -> None:
     """Declare coverage: UAV sorties, camera fields of view, post and patrol windows."""
     from ceasefire.store.coverage_sql import add_declarations  # noqa: PLC0415
-    from ceasefire.store.sqlite import iso  # noqa: PLC0415
+    from ceasefire.store.isotime import iso  # noqa: PLC0415
 
     objects = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
     with cli_store(ctx) as store:

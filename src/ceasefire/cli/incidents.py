@@ -202,7 +202,7 @@ def _decide(
     from ceasefire.pipeline.fuse import store_tearline_judge  # noqa: PLC0415
     from ceasefire.store.fusion_queries import current_state, incident_marking  # noqa: PLC0415
     from ceasefire.store.fusion_sql import record_state  # noqa: PLC0415
-    from ceasefire.store.sqlite import iso  # noqa: PLC0415
+    from ceasefire.store.isotime import iso  # noqa: PLC0415
 
     clock = SystemClock()
     with cli_store(ctx) as store:

@@ -43,8 +43,8 @@ from ceasefire.store.fusion_sql import (
     longest_report_s,
     replace_incidents,
 )
+from ceasefire.store.isotime import iso
 from ceasefire.store.read_model_write import TearlineJudge
-from ceasefire.store.sqlite import iso
 
 #: Above this many changed reports (a bulk load into a populated store) the window would span
 #: most of the history and be loaded more than once: a full re-fusion is cheaper, same result.

@@ -40,7 +40,7 @@ from ceasefire.store.access import (
     release_labels,
     users,
 )
-from ceasefire.store.sqlite import iso
+from ceasefire.store.isotime import iso
 
 
 def shipped_release_groups() -> dict[str, frozenset[str]]:

@@ -348,9 +348,10 @@ class Store(Protocol):
 
 
 def open_store(settings: Settings) -> Store:
-    """The backend for ``settings.db``: SQLite for ``sqlite://`` URLs (the embedded default).
+    """The backend for ``settings.db``: SQLite for ``sqlite://`` URLs (the embedded default),
+    PostgreSQL/PostGIS for ``postgresql+psycopg://`` ones (production; docs/store.md).
 
-    Raises ``StoreError`` for a URL no backend serves yet (PostgreSQL is its own issue).
+    Raises ``StoreError`` naming the URL's scheme for any other database.
     """
     from ceasefire.errors import StoreError  # noqa: PLC0415 - keep base import-light
 
@@ -358,4 +359,12 @@ def open_store(settings: Settings) -> Store:
         from ceasefire.store.sqlite import SQLiteStore  # noqa: PLC0415 - backend chosen at runtime
 
         return SQLiteStore(settings.db)
-    raise StoreError(f"no store backend for {settings.db!r} yet (only sqlite:// URLs)")
+    if settings.db.startswith("postgresql+psycopg://"):
+        from ceasefire.store.postgres import PostgresStore  # noqa: PLC0415
+
+        return PostgresStore(settings.db)
+    scheme = settings.db.split("://", 1)[0]
+    raise StoreError(
+        f"db: no store backend for {scheme!r} URLs; use sqlite:///FILE or "
+        "postgresql+psycopg://HOST/DATABASE [unsupported_database]"
+    )

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any
 
 from ceasefire.ledger.marking import WITHHELD
 from ceasefire.ledger.model import MAX_SUBJECT_LEN, EventType, LedgerEvent
 from ceasefire.store.base import REPORT_ROW_FIELDS
+from ceasefire.store.dialect import RawCursor
 
 _SOURCE = REPORT_ROW_FIELDS.index("source")
 _ID = REPORT_ROW_FIELDS.index("id")
@@ -29,20 +29,31 @@ _RELEASABLE_TO = REPORT_ROW_FIELDS.index("releasable_to")
 
 
 def insert_quarantine(
-    cur: Any, rows: Sequence[tuple[object, ...]], received_at: str, run_pk: int
+    cur: RawCursor,
+    rows: Sequence[tuple[object, ...]],
+    received_at: str,
+    run_pk: int,
+    *,
+    submitter: str,
 ) -> list[tuple[object, ...]]:
     """Insert quarantine rows (unique on the reason hash); return those that were new.
 
     Row by row, so that the ledger names only what this chunk added: a re-sent bad line is
-    stored once and chained once. Quarantined lines are few next to reports.
+    stored once and chained once (with two writers, the one whose insert lands first).
+    Quarantined lines are few next to reports.
     """
     added: list[tuple[object, ...]] = []
+    columns = (
+        "reason_hash, raw, source_file, line_no, field, rule, message, received_at, "
+        f"ingest_run_pk, submitter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, {int(run_pk)}, ?)"
+    )
     sql = (
-        "INSERT OR IGNORE INTO quarantine (reason_hash, raw, source_file, line_no, field, rule, "
-        f"message, received_at, ingest_run_pk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, {int(run_pk)})"
+        f"INSERT INTO quarantine ({columns} ON CONFLICT (reason_hash) DO NOTHING"
+        if cur.postgresql
+        else f"INSERT OR IGNORE INTO quarantine ({columns}"
     )
     for row in rows:
-        cur.execute(sql, (*row, received_at))
+        cur.execute(sql, (*row, received_at, submitter))
         if cur.rowcount == 1:
             added.append(row)
     return added

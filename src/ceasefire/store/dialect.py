@@ -7,9 +7,10 @@ query that uses it stays one query for both.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import Connection, Engine, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -30,3 +31,78 @@ def _utc_day_sqlite(element: utc_day, compiler: Any, **kw: Any) -> str:
 def _utc_day_postgresql(element: utc_day, compiler: Any, **kw: Any) -> str:
     seconds = compiler.process(element.clauses, **kw)
     return f"to_char(to_timestamp({seconds}) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+
+
+class RawCursor:
+    """A DBAPI cursor that takes ``?`` placeholders on every backend.
+
+    The hot paths write through the DBAPI cursor (Core's per-row processing costs more than
+    the insert at 10^5 rows/s). sqlite3 takes ``?``; psycopg takes ``%s``: statements are
+    written once with ``?`` and rewritten here for PostgreSQL (a literal ``%`` doubled).
+    Statements never hold a ``?`` inside a string literal (they bind values instead).
+    """
+
+    def __init__(self, cursor: Any, *, postgresql: bool) -> None:
+        self._cursor = cursor
+        self._postgresql = postgresql
+
+    def _sql(self, sql: str) -> str:
+        if not self._postgresql:
+            return sql
+        return sql.replace("%", "%%").replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> RawCursor:
+        self._cursor.execute(self._sql(sql), params)
+        return self
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> RawCursor:
+        self._cursor.executemany(self._sql(sql), rows)
+        return self
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return list(self._cursor.fetchall())
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._cursor)
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount)
+
+    @property
+    def postgresql(self) -> bool:
+        """True on PostgreSQL (for the few statements spelt differently)."""
+        return self._postgresql
+
+    @property
+    def dbapi(self) -> Any:
+        """The driver's own cursor, for what only one driver has (psycopg's ``copy``)."""
+        return self._cursor
+
+    def close(self) -> None:
+        self._cursor.close()
+
+
+def raw_cursor(conn: Connection) -> RawCursor:
+    """A ``?``-placeholder cursor on ``conn``'s DBAPI connection, inside its transaction."""
+    return RawCursor(conn.connection.cursor(), postgresql=is_postgresql(conn))
+
+
+def is_postgresql(bind: Connection | Engine) -> bool:
+    """True on PostgreSQL, the production backend; False on SQLite, the embedded one."""
+    return bind.dialect.name == "postgresql"
+
+
+def json_ids(placeholder: str = "?", *, postgresql: bool) -> str:
+    """A table expression ``(key, value)`` of a bound JSON array of integers: the array's
+    index and element. One statement can then act on thousands of ids (no per-row trip)."""
+    if postgresql:
+        return (
+            f"(SELECT (t.ordinality - 1) AS key, t.value::bigint AS value FROM "
+            f"jsonb_array_elements_text(CAST({placeholder} AS jsonb)) WITH ORDINALITY "
+            "AS t(value, ordinality))"
+        )
+    return f"json_each({placeholder})"

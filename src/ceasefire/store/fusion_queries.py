@@ -13,6 +13,7 @@ from ceasefire.access.releasability import Pairs
 from ceasefire.errors import NotFoundError
 from ceasefire.fusion.verification import ANALYST
 from ceasefire.store import schema
+from ceasefire.store.dialect import is_postgresql
 from ceasefire.store.fusion import (
     attribution_decisions,
     attributions,
@@ -67,7 +68,9 @@ def list_incidents(engine: Engine, flt: IncidentFilter) -> list[dict[str, Any]]:
         query = query.where(i.c.observed_at <= flt.until_s)
     if flt.bbox is not None:
         lo_x, lo_y, hi_x, hi_y = flt.bbox
-        query = query.where(incidents_in_box(lo_x, lo_y, hi_x, hi_y))
+        query = query.where(
+            incidents_in_box(lo_x, lo_y, hi_x, hi_y, postgresql=is_postgresql(engine))
+        )
     if flt.state is not None:
         query = query.where(s.c.state == flt.state)
     with engine.connect() as conn:

@@ -13,13 +13,12 @@ way (about 28 x 18 km in Ukraine). The offsets make both terms non-negative, so 
 functions (SQLAlchemy also replaces ``floor`` with a Python function that fails on NULL). The
 row term stays below 1000, so every (column, row) pair has its own number. The arithmetic is
 IEEE double in SQLite and in Python alike, so the index and the cell lists computed here agree
-exactly. (PostgreSQL's CAST rounds: a PostgreSQL backend would index a PostGIS geometry
-instead.)
+exactly. (PostgreSQL's CAST rounds: there the box is served by the PostGIS point's GiST index.)
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, func, literal_column
 
 from ceasefire.store import schema
 
@@ -73,12 +72,22 @@ def cells_in_box(
 
 
 def incidents_in_box(
-    min_lon: float, min_lat: float, max_lon: float, max_lat: float
+    min_lon: float,
+    min_lat: float,
+    max_lon: float,
+    max_lat: float,
+    *,
+    postgresql: bool = False,
 ) -> ColumnElement[bool]:
     """The SQL condition "incident inside the box, edges included", written so that the
-    ``(cell, observed_at)`` index serves it."""
+    spatial index serves it: the ``(cell, observed_at)`` index on SQLite, the GiST index of
+    the PostGIS point on PostgreSQL (migration 0016; there CAST rounds, so the grid
+    expression would not match ``cell_of``)."""
     i = schema.incidents
     exact = and_(i.c.lon.between(min_lon, max_lon), i.c.lat.between(min_lat, max_lat))
+    if postgresql:
+        envelope = func.ST_MakeEnvelope(min_lon, min_lat, max_lon, max_lat, 4326)
+        return and_(literal_column("incidents.geom").op("&&")(envelope), exact)
     cells = cells_in_box(min_lon, min_lat, max_lon, max_lat)
     if cells is None:
         return exact

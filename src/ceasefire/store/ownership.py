@@ -37,9 +37,9 @@ from ceasefire.ledger.model import LedgerEvent
 from ceasefire.store.access import users
 from ceasefire.store.access_sql import user_by_name
 from ceasefire.store.base import SYSTEM_SUBMITTER, Submitter
+from ceasefire.store.isotime import iso
 from ceasefire.store.ledger import record_in
 from ceasefire.store.metadata import metadata
-from ceasefire.store.sqlite import iso
 
 #: Ledger event type of a delegation granted or revoked (any dotted name verifies).
 DELEGATION_EVENT = "report.delegation"

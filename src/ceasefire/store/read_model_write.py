@@ -21,6 +21,7 @@ from ceasefire.access.marking import decode_marking
 from ceasefire.access.releasability import Pairs, possible_masks
 from ceasefire.fusion.items import rules_text, torn_entry, whole_item
 from ceasefire.fusion.tearline import Tearline, shown_verdict, tearline
+from ceasefire.store.dialect import RawCursor, json_ids, raw_cursor
 from ceasefire.store.grid import cell_of
 from ceasefire.store.read_model import UNLOCATED_CELL
 from ceasefire.store.slices import pk_slices
@@ -34,12 +35,12 @@ TearlineJudge = Callable[[Sequence[Tearline]], Judged]
 _SOURCE_SQL = """
 SELECT i.pk, i.observed_at, i.lon, i.lat, i.uncertainty_m, i.category, i.weapon_class,
        i.count, f.count_low, f.count_best, f.count_high, f.sources, f.confidence, s.state,
-       (SELECT group_concat(v.rule_id, ';') FROM violations AS v
+       (SELECT {concat_rules} FROM violations AS v
          WHERE v.incident_pk = i.pk AND v.active) AS rules,
        (SELECT max(v.severity) FROM violations AS v
          WHERE v.incident_pk = i.pk AND v.active) AS severity,
        (SELECT count(*) FROM incident_reports AS ir WHERE ir.incident_pk = i.pk) AS n_reports
-FROM json_each(?) AS j
+FROM {ids} AS j
 JOIN incidents AS i ON i.pk = j.value
 LEFT JOIN incident_fusion AS f ON f.incident_pk = i.pk
 JOIN incident_states AS s
@@ -55,7 +56,7 @@ _SOURCE_COLUMNS = (
 
 _PAIRS_SQL = """
 SELECT ir.incident_pk, r.classification, coalesce(r.releasable_to, '')
-FROM json_each(?) AS j
+FROM {ids} AS j
 JOIN incident_reports AS ir ON ir.incident_pk = j.value
 JOIN reports AS r ON r.pk = ir.report_pk
 """
@@ -68,7 +69,7 @@ MEMBER_COLUMNS = (
 )
 _MEMBERS_SQL = f"""
 SELECT ir.incident_pk, {", ".join(f"r.{c}" for c in MEMBER_COLUMNS)}
-FROM json_each(?) AS j
+FROM {{ids}} AS j
 JOIN incident_reports AS ir ON ir.incident_pk = j.value
 JOIN reports AS r ON r.pk = ir.report_pk
 ORDER BY ir.incident_pk, r.observed_at, r.pk
@@ -76,7 +77,7 @@ ORDER BY ir.incident_pk, r.observed_at, r.pk
 #: Analyst states with their markings: what a tearline may show (``fusion.tearline``).
 _VERDICTS_SQL = """
 SELECT s.incident_pk, s.state, s.marking
-FROM json_each(?) AS j
+FROM {ids} AS j
 JOIN incident_states AS s ON s.incident_pk = j.value
 WHERE s.state IN ('verified', 'disputed', 'rejected')
 ORDER BY s.incident_pk, s.pk
@@ -95,7 +96,7 @@ def refresh_read_model(
     pks = sorted({int(pk) for pk in incident_pks})
     if not pks:
         return
-    cur = conn.connection.cursor()
+    cur = raw_cursor(conn)
     try:
         groups = _groups(cur)
         signatures = _signatures(cur)
@@ -105,7 +106,7 @@ def refresh_read_model(
         cur.close()
 
 
-def forget_incidents_of_report(cur: Any, report_pk: int) -> None:
+def forget_incidents_of_report(cur: RawCursor, report_pk: int) -> None:
     """Drop the read-model rows of every incident holding a report (amended or withdrawn:
     those incidents stop counting until fusion forms new ones), on a raw DB-API cursor."""
     of = "SELECT incident_pk FROM incident_reports WHERE report_pk = ?"
@@ -113,7 +114,13 @@ def forget_incidents_of_report(cur: Any, report_pk: int) -> None:
     cur.execute(f"DELETE FROM incident_items WHERE incident_pk IN ({of})", (report_pk,))
 
 
-def _groups(cur: Any) -> dict[str, frozenset[str]]:
+def _sql(template: str, cur: RawCursor) -> str:
+    """A statement of this module in ``cur``'s dialect (its id list and rule list)."""
+    concat = "string_agg(v.rule_id, ';')" if cur.postgresql else "group_concat(v.rule_id, ';')"
+    return template.format(ids=json_ids(postgresql=cur.postgresql), concat_rules=concat)
+
+
+def _groups(cur: RawCursor) -> dict[str, frozenset[str]]:
     """The stored release groups; the shipped ones while none are stored (what every
     reader's ``load_release_groups`` stores and uses then)."""
     from ceasefire.store.access_sql import shipped_release_groups  # noqa: PLC0415 - cycle
@@ -126,48 +133,52 @@ def _groups(cur: Any) -> dict[str, frozenset[str]]:
     return {name: frozenset(members) for name, members in found.items()}
 
 
-def _signatures(cur: Any) -> dict[Pairs, int]:
+def _signatures(cur: RawCursor) -> dict[Pairs, int]:
     return {
         tuple((str(c), str(label)) for c, label in orjson.loads(text)): int(pk)
         for pk, text in cur.execute("SELECT pk, pairs FROM release_signatures")
     }
 
 
-def _signature_pk(cur: Any, pairs: Pairs, signatures: dict[Pairs, int]) -> int:
+def _signature_pk(cur: RawCursor, pairs: Pairs, signatures: dict[Pairs, int]) -> int:
     pk = signatures.get(pairs)
     if pk is None:
         cur.execute(
-            "INSERT INTO release_signatures (pairs) VALUES (?)",
+            "INSERT INTO release_signatures (pairs) VALUES (?) RETURNING pk",
             (orjson.dumps([list(p) for p in pairs]).decode(),),
         )
-        pk = signatures[pairs] = int(cur.lastrowid)
+        pk = signatures[pairs] = int(cur.fetchone()[0])
     return pk
 
 
 def _refresh_slice(
-    cur: Any,
+    cur: RawCursor,
     pks: list[int],
     groups: dict[str, frozenset[str]],
     signatures: dict[Pairs, int],
     judge: TearlineJudge | None,
 ) -> None:
-    payload = orjson.dumps(pks)
+    payload = orjson.dumps(pks).decode()
+    ids = json_ids(postgresql=cur.postgresql)
     cur.execute(
-        "DELETE FROM incident_tearlines WHERE incident_pk IN (SELECT value FROM json_each(?))",
+        f"DELETE FROM incident_tearlines WHERE incident_pk IN (SELECT value FROM {ids})",
         (payload,),
     )
     cur.execute(
-        "DELETE FROM incident_items WHERE incident_pk IN (SELECT value FROM json_each(?))",
+        f"DELETE FROM incident_items WHERE incident_pk IN (SELECT value FROM {ids})",
         (payload,),
     )
     rows = [
-        dict(zip(_SOURCE_COLUMNS, r, strict=True)) for r in cur.execute(_SOURCE_SQL, (payload,))
+        dict(zip(_SOURCE_COLUMNS, r, strict=True))
+        for r in cur.execute(_sql(_SOURCE_SQL, cur), (payload,)).fetchall()
     ]
     if not rows:
         return
-    stated = orjson.dumps([row["pk"] for row in rows])
+    stated = orjson.dumps([row["pk"] for row in rows]).decode()
     kinds: defaultdict[int, set[tuple[str, str]]] = defaultdict(set)
-    for incident_pk, classification, label in cur.execute(_PAIRS_SQL, (stated,)):
+    for incident_pk, classification, label in cur.execute(
+        _sql(_PAIRS_SQL, cur), (stated,)
+    ).fetchall():
         kinds[incident_pk].add((str(classification), str(label)))
     pairs_of = {row["pk"]: tuple(sorted(kinds[row["pk"]])) for row in rows}
     masks_of: dict[Pairs, list[int]] = {}
@@ -204,7 +215,7 @@ def _refresh_slice(
 
 
 def _write_tearlines(
-    cur: Any,
+    cur: RawCursor,
     mixed: list[dict[str, Any]],
     pairs_of: dict[int, Pairs],
     masks_of: dict[Pairs, list[int]],
@@ -215,11 +226,11 @@ def _write_tearlines(
     """Every possible tearline of the incidents with reports of several kinds, each filed
     under the cell and time it shows (a reader's box and window match what they see)."""
     members: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
-    payload = orjson.dumps([row["pk"] for row in mixed])
-    for values in cur.execute(_MEMBERS_SQL, (payload,)):
+    payload = orjson.dumps([row["pk"] for row in mixed]).decode()
+    for values in cur.execute(_sql(_MEMBERS_SQL, cur), (payload,)).fetchall():
         members[int(values[0])].append(dict(zip(MEMBER_COLUMNS, values[1:], strict=True)))
     verdicts: defaultdict[int, list[tuple[str, Pairs]]] = defaultdict(list)
-    for incident_pk, state, marking in cur.execute(_VERDICTS_SQL, (payload,)).fetchall():
+    for incident_pk, state, marking in cur.execute(_sql(_VERDICTS_SQL, cur), (payload,)).fetchall():
         verdicts[int(incident_pk)].append((str(state), decode_marking(marking)))
     keys: list[tuple[int, int, int]] = []  # incident pk, mask, visible reports
     lines: list[Tearline] = []
@@ -292,9 +303,7 @@ def ensure_read_model(engine: Engine) -> bool:
             return False
         rebuild_read_model(conn, judge=None)
         conn.exec_driver_sql("DELETE FROM read_model_meta")
-        conn.exec_driver_sql(
-            "INSERT INTO read_model_meta (format) VALUES (?)", (READ_MODEL_FORMAT,)
-        )
+        conn.exec_driver_sql(f"INSERT INTO read_model_meta (format) VALUES ({READ_MODEL_FORMAT})")
     return True
 
 
@@ -316,14 +325,14 @@ def mark_tearlines_stale(conn: Connection) -> None:
     """Flag every incident with reports of several kinds as lacking stored tearlines: after
     a change of release groups a reader may have a mask no row was written for. Readers
     compute those at read time (``api.views``) until ``complete_tearlines`` runs."""
-    cur = conn.connection.cursor()
+    cur = raw_cursor(conn)
     try:
         mixed = [pk for pairs, pk in _signatures(cur).items() if len(pairs) > 1]
     finally:
         cur.close()
     if mixed:
         conn.exec_driver_sql(
-            "UPDATE incident_items SET tearlines_ready = 0 WHERE signature_pk IN "
+            "UPDATE incident_items SET tearlines_ready = FALSE WHERE signature_pk IN "
             f"({', '.join(str(int(pk)) for pk in mixed)})"
         )
 

@@ -15,17 +15,14 @@ and the query stays sub-millisecond.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event
 
-from ceasefire.access.model import SYSTEM_PRINCIPAL
 from ceasefire.errors import StoreError
 from ceasefire.reports.model import (
     Category,
@@ -35,30 +32,22 @@ from ceasefire.reports.model import (
     SourceType,
     WeaponClass,
 )
-from ceasefire.store import schema
 from ceasefire.store.base import (
-    INCIDENT_STATUS_FOR,
     REPORT_ROW_FIELDS,
-    AgreementVersionRecord,
     ChunkWrite,
     KnownReport,
-    QuarantinedItem,
-    ReportQuery,
     ReportStatus,
-    StoredReport,
-    StoredViolation,
-    ViolationQuery,
 )
 from ceasefire.store.chunk_ledger import chunk_events, insert_quarantine
-from ceasefire.store.grid import incidents_in_box
+from ceasefire.store.core_store import CoreStore
+from ceasefire.store.dialect import raw_cursor
+from ceasefire.store.isotime import iso
 from ceasefire.store.ledger import record_in
-from ceasefire.store.migrate import upgrade_to_head
-from ceasefire.store.read_model_write import ensure_read_model, forget_incidents_of_report
 from ceasefire.store.sqlite_checkpoint import (
     DEFAULT_AUTOCHECKPOINT_PAGES,
     BackgroundCheckpointer,
 )
-from ceasefire.store.sqlite_queries import list_reports, list_violations
+from ceasefire.store.status_change import apply_status
 
 #: Metres per degree of latitude (mean); boxes are padded, so the mean is good enough.
 _M_PER_DEG = 111_320.0
@@ -100,11 +89,6 @@ FIND_REPORTS_SQL = (
 )
 
 
-def iso(moment: datetime) -> str:
-    """ISO 8601 text in UTC for bookkeeping columns."""
-    return moment.astimezone(UTC).isoformat()
-
-
 def create_sqlite_engine(url: str) -> Engine:
     """An engine whose connections use WAL and explicit ``BEGIN`` (pysqlite's implicit
     transactions would start them too late for ``max(pk)`` reads)."""
@@ -125,148 +109,32 @@ def create_sqlite_engine(url: str) -> Engine:
     return engine
 
 
-class SQLiteStore:
+class SQLiteStore(CoreStore):
     """The ``Store`` protocol on an SQLite file."""
 
     def __init__(self, url: str) -> None:
-        self._url = url
-        self._engine = create_sqlite_engine(url)
+        super().__init__(url, create_sqlite_engine(url))
         database = self._engine.url.database
         self._checkpointer = (
             BackgroundCheckpointer(database) if database and database != ":memory:" else None
         )
 
-    # -- lifecycle -----------------------------------------------------------------------
     def init_schema(self) -> None:
         database = self._engine.url.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        upgrade_to_head(self._engine)
-        ensure_read_model(self._engine)
+        super().init_schema()
 
     def close(self) -> None:
         if self._checkpointer is not None:
             self._checkpointer.close()
-        self._engine.dispose()
-
-    @property
-    def engine(self) -> Engine:
-        """The SQLAlchemy engine, for backend-specific read queries (daily report)."""
-        return self._engine
+        super().close()
 
     def _require_schema(self) -> None:
         database = self._engine.url.database
-        missing = bool(database) and database != ":memory:" and not Path(str(database)).exists()
-        if missing or not inspect(self._engine).has_table("reports"):
+        if database and database != ":memory:" and not Path(str(database)).exists():
             raise StoreError(f"database {self._url} is not initialised: run `ceasefire init`")
-
-    # -- agreements ----------------------------------------------------------------------
-    def add_agreement_version(self, record: AgreementVersionRecord) -> tuple[int, bool]:
-        self._require_schema()
-        if len(record.zone_ids) > schema.MAX_ZONES_PER_AGREEMENT:
-            raise StoreError(
-                f"zones: {len(record.zone_ids)} zones, at most "
-                f"{schema.MAX_ZONES_PER_AGREEMENT} per agreement version [zone_limit]"
-            )
-        table = schema.agreement_versions
-        geojson_text = json.dumps(dict(record.geojson), sort_keys=True, ensure_ascii=False)
-        with self._engine.begin() as conn:
-            existing = conn.execute(
-                select(table.c.pk, table.c.source_text, table.c.geojson).where(
-                    table.c.agreement_id == record.agreement_id,
-                    table.c.version == record.version,
-                )
-            ).first()
-            if existing is not None:
-                if existing.source_text == record.source_text and existing.geojson == geojson_text:
-                    return int(existing.pk), False
-                raise StoreError(
-                    f"version: agreement {record.agreement_id!r} version {record.version} is "
-                    "already loaded with different content; give the new text a new version "
-                    "[version_exists_with_different_content]"
-                )
-            pk = conn.execute(
-                insert(table).values(
-                    agreement_id=record.agreement_id,
-                    version=record.version,
-                    name=record.name,
-                    in_force_from=iso(record.in_force_from) if record.in_force_from else None,
-                    source_text=record.source_text,
-                    geojson=geojson_text,
-                    source_path=record.source_path,
-                    loaded_at=iso(record.loaded_at or datetime.now(UTC)),
-                )
-            ).inserted_primary_key
-            assert pk is not None
-            if record.zone_ids:
-                conn.execute(
-                    insert(schema.agreement_zones),
-                    [
-                        {"agreement_version_pk": pk[0], "bit": bit, "zone_id": zone_id}
-                        for bit, zone_id in enumerate(record.zone_ids)
-                    ],
-                )
-        return int(pk[0]), True
-
-    def agreement_versions(self) -> list[AgreementVersionRecord]:
-        self._require_schema()
-        table, zones = schema.agreement_versions, schema.agreement_zones
-        with self._engine.connect() as conn:
-            zone_rows = conn.execute(
-                select(zones.c.agreement_version_pk, zones.c.zone_id).order_by(
-                    zones.c.agreement_version_pk, zones.c.bit
-                )
-            ).all()
-            rows = conn.execute(select(table).order_by(table.c.agreement_id, table.c.version)).all()
-        zone_ids: dict[int, list[str]] = {}
-        for version_pk, zone_id in zone_rows:
-            zone_ids.setdefault(version_pk, []).append(zone_id)
-        return [
-            AgreementVersionRecord(
-                agreement_id=row.agreement_id,
-                version=row.version,
-                name=row.name,
-                in_force_from=datetime.fromisoformat(row.in_force_from)
-                if row.in_force_from
-                else None,
-                source_text=row.source_text,
-                geojson=json.loads(row.geojson),
-                source_path=row.source_path,
-                zone_ids=tuple(zone_ids.get(row.pk, ())),
-                pk=row.pk,
-                loaded_at=datetime.fromisoformat(row.loaded_at),
-            )
-            for row in rows
-        ]
-
-    # -- ingest --------------------------------------------------------------------------
-    def start_ingest_run(self, files: Sequence[str], started_at: datetime) -> int:
-        self._require_schema()
-        with self._engine.begin() as conn:
-            pk = conn.execute(
-                insert(schema.ingest_runs).values(
-                    started_at=iso(started_at),
-                    files=json.dumps(list(files)),
-                    status="running",
-                    read=0,
-                    accepted=0,
-                    duplicates=0,
-                    amended=0,
-                    withdrawn=0,
-                    quarantined=0,
-                )
-            ).inserted_primary_key
-        assert pk is not None
-        return int(pk[0])
-
-    def finish_ingest_run(self, run_pk: int, finished_at: datetime, *, status: str) -> None:
-        runs = schema.ingest_runs
-        with self._engine.begin() as conn:
-            conn.execute(
-                runs.update()
-                .where(runs.c.pk == run_pk)
-                .values(finished_at=iso(finished_at), status=status)
-            )
+        super()._require_schema()
 
     def find_reports(
         self, principal: str, keys: Sequence[tuple[str, str]]
@@ -299,7 +167,7 @@ class SQLiteStore:
 
     def _write_chunk_in(self, conn: Connection, chunk: ChunkWrite) -> None:
         received_at = iso(chunk.received_at)
-        cur = conn.connection.cursor()
+        cur = raw_cursor(conn)
         report_base = _next_pk(cur, "reports")
         incident_base = _next_pk(cur, "incidents")
         violation_base = _next_pk(cur, "violations")
@@ -344,7 +212,7 @@ class SQLiteStore:
         cur.executemany(
             "INSERT INTO violations (incident_pk, rule_id, article, severity, certainty, "
             "zone_id, agreement_version_pk, observed_at, active) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, TRUE)",
             list(
                 zip(
                     violation_incident_pks,
@@ -365,14 +233,14 @@ class SQLiteStore:
             if target is None:
                 assert change.target_local is not None
                 target = report_base + change.target_local
-            _apply_status(cur, target, change.new_status)
-        quarantine_base = _next_pk(cur, "quarantine")
-        quarantined = insert_quarantine(cur, chunk.quarantine_rows, received_at, chunk.run_pk)
-        if quarantined and chunk.submitter.principal != SYSTEM_PRINCIPAL:
-            cur.execute(  # the rows just inserted: few, next to the reports
-                "UPDATE quarantine SET submitter = ? WHERE pk >= ?",
-                (chunk.submitter.principal, quarantine_base),
-            )
+            apply_status(cur, target, change.new_status)
+        quarantined = insert_quarantine(
+            cur,
+            chunk.quarantine_rows,
+            received_at,
+            chunk.run_pk,
+            submitter=chunk.submitter.principal,
+        )
         if chunk.counts:
             names = sorted(chunk.counts)
             cur.execute(
@@ -390,50 +258,6 @@ class SQLiteStore:
         )
         record_in(conn, events, at=chunk.received_at)
 
-    # -- queries -------------------------------------------------------------------------
-    def list_reports(self, query: ReportQuery) -> list[StoredReport]:
-        self._require_schema()
-        with self._engine.connect() as conn:
-            return list_reports(conn, query)
-
-    def list_violations(self, query: ViolationQuery) -> list[StoredViolation]:
-        self._require_schema()
-        with self._engine.connect() as conn:
-            return list_violations(conn, query)
-
-    def list_quarantine(self) -> list[QuarantinedItem]:
-        self._require_schema()
-        table = schema.quarantine
-        with self._engine.connect() as conn:
-            rows = conn.execute(select(table).order_by(table.c.pk)).all()
-        return [
-            QuarantinedItem(
-                pk=row.pk,
-                raw=row.raw,
-                source_file=row.source_file,
-                line_no=row.line_no,
-                field=row.field,
-                rule=row.rule,
-                message=row.message,
-                received_at=datetime.fromisoformat(row.received_at),
-                submitter=row.submitter,
-            )
-            for row in rows
-        ]
-
-    def incidents_in_bbox(
-        self, min_lon: float, min_lat: float, max_lon: float, max_lat: float
-    ) -> list[int]:
-        self._require_schema()
-        i = schema.incidents
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(i.c.pk)
-                .where(incidents_in_box(min_lon, min_lat, max_lon, max_lat))
-                .order_by(i.c.pk)
-            ).all()
-        return [int(row[0]) for row in rows]
-
 
 def _sql_text(value: str) -> str:
     """``value`` as an SQL string literal (quotes doubled)."""
@@ -449,23 +273,3 @@ def _check_pks(cur: Any, table: str, base: int, n: int) -> None:
     """SQLite gives ``max(pk) + 1``; anything else means a second writer got in between."""
     if n and _next_pk(cur, table) != base + n:
         raise StoreError(f"{table}: ids are not contiguous; is another process writing?")
-
-
-def _apply_status(cur: Any, report_pk: int, status: ReportStatus) -> None:
-    """Amend or withdraw a report: its incidents stop counting, and their violations with them.
-
-    Withdrawal is final: a withdrawn report is never turned back into an amended one.
-    """
-    incidents_of = "SELECT incident_pk FROM incident_reports WHERE report_pk = ?"
-    cur.execute(
-        "UPDATE reports SET status = ? WHERE pk = ? AND status != 'withdrawn'",
-        (str(status), report_pk),
-    )
-    cur.execute(
-        f"UPDATE incidents SET status = ? WHERE pk IN ({incidents_of}) AND status != 'withdrawn'",
-        (str(INCIDENT_STATUS_FOR[status]), report_pk),
-    )
-    cur.execute(
-        f"UPDATE violations SET active = 0 WHERE incident_pk IN ({incidents_of})", (report_pk,)
-    )
-    forget_incidents_of_report(cur, report_pk)

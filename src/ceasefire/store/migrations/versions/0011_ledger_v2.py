@@ -26,6 +26,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Literal
 
 import orjson
 import sqlalchemy as sa
@@ -55,10 +56,13 @@ def upgrade() -> None:
             sa.Column("salt", sa.String(length=64), nullable=True, comment="32 random bytes")
         )
         batch_op.add_column(sa.Column("body", sa.String(length=64), nullable=True))
-    with op.batch_alter_table("ledger_checkpoints", schema=None, recreate="always") as batch_op:
+    # SQLite copies the table to change it; PostgreSQL alters it in place (a copy would drop
+    # the primary key that ledger_signatures' foreign key depends on)
+    recreate: Literal["always", "auto"] = "always" if conn.dialect.name == "sqlite" else "auto"
+    with op.batch_alter_table("ledger_checkpoints", schema=None, recreate=recreate) as batch_op:
         batch_op.add_column(sa.Column("head", sa.String(length=64), nullable=False))
     _recommit(conn, int(dropped_checkpoints or 0), int(dropped_signatures or 0))
-    with op.batch_alter_table("ledger_entries", schema=None, recreate="always") as batch_op:
+    with op.batch_alter_table("ledger_entries", schema=None, recreate=recreate) as batch_op:
         batch_op.alter_column("salt", existing_type=sa.String(length=64), nullable=False)
         batch_op.alter_column("body", existing_type=sa.String(length=64), nullable=False)
 

@@ -1,0 +1,199 @@
+"""The production backend: PostgreSQL with PostGIS, any number of writers.
+
+What differs from the embedded backend (``store/sqlite.py``), and why:
+
+* **Ids come from the tables' sequences**, drawn for a whole chunk in one statement
+  (``nextval`` over ``generate_series``). Two writers never get the same id and never wait
+  for each other to get one; ids of one chunk ascend but need not be contiguous.
+* **Reports and violations are loaded with ``COPY``**, PostgreSQL's bulk path (an
+  ``executemany`` of ``INSERT`` costs a round trip per row).
+* **A report key is unique per scope in the table** (``uq_reports_submitter_source_id``), so
+  when two writers store the same report at once, the second's transaction fails and its
+  chunk is re-read and re-written by the ingest service: every report is stored once.
+* **The ledger's chain is appended under a transaction-scoped advisory lock**
+  (``store/ledger.py``), so the chain stays one line whatever the number of writers.
+* Spatial filters use the PostGIS geometry the schema keeps beside the coordinates
+  (migration 0016): GiST-indexed, and visible to QGIS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import Connection, Engine, create_engine, event
+
+from ceasefire.store.base import (
+    REPORT_ROW_FIELDS,
+    ChunkWrite,
+    KnownReport,
+    ReportStatus,
+)
+from ceasefire.store.chunk_ledger import chunk_events, insert_quarantine
+from ceasefire.store.core_store import CoreStore
+from ceasefire.store.dialect import RawCursor, raw_cursor
+from ceasefire.store.isotime import iso
+from ceasefire.store.ledger import record_in
+from ceasefire.store.status_change import apply_status
+
+#: Stored reports of one scope among parallel arrays of sources and ids.
+FIND_REPORTS_SQL = (
+    "SELECT r.source, r.id, r.pk, r.content_hash, r.status, r.submitter_pk "
+    "FROM unnest(CAST(? AS text[]), CAST(? AS text[])) AS k(source, id) "
+    "JOIN reports AS r ON r.source = k.source AND r.id = k.id AND r.submitter = ?"
+)
+
+
+def create_postgres_engine(url: str) -> Engine:
+    """An engine for ``postgresql+psycopg://`` URLs; every session works in UTC."""
+    engine = create_engine(url, pool_pre_ping=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: object) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+        dbapi_connection.commit()
+
+    return engine
+
+
+class PostgresStore(CoreStore):
+    """The ``Store`` protocol on a PostgreSQL/PostGIS database."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url, create_postgres_engine(url))
+
+    def find_reports(
+        self, principal: str, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], KnownReport]:
+        if not keys:
+            return {}
+        sources = [source for source, _ in keys]
+        ids = [id_ for _, id_ in keys]
+        with self._engine.connect() as conn:
+            cur = raw_cursor(conn)
+            cur.execute(FIND_REPORTS_SQL, (sources, ids, principal))
+            rows = cur.fetchall()
+            cur.close()
+        return {
+            (source, id_): KnownReport(pk, bytes(content_hash), ReportStatus(status), submitter_pk)
+            for source, id_, pk, content_hash, status, submitter_pk in rows
+        }
+
+    def write_chunk(self, chunk: ChunkWrite) -> None:
+        with self._engine.begin() as conn:
+            self._write_chunk_in(conn, chunk)
+
+    def _write_chunk_in(self, conn: Connection, chunk: ChunkWrite) -> None:
+        received_at = iso(chunk.received_at)
+        cur = raw_cursor(conn)
+        report_pks = _draw_ids(cur, "reports", len(chunk.report_rows))
+        user_pk = chunk.submitter.user_pk
+        constants = (received_at, int(chunk.run_pk), "active", chunk.submitter.principal, user_pk)
+        columns = ", ".join(f'"{name}"' for name in REPORT_ROW_FIELDS)
+        _copy(
+            cur,
+            f"COPY reports (pk, {columns}, received_at, ingest_run_pk, status, submitter, "
+            "submitter_pk) FROM STDIN",
+            (
+                (int(pk), *_plain(row), *constants)
+                for pk, row in zip(report_pks.tolist(), chunk.report_rows, strict=True)
+            ),
+        )
+        new_report_pks = report_pks.tolist()
+        # every releasability label seen, so readers' filters never scan reports for them
+        cur.execute(
+            "INSERT INTO release_labels (label) SELECT DISTINCT COALESCE(releasable_to, '') "
+            "FROM reports WHERE pk = ANY(CAST(? AS bigint[])) ON CONFLICT DO NOTHING",
+            (new_report_pks,),
+        )
+        incident_reports = report_pks[chunk.incident_report_local].tolist()
+        incident_pks = _draw_ids(cur, "incidents", len(incident_reports))
+        cur.execute(
+            "INSERT INTO incidents (pk, status, observed_at, lon, lat, uncertainty_m, "
+            "category, weapon_class, count, agreement_version_pk) "
+            "SELECT k.pk, 'active', r.observed_at, r.located_lon, r.located_lat, "
+            "r.located_uncertainty_m, r.category, r.weapon_class, r.count, "
+            "r.agreement_version_pk FROM unnest(CAST(? AS bigint[]), CAST(? AS bigint[])) "
+            "AS k(pk, report_pk) JOIN reports AS r ON r.pk = k.report_pk",
+            (incident_pks.tolist(), incident_reports),
+        )
+        cur.execute(
+            "INSERT INTO incident_reports (incident_pk, report_pk) "
+            "SELECT * FROM unnest(CAST(? AS bigint[]), CAST(? AS bigint[]))",
+            (incident_pks.tolist(), incident_reports),
+        )
+        violation_incident_pks = incident_pks[chunk.violation_incident_local].tolist()
+        _copy(
+            cur,
+            "COPY violations (incident_pk, rule_id, article, severity, certainty, zone_id, "
+            "agreement_version_pk, observed_at, active) FROM STDIN",
+            (
+                (*row, True)
+                for row in zip(
+                    violation_incident_pks,
+                    chunk.violation_rule_id,
+                    chunk.violation_article,
+                    [int(s) for s in chunk.violation_severity],
+                    chunk.violation_certainty,
+                    chunk.violation_zone_id,
+                    [int(v) for v in chunk.violation_agreement_version_pk],
+                    [float(t) for t in chunk.violation_observed_at],
+                    strict=True,
+                )
+            ),
+        )
+        for change in chunk.status_changes:
+            target = change.target_pk
+            if target is None:
+                assert change.target_local is not None
+                target = new_report_pks[change.target_local]
+            apply_status(cur, target, change.new_status)
+        quarantined = insert_quarantine(
+            cur,
+            chunk.quarantine_rows,
+            received_at,
+            chunk.run_pk,
+            submitter=chunk.submitter.principal,
+        )
+        if chunk.counts:
+            names = sorted(chunk.counts)
+            cur.execute(
+                "UPDATE ingest_runs SET "
+                + ", ".join(f'"{n}" = "{n}" + ?' for n in names)
+                + " WHERE pk = ?",
+                [chunk.counts[n] for n in names] + [chunk.run_pk],
+            )
+        cur.close()
+        events = chunk_events(
+            chunk.report_rows,
+            quarantined,
+            digests_of_raws=chunk.raw_sha256,
+            submitter=chunk.submitter.principal,
+        )
+        record_in(conn, events, at=chunk.received_at)
+
+
+def _draw_ids(cur: RawCursor, table: str, n: int) -> NDArray[np.int64]:
+    """``n`` fresh ids from ``table``'s sequence, ascending, in one statement."""
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    cur.execute(
+        f"SELECT nextval(pg_get_serial_sequence('{table}', 'pk')) FROM generate_series(1, ?)",
+        (n,),
+    )
+    return np.sort(np.fromiter((row[0] for row in cur.fetchall()), dtype=np.int64, count=n))
+
+
+def _copy(cur: RawCursor, statement: str, rows: Any) -> None:
+    """Stream ``rows`` into ``COPY … FROM STDIN`` (psycopg adapts each value by its type)."""
+    with cur.dbapi.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _plain(row: tuple[object, ...]) -> tuple[object, ...]:
+    """A report row with numpy scalars turned into Python ones (psycopg adapts those)."""
+    return tuple(v.item() if isinstance(v, np.generic) else v for v in row)
