@@ -1,0 +1,1 @@
+"""The bus between machines: intake messages on NATS JetStream (docs/bus.md)."""
