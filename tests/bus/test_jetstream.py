@@ -9,10 +9,12 @@ import itertools
 import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from nats_process import NatsProcess
 
 from ceasefire.bus.jetstream import (
     BusNames,
@@ -171,3 +173,35 @@ async def test_a_worker_that_dies_before_acknowledging_leaves_the_message_to_ano
 
     await drain(js, names, config, handle, poison, until=1)
     assert seen == [2]  # delivered again after ack_wait, handled once
+
+
+async def test_what_the_stream_acknowledged_survives_a_killed_server(tmp_path: Path) -> None:
+    server = NatsProcess(tmp_path / "nats")
+    server.start()
+    names = BusNames(prefix="CFTKILL")
+    try:
+        client = await connect(server.url)
+        js = client.jetstream()
+        await ensure_intake_stream(js, names)
+        await publish_batches(js, names, [batch(f'{{"id":"a{k}"}}\n') for k in range(50)])
+        server.kill()  # SIGKILL with 50 acknowledged messages
+        server.start()  # same port, same data folder; the client reconnects by itself
+        await publish_batches(js, names, [batch(f'{{"id":"b{k}"}}\n') for k in range(50)])
+        again = await publish_batches(js, names, [batch('{"id":"a0"}\n')])
+        seen: list[bytes] = []
+
+        async def handle(message: Msg) -> None:
+            seen.append(message.data)
+
+        async def poison(message: Msg, error: BaseException) -> None:
+            raise AssertionError(str(error))
+
+        config = WorkerConfig(durable="prepare", fetch_timeout_s=0.2)
+        await drain(js, names, config, handle, poison, until=100)
+        await client.close()
+    finally:
+        server.kill()
+    assert again[0].duplicate  # the de-duplication window survived the restart too
+    assert sorted(seen) == sorted(
+        [f'{{"id":"{p}{k}"}}\n'.encode() for p in "ab" for k in range(50)]
+    )

@@ -23,9 +23,12 @@ from dataclasses import dataclass
 import nats
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
+from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
+from nats.js.api import AckPolicy, ConsumerConfig, PubAck, StorageType, StreamConfig
+from nats.js.errors import NotFoundError, ServiceUnavailableError
 
 from ceasefire.bus.message import MAX_PART_BYTES, IntakeBatch, to_headers
 
@@ -33,6 +36,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds within which JetStream drops a message whose ``Nats-Msg-Id`` it has seen.
 DUPLICATE_WINDOW_S = 600.0
+#: Seconds a publisher keeps trying one batch while the server restarts or elects a leader.
+PUBLISH_PATIENCE_S = 30.0
 #: Deliveries of one message before it is declared poison.
 MAX_DELIVER = 5
 #: Seconds a worker has to commit and acknowledge before the message goes to another.
@@ -77,7 +82,7 @@ async def ensure_intake_stream(js: JetStreamContext, names: BusNames) -> None:
     )
     try:
         await js.stream_info(names.intake_stream)
-    except nats.js.errors.NotFoundError:
+    except NotFoundError:
         await js.add_stream(config)
 
 
@@ -90,19 +95,46 @@ class Published:
 
 
 async def publish_batches(
-    js: JetStreamContext, names: BusNames, batches: Sequence[IntakeBatch]
+    js: JetStreamContext,
+    names: BusNames,
+    batches: Sequence[IntakeBatch],
+    *,
+    patience_s: float = PUBLISH_PATIENCE_S,
 ) -> list[Published]:
-    """Publish and wait for the stream's acknowledgement of each batch, in order."""
+    """Publish and wait for the stream's acknowledgement of each batch, in order.
+
+    While the server restarts or a cluster elects a leader, a publish times out or finds no
+    responder; it is tried again, for up to ``patience_s`` per batch. Trying again is safe:
+    the message id makes a second copy of an already stored batch a duplicate. Past the
+    patience the error reaches the caller, who has had no answer and so must keep the input.
+    """
     answers = []
     for batch in batches:
-        ack = await js.publish(
-            names.intake_subject(batch.principal),
-            batch.raw,
-            stream=names.intake_stream,
-            headers=to_headers(batch),
-        )
+        ack = await _publish_patiently(js, names, batch, patience_s)
         answers.append(Published(seq=int(ack.seq), duplicate=bool(ack.duplicate)))
     return answers
+
+
+async def _publish_patiently(
+    js: JetStreamContext, names: BusNames, batch: IntakeBatch, patience_s: float
+) -> PubAck:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience_s
+    pause = 0.1
+    while True:
+        try:
+            return await js.publish(
+                names.intake_subject(batch.principal),
+                batch.raw,
+                stream=names.intake_stream,
+                headers=to_headers(batch),
+                timeout=2.0,
+            )
+        except (NatsTimeout, NoRespondersError, ServiceUnavailableError):
+            if loop.time() + pause > deadline:
+                raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
 
 #: Handles one message; returns after its work has committed. Raising means "try again".
@@ -160,6 +192,10 @@ async def run_worker(
         try:
             messages = await subscription.fetch(config.batch, timeout=config.fetch_timeout_s)
         except NatsTimeout:
+            continue
+        except NatsError as error:  # the server restarting: the client reconnects by itself
+            log.info("fetch failed (%s); trying again", error)
+            await asyncio.sleep(0.5)
             continue
         for message in messages:
             try:
