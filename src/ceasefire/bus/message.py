@@ -156,7 +156,11 @@ def _pieces(raw: bytes, report_format: str, limit: int) -> Iterator[bytes]:
         raise InputError(
             "size", "max_message", f"a {report_format} input over {limit} bytes cannot be split"
         )
-    lines = raw.splitlines(keepends=True)
+    # at "\n" only: bytes.splitlines would also cut at a lone "\r" inside a value
+    lines = [line + b"\n" for line in raw.split(b"\n")]
+    lines[-1] = lines[-1][:-1]
+    if not lines[-1]:
+        lines.pop()
     header = lines.pop(0) if report_format == "csv" and lines else b""
     part: list[bytes] = []
     size = len(header)
