@@ -26,8 +26,10 @@ from ceasefire.scenarios2.geometry import F64, distance_m
 
 #: A name is usable when the geocoder puts it within this of the settlement itself, m.
 RESOLVES_WITHIN_M = 500.0
-#: Open sources name a settlement within this of the event, else say nothing, m.
-NAMED_WITHIN_M = 10_000.0
+#: Open sources name the settlement that was hit: an event this close to one (its edge, for a
+#: village of 1 km radius, plus 2 km of fields), m; fire further from any settlement is not
+#: in the news.
+NAMED_WITHIN_M = 3_000.0
 
 
 @dataclass(frozen=True)

@@ -19,22 +19,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ceasefire.scenarios2.columns import Columns, size
+from ceasefire.scenarios2.columns import FLOAT_FIELDS, Columns, size
 from ceasefire.scenarios2.generate import Scenario
 
 #: Spec fields written from the columns, in this order.
 _TEXT = ("id", "source", "source_type", "reliability")
-_NUMBERS = (
-    "lat",
-    "lon",
-    "uncertainty_m",
-    "observer_lat",
-    "observer_lon",
-    "bearing_deg",
-    "bearing_error_deg",
-    "distance_min_m",
-    "distance_max_m",
-)
+_NUMBERS = tuple(f for f in FLOAT_FIELDS if f not in {"observed_at", "observed_until", "arrival"})
 _OPTIONAL_TEXT = ("place", "category", "weapon_class", "fire_direction", "description")
 
 
