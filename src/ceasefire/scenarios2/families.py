@@ -15,8 +15,9 @@ from ceasefire.scenarios2.observers import PostStyle
 
 
 class Family(StrEnum):
-    """The selectable families."""
+    """The selectable families (``plain`` is the control: nothing turned up)."""
 
+    PLAIN = "plain"
     BURSTS = "bursts"
     BEARING_ONLY = "bearing_only"
     UAV_SATELLITE = "uav_satellite"
@@ -54,6 +55,8 @@ class FamilySpec:
 _BASE = FamilySpec()
 
 SPECS: dict[Family, FamilySpec] = {
+    # the control: posts with 2 km bands, UAV fixes of a quarter of the explosions, 20 % bursts
+    Family.PLAIN: replace(_BASE, uav_share=0.25),
     # several events within 1-2 km and minutes, heard by the same posts
     Family.BURSTS: replace(
         _BASE,
