@@ -3,9 +3,12 @@ tables, alerts and obligations recorded once (and in the ledger), status, explai
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import orjson
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from guarantee_builders import make_fact
@@ -163,3 +166,40 @@ def test_cli_status_explain_obligations_meet(db: str, scenario: InstrumentSet) -
     assert history[obligation][-1].evidence == "Consultation record no. 7"
     only_overdue = runner.invoke(app, [*base, "obligations", "--overdue"])
     assert target not in only_overdue.output
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_writers_recording_the_same_alerts_at_once_record_them_once(
+    db: str, scenario: InstrumentSet
+) -> None:
+    """Writers refreshing at once fire the same alerts: each is stored once, with its
+    obligations and cases once, and no writer fails. PostgreSQL only: SQLite has one writer
+    (ingest holds its process lock), a second one waits or fails on the database lock."""
+    engine = create_engine(db)
+    seed_monitoring(engine)
+    clock = FixedClock(CEASEFIRE + 30 * H)
+    alerts = replay(scenario, [make_fact(id="V-9")], at=CEASEFIRE + 100 * H)
+    start = threading.Barrier(4)
+
+    def record(_: int) -> tuple[int, int, int]:
+        mine = create_engine(db)
+        start.wait()
+        try:
+            done = record_alerts(SqlGuarantees(mine), alerts, scenario, clock=clock)
+        finally:
+            mine.dispose()
+        return done.alerts, done.obligations, done.cases
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(record, range(4)))
+    assert sum(a for a, _, _ in results) == len(alerts)
+    assert sum(c for _, _, c in results) == 1
+    with engine.connect() as conn:
+        fired = conn.execute(
+            select(func.count())
+            .select_from(ledger_entries)
+            .where(ledger_entries.c.event_type == "trigger.fired")
+        ).scalar()
+    assert fired == len(alerts)
+    assert sorted(a.id for a in read_alerts(engine)) == sorted(a.id for a in alerts)
+    engine.dispose()

@@ -26,6 +26,7 @@ from sqlalchemy import (
     inspect,
     select,
 )
+from sqlalchemy import text as sa_text
 
 from ceasefire.clock import Clock
 from ceasefire.errors import NotFoundError, StoreError
@@ -61,6 +62,8 @@ from ceasefire.store.ledger_marking import fact_marking, obligation_marking
 from ceasefire.store.metadata import metadata
 
 _TS = 40
+#: The advisory lock key of recording alerts (PostgreSQL): "guarant" in ASCII.
+RECORD_LOCK_KEY = 0x67756172616E74
 
 guarantee_files = Table(
     "guarantee_files",
@@ -288,8 +291,12 @@ def add_alerts(
     """Store alerts with the obligations and cases ``guarantees.refresh`` derived from them,
     the obligations opened, all chained into the ledger, in one transaction. An alert or a
     case stored meanwhile (another writer) is skipped with what it would have created, so
-    recording is idempotent by id."""
+    recording is idempotent by id. On PostgreSQL, writers record one at a time (a
+    transaction-scoped advisory lock taken before the ids are read), so two ingest processes
+    refreshing at once record each alert once instead of failing on its id."""
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa_text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECORD_LOCK_KEY})
         known = set(conn.execute(select(guarantee_alerts.c.id)).scalars())
         new = [a for a in alerts if a.id not in known]
         if not new:
