@@ -34,12 +34,13 @@ from ceasefire.clock import FixedClock
 from ceasefire.guarantees.evaluate import TriggerEvaluator
 from ceasefire.guarantees.facts import MonitoringFact, VerificationState
 from ceasefire.guarantees.loader import load_instruments
+from ceasefire.guarantees.refresh import refresh_guarantees
 from ceasefire.guarantees.triggers import TriggerKind
 from ceasefire.reports.model import Category, FireDirection, WeaponClass
 from ceasefire.store import schema
 from ceasefire.store.fusion import incident_states
-from ceasefire.store.guarantee_facts import refresh_guarantees
 from ceasefire.store.guarantees import guarantee_evaluations, save_instrument_file
+from ceasefire.store.guarantees_sql import SqlGuarantees
 from ceasefire.store.migrate import upgrade_to_head
 
 RATE = 10_000
@@ -291,7 +292,7 @@ def refresh(rng: np.random.Generator) -> tuple[float, float, int, int]:
         save_instrument_file(
             engine, SCENARIO.read_text(), str(SCENARIO), load_instruments(SCENARIO), clock=clock
         )
-        refresh_guarantees(engine, clock=clock)  # the first run replays everything
+        refresh_guarantees(SqlGuarantees(engine), clock=clock)  # the first run replays everything
         timings: list[tuple[float, int]] = []
         for full in (False, True):
             now = clock.now() + timedelta(hours=1)
@@ -302,7 +303,7 @@ def refresh(rng: np.random.Generator) -> tuple[float, float, int, int]:
                 with engine.begin() as conn:
                     conn.execute(delete(guarantee_evaluations))
             start = time.perf_counter()
-            summary = refresh_guarantees(engine, clock=clock)
+            summary = refresh_guarantees(SqlGuarantees(engine), clock=clock)
             timings.append(((time.perf_counter() - start) * 1000.0, summary.facts))
         engine.dispose()
     (incremental_ms, incremental_facts), (full_ms, full_facts) = timings

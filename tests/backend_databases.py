@@ -152,3 +152,22 @@ class Databases:
         for name in reversed(self._created):
             drop_pg_database(name)
         self._created.clear()
+
+
+def drop_url(url: str) -> None:
+    """Drop the PostgreSQL database of ``url`` (a test's clone); an SQLite URL is left alone
+    (its file goes with the test's temporary folder)."""
+    if url.startswith("postgresql"):
+        name = make_url(url).database
+        assert name is not None
+        drop_pg_database(name)
+
+
+def build_initialised(url: str) -> None:
+    """A template's content: the schema at head (``ceasefire init``), nothing loaded."""
+    from ceasefire.settings import Settings  # noqa: PLC0415 - only when a template is built
+    from ceasefire.store.base import open_store  # noqa: PLC0415
+
+    store = open_store(Settings(db=url))
+    store.init_schema()
+    store.close()

@@ -6,5 +6,5 @@ from collections.abc import Callable
 
 from typer.testing import Result
 
-#: ``cli("ingest", "a.ndjson")`` runs ``ceasefire --db <tmp>/cf.db ingest a.ndjson`` in-process.
+#: ``cli("ingest", "a.ndjson")`` runs ``ceasefire --db <test db> ingest a.ndjson`` in-process.
 Invoke = Callable[..., Result]

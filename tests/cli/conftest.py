@@ -1,8 +1,7 @@
-"""Fixtures for CLI tests: run ``ceasefire`` in-process against a database in a temp folder."""
+"""Fixtures for CLI tests: run ``ceasefire`` in-process against a new database, on SQLite and
+on PostgreSQL/PostGIS (``fresh_db``, parametrised by ``backend`` in ``tests/conftest.py``)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from cli_helpers import Invoke
@@ -12,13 +11,12 @@ from ceasefire.cli.main import app
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    """``cli("ingest", "a.ndjson")`` runs ``ceasefire --db <tmp>/cf.db ingest a.ndjson``."""
+def cli(fresh_db: str, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+    """``cli("ingest", "a.ndjson")`` runs ``ceasefire --db <fresh_db> ingest a.ndjson``."""
     monkeypatch.delenv("CEASEFIRE_DB", raising=False)
     runner = CliRunner()
-    db = tmp_path / "cf.db"
 
     def invoke(*args: str) -> Result:
-        return runner.invoke(app, ["--db", str(db), *args], catch_exceptions=False)
+        return runner.invoke(app, ["--db", fresh_db, *args], catch_exceptions=False)
 
     return invoke

@@ -1,4 +1,8 @@
-"""``ceasefire demo`` end to end, as ``make demo`` runs it (with 2 simulated days, not 30)."""
+"""``ceasefire demo`` end to end, as ``make demo`` runs it (with 2 simulated days, not 30).
+
+SQLite only: the demo builds its own database file in ``--dir`` (``demo/ceasefire.db``), the
+laptop store; it takes no ``--db``.
+"""
 
 from __future__ import annotations
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import sqlite3
 from pathlib import Path
 
 import orjson
 import pytest
 from cli_helpers import Invoke
+from sqlalchemy import create_engine
+from sqlalchemy import text as sa_text
 from typer.testing import CliRunner
 
 from ceasefire.cli.main import app
@@ -37,17 +38,19 @@ def line(obj: dict[str, object]) -> str:
     return orjson.dumps(obj).decode()
 
 
-def dump(db: Path) -> dict[str, list[tuple[object, ...]]]:
+def dump(db: str) -> dict[str, list[tuple[object, ...]]]:
     skip = {"received_at", "ingest_run_pk", "loaded_at"}
     out = {}
-    with sqlite3.connect(db) as conn:
+    engine = create_engine(db)
+    with engine.connect() as conn:
         for table in ("reports", "quarantine", "incidents", "violations", "incident_reports"):
-            cursor = conn.execute(f"SELECT * FROM {table} ORDER BY 1")
-            names = [d[0] for d in cursor.description]
+            result = conn.execute(sa_text(f"SELECT * FROM {table} ORDER BY 1"))
+            names = list(result.keys())
             out[table] = [
                 tuple(v for n, v in zip(names, row, strict=True) if n not in skip)
-                for row in cursor.fetchall()
+                for row in result.all()
             ]
+    engine.dispose()
     return out
 
 
@@ -95,7 +98,7 @@ def test_a_bad_agreement_names_the_key(loaded: Invoke, tmp_path: Path) -> None:
 
 
 def test_ingest_keeps_good_lines_and_quarantines_each_bad_one(
-    loaded: Invoke, tmp_path: Path
+    loaded: Invoke, fresh_db: str, tmp_path: Path
 ) -> None:
     bad_lines = {
         "malformed": '{"id": "b1", "source": ',
@@ -141,11 +144,10 @@ def test_ingest_keeps_good_lines_and_quarantines_each_bad_one(
     stored = json.loads(loaded("reports", "--json").output)
     assert sorted(r["id"] for r in stored) == ["g1", "g2", "g3", "g4", "g5"]
 
-    db = tmp_path / "cf.db"
-    before = dump(db)
+    before = dump(fresh_db)
     rerun = json.loads(loaded("ingest", "--json", str(path)).output)
     assert (rerun["accepted"], rerun["duplicates"]) == (0, 5)
-    assert dump(db) == before
+    assert dump(fresh_db) == before
 
 
 def test_reports_json_shows_placement(loaded: Invoke, tmp_path: Path) -> None:

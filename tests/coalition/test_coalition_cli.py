@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import orjson
 import pytest
 from typer.testing import CliRunner, Result
 
+from backend_databases import Databases, build_initialised, drop_url
 from ceasefire.cli.main import app
 from ceasefire.scenarios import scenario_dir
 
@@ -16,20 +17,25 @@ PARIS = scenario_dir("paris-2026")
 Invoke = Callable[..., Result]
 
 
-@pytest.fixture(scope="module")
-def cli(tmp_path_factory: pytest.TempPathFactory) -> Invoke:
-    """One database with the paris-2026 coalition loaded, shared by the module's tests."""
-    runner = CliRunner()
-    db = tmp_path_factory.mktemp("cli") / "cf.db"
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(app, ["--db", str(db), *args], catch_exceptions=False)
-
-    assert invoke("init").exit_code == 0
-    loaded = invoke("coalition", "load", str(PARIS))
+def load_paris(url: str) -> None:
+    """The template: an initialised database with the paris-2026 coalition loaded."""
+    build_initialised(url)
+    loaded = CliRunner().invoke(app, ["--db", url, "coalition", "load", str(PARIS)])
     assert loaded.exit_code == 0, loaded.output
     assert "pledges" in loaded.output
-    return invoke
+
+
+@pytest.fixture
+def cli(backend: str, databases: Databases, tmp_path: Path) -> Iterator[Invoke]:
+    """A database with the paris-2026 coalition loaded (a clone of a template), per test."""
+    runner = CliRunner()
+    db = databases.fresh(backend, tmp_path, key="coalition-paris", build=load_paris)
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(app, ["--db", db, *args], catch_exceptions=False)
+
+    yield invoke
+    drop_url(db)
 
 
 def test_members_and_declarations_show_sources(cli: Invoke) -> None:
@@ -120,7 +126,7 @@ def test_force_solve_tables(cli: Invoke) -> None:
     assert "key=true|false" in bad.output
 
 
-def test_commands_refuse_a_database_without_tables(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["--db", str(tmp_path / "none.db"), "coalition", "members"])
+def test_commands_refuse_a_database_without_tables(fresh_db: str) -> None:
+    result = CliRunner().invoke(app, ["--db", fresh_db, "coalition", "members"])
     assert result.exit_code == 2
     assert "ceasefire init" in result.output

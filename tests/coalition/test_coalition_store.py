@@ -3,7 +3,7 @@ nothing; status history only grows."""
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,16 +11,20 @@ import orjson
 import pytest
 from sqlalchemy import Engine, create_engine, func, inspect, select
 
+from backend_databases import Databases, build_initialised, drop_url
 from ceasefire.coalition.catalogue import PledgeStatus
 from ceasefire.coalition.model import StatusChange
+from ceasefire.coalition.service import (
+    append_status,
+    import_pledge_file,
+    load_coalition_scenario,
+)
 from ceasefire.coalition.yamlfile import RefusedFileError
 from ceasefire.errors import InputError, NotFoundError, StoreError
 from ceasefire.ledger.model import EventType
 from ceasefire.scenarios import scenario_dir
 from ceasefire.store.coalition import (
-    append_status,
-    import_pledge_file,
-    load_coalition_scenario,
+    SqlCoalition,
     pledge_status,
     pledges,
     read_pledges,
@@ -29,28 +33,20 @@ from ceasefire.store.coalition import (
 )
 from ceasefire.store.ledger import ledger_entries
 from ceasefire.store.metadata import metadata
-from ceasefire.store.migrate import upgrade_to_head
 
 NOW = datetime(2026, 2, 1, tzinfo=UTC)
 PARIS = scenario_dir("paris-2026")
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One SQLite file brought to head by the project's migrations (0001 → 0002 → …)."""
-    path = tmp_path_factory.mktemp("coalition") / "template.db"
-    eng = create_engine(f"sqlite:///{path}")
-    upgrade_to_head(eng)
-    eng.dispose()
-    return path
-
-
 @pytest.fixture
-def engine(migrated: Path, tmp_path: Path) -> Engine:
-    """A fresh copy of the migrated database for each test."""
-    path = tmp_path / "c.db"
-    shutil.copyfile(migrated, path)
-    return create_engine(f"sqlite:///{path}")
+def engine(backend: str, databases: Databases, tmp_path: Path) -> Iterator[Engine]:
+    """A clone of a database brought to head by the project's migrations (0001 → 0002 → …),
+    on each backend."""
+    url = databases.fresh(backend, tmp_path, key="initialised", build=build_initialised)
+    found = create_engine(url)
+    yield found
+    found.dispose()
+    drop_url(url)
 
 
 def _counts(engine: Engine) -> tuple[int, int]:
@@ -62,7 +58,7 @@ def _counts(engine: Engine) -> tuple[int, int]:
 
 
 def test_scenario_round_trips_through_the_store(engine: Engine) -> None:
-    loaded = load_coalition_scenario(engine, PARIS, now=NOW)
+    loaded = load_coalition_scenario(SqlCoalition(engine), PARIS, now=NOW)
     with engine.connect() as conn:
         registry = read_registry(conn)
         stored = read_pledges(conn)
@@ -75,13 +71,13 @@ def test_scenario_round_trips_through_the_store(engine: Engine) -> None:
     assert berlin.signatories[:3] == ("DEU", "FRA", "GBR")
     # loading again changes nothing
     before = _counts(engine)
-    load_coalition_scenario(engine, PARIS, now=NOW)
+    load_coalition_scenario(SqlCoalition(engine), PARIS, now=NOW)
     assert _counts(engine) == before
 
 
-def test_create_all_matches_migrations(engine: Engine, tmp_path: Path) -> None:
+def test_create_all_matches_migrations(engine: Engine, fresh_db: str) -> None:
     """metadata.create_all (tests) and the 0002 migration (``ceasefire init``) agree."""
-    created = create_engine(f"sqlite:///{tmp_path / 'created.db'}")
+    created = create_engine(fresh_db)
     metadata.create_all(created)
     for table in (
         "coalition_members", "coalition_areas", "coalition_declarations", "coalition_signatories",
@@ -112,20 +108,23 @@ pledges:
 
 
 def test_import_is_all_or_nothing(engine: Engine, tmp_path: Path) -> None:
-    load_coalition_scenario(engine, PARIS, now=NOW)
+    load_coalition_scenario(SqlCoalition(engine), PARIS, now=NOW)
     before = _counts(engine)
     bad = tmp_path / "bad.yaml"
     bad.write_text(BAD_LAST)
     with pytest.raises(RefusedFileError) as info:
-        import_pledge_file(engine, bad, now=NOW)
+        import_pledge_file(SqlCoalition(engine), bad, now=NOW)
     assert (info.value.line, info.value.rule) == (10, "unknown-nation")
     assert _counts(engine) == before  # NEW-1 was valid but is not loaded either
     good = tmp_path / "good.yaml"
     good.write_text(BAD_LAST.replace("XXX", "NOR"))
-    assert [p.id for p in import_pledge_file(engine, good, now=NOW)] == ["NEW-1", "NEW-2"]
+    assert [p.id for p in import_pledge_file(SqlCoalition(engine), good, now=NOW)] == [
+        "NEW-1",
+        "NEW-2",
+    ]
     assert _counts(engine) == (before[0] + 2, before[1] + 2)
     with pytest.raises(RefusedFileError) as again:
-        import_pledge_file(engine, good, now=NOW)  # never overwritten
+        import_pledge_file(SqlCoalition(engine), good, now=NOW)  # never overwritten
     assert again.value.rule == "duplicate-id"
 
 
@@ -133,31 +132,30 @@ def test_import_needs_a_registry(engine: Engine, tmp_path: Path) -> None:
     good = tmp_path / "good.yaml"
     good.write_text(BAD_LAST.replace("XXX", "NOR"))
     with pytest.raises(StoreError):
-        import_pledge_file(engine, good, now=NOW)
+        import_pledge_file(SqlCoalition(engine), good, now=NOW)
 
 
 def test_status_history_only_grows(engine: Engine) -> None:
-    load_coalition_scenario(engine, PARIS, now=NOW)
+    load_coalition_scenario(SqlCoalition(engine), PARIS, now=NOW)
 
     def change(status: PledgeStatus, day: int) -> StatusChange:
         return StatusChange(status, datetime(2026, 3, day, tzinfo=UTC), "MoD", f"minute {day}")
 
-    with engine.begin() as conn:
-        assert append_status(conn, "GBR-MECH", change(PledgeStatus.APPROVED, 1)) == 2
-        assert append_status(conn, "GBR-MECH", change(PledgeStatus.DEPLOYED, 9)) == 3
+    store = SqlCoalition(engine)
+    assert append_status(store, "GBR-MECH", change(PledgeStatus.APPROVED, 1)) == 2
+    assert append_status(store, "GBR-MECH", change(PledgeStatus.DEPLOYED, 9)) == 3
     for bad, rule in (
         (change(PledgeStatus.GENERATED, 10), "status-ladder"),  # backwards
         (change(PledgeStatus.WITHDRAWN, 5), "status-ladder"),  # before the last rung
     ):
-        with pytest.raises(InputError) as info, engine.begin() as conn:
-            append_status(conn, "GBR-MECH", bad)
+        with pytest.raises(InputError) as info:
+            append_status(store, "GBR-MECH", bad)
         assert info.value.rule == rule
-    with engine.begin() as conn:
-        append_status(conn, "GBR-MECH", change(PledgeStatus.WITHDRAWN, 20))
-    with pytest.raises(InputError), engine.begin() as conn:
-        append_status(conn, "GBR-MECH", change(PledgeStatus.DEPLOYED, 21))
-    with pytest.raises(NotFoundError), engine.begin() as conn:
-        append_status(conn, "NOPE", change(PledgeStatus.DEPLOYED, 21))
+    append_status(store, "GBR-MECH", change(PledgeStatus.WITHDRAWN, 20))
+    with pytest.raises(InputError):
+        append_status(store, "GBR-MECH", change(PledgeStatus.DEPLOYED, 21))
+    with pytest.raises(NotFoundError):
+        append_status(store, "NOPE", change(PledgeStatus.DEPLOYED, 21))
     with engine.connect() as conn:
         gbr = next(p for p in read_pledges(conn) if p.id == "GBR-MECH")
     assert [c.status for c in gbr.history] == [
@@ -184,19 +182,19 @@ def test_every_rung_goes_on_the_ledger_chain(engine: Engine) -> None:
             ).all()
         return [(r.subject_id, str(r.seq), orjson.loads(r.payload)) for r in rows]
 
-    scenario = load_coalition_scenario(engine, PARIS, now=NOW)
+    scenario = load_coalition_scenario(SqlCoalition(engine), PARIS, now=NOW)
     assert len(entries()) == sum(len(p.history) for p in scenario.pledges)
-    with engine.begin() as conn:
-        append_status(
-            conn,
-            "DEU-AD",
-            StatusChange(PledgeStatus.APPROVED, NOW, "Bundestag", "vote record"),
-            now=NOW,
-        )
+    append_status(
+        SqlCoalition(engine),
+        "DEU-AD",
+        StatusChange(PledgeStatus.APPROVED, NOW, "Bundestag", "vote record"),
+        now=NOW,
+    )
     last = entries()[-1]
     assert last[0] == "DEU-AD"
     assert last[2]["status"] == "approved"
     assert last[2]["by"] == "Bundestag"
-    with pytest.raises(InputError), engine.begin() as conn:  # refused: nothing chained
-        append_status(conn, "DEU-AD", StatusChange(PledgeStatus.INTENT, NOW, "x", "y"), now=NOW)
+    refused = StatusChange(PledgeStatus.INTENT, NOW, "x", "y")
+    with pytest.raises(InputError):  # refused: nothing chained
+        append_status(SqlCoalition(engine), "DEU-AD", refused, now=NOW)
     assert entries()[-1] == last

@@ -1,33 +1,37 @@
-"""Fixtures of the guarantees' store tests: a migrated SQLite file per test, the scenario."""
+"""Fixtures of the guarantees' store tests: a migrated database per test, the scenario.
+
+``db`` is the URL of a clone of a migrated template, on SQLite and on PostgreSQL/PostGIS
+(``backend`` in ``tests/conftest.py``): every test using it runs on both.
+"""
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from guarantee_store_seed import SCENARIO
-from sqlalchemy import create_engine
 
+from backend_databases import Databases, build_initialised, drop_url
 from ceasefire.guarantees.loader import load_instruments
 from ceasefire.guarantees.model import InstrumentSet
-from ceasefire.store.migrate import upgrade_to_head
-
-
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("guarantees") / "template.db"
-    engine = create_engine(f"sqlite:///{path}")
-    upgrade_to_head(engine)
-    engine.dispose()
-    return path
 
 
 @pytest.fixture
-def db(migrated: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "g.db"
-    shutil.copyfile(migrated, path)
-    return path
+def db(backend: str, databases: Databases, tmp_path: Path) -> Iterator[str]:
+    url = databases.fresh(backend, tmp_path, key="initialised", build=build_initialised)
+    yield url
+    drop_url(url)
+
+
+@pytest.fixture
+def other_db(backend: str, databases: Databases, tmp_path: Path) -> Iterator[str]:
+    """A second migrated database beside ``db`` (same backend), for a test comparing two."""
+    folder = tmp_path / "other"
+    folder.mkdir()
+    url = databases.fresh(backend, folder, key="initialised", build=build_initialised)
+    yield url
+    drop_url(url)
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,13 @@ from ceasefire.pipeline.ingest import ingest_files
 from ceasefire.reports.gazetteer import Gazetteer
 from ceasefire.reports.parse import ReportFormat
 from ceasefire.scenarios import scenario_dir
+from ceasefire.settings import Settings
 from ceasefire.simulation.params import SimulationParams, load_params
 from ceasefire.simulation.run import Simulation, simulate
 from ceasefire.simulation.world import load_world
 from ceasefire.simulation.writer import write_simulation
-from ceasefire.store.sqlite import SQLiteStore
+from ceasefire.store.base import open_store
+from ceasefire.store.core_store import CoreStore
 
 MINSK = scenario_dir("minsk-2015")
 SURGE_PARAMS = MINSK / "surge-2022.yaml"
@@ -37,11 +39,12 @@ def simulate_surge(params: SimulationParams, *, days: int, seed: int) -> Simulat
     return simulate(load_world(MINSK), params, days=days, seed=seed)
 
 
-def ingest_history(sim: Simulation, directory: Path) -> SQLiteStore:
+def ingest_history(sim: Simulation, directory: Path, db: str) -> CoreStore:
     """A store holding the Minsk agreement and every simulated report, fused. The clock stands
     at the simulation's start, so each report counts as known when it was observed."""
     write_simulation(sim, directory / "sim", scenario="minsk-2015")
-    store = SQLiteStore(f"sqlite:///{directory / 'cf.db'}")
+    store = open_store(Settings(db=db))
+    assert isinstance(store, CoreStore)
     store.init_schema()
     load_agreement_file(store, MINSK / "agreement.yaml")
     ingest_files(

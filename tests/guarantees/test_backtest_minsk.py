@@ -20,8 +20,8 @@ from ceasefire.store.schema import reports
 DAYS = 22  # 28 Jan .. 18 Feb 2022
 
 
-def cli(db: Path, *args: str) -> str:
-    result = CliRunner().invoke(app, ["--db", str(db), *args])
+def cli(db: str, *args: str) -> str:
+    result = CliRunner().invoke(app, ["--db", db, *args])
     assert result.exit_code == 0, (args, result.output)
     return result.output
 
@@ -31,15 +31,14 @@ def day_of(text: str) -> str:
 
 
 def test_minsk_surge_backtest_says_when_amber_red_and_heavy_weapons_would_have_fired(
-    tmp_path: Path,
+    db: str, tmp_path: Path
 ) -> None:
     sim = simulate_surge(surge_params(), days=DAYS, seed=1)
     write_simulation(sim, tmp_path / "sim", scenario="minsk-2015")
-    db = tmp_path / "cf.db"
     cli(db, "init")
     cli(db, "agreement", "load", str(MINSK / "agreement.yaml"))
     cli(db, "ingest", str(tmp_path / "sim" / "reports.ndjson"), "--received-at", "observed")
-    engine = create_engine(f"sqlite:///{db}")
+    engine = create_engine(db)
     with engine.connect() as conn:
         stamped = conn.execute(select(reports.c.observed_at, reports.c.received_at)).all()
     engine.dispose()

@@ -4,7 +4,6 @@ the Special Commission's attribution decisions and remedies, each from its own t
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import orjson
 import pytest
@@ -14,12 +13,13 @@ from typer.testing import CliRunner
 
 from ceasefire.cli.main import app
 from ceasefire.fusion.verification import SYSTEM, StateChange, VerificationState
+from ceasefire.guarantees.refresh import read_facts
 from ceasefire.store.attribution_sql import add_attribution, add_decision, add_remedy
 from ceasefire.store.fusion import incident_states
 from ceasefire.store.fusion_queries import incident_marking
 from ceasefire.store.fusion_sql import record_state
-from ceasefire.store.guarantee_facts import read_facts
 from ceasefire.store.guarantees import read_alerts
+from ceasefire.store.guarantees_sql import SqlGuarantees
 
 VERIFIED_AT = CEASEFIRE + 10 * H
 
@@ -28,8 +28,8 @@ def z(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def cli(db: Path, *args: str) -> str:
-    result = CliRunner().invoke(app, ["--db", str(db), *args])
+def cli(db: str, *args: str) -> str:
+    result = CliRunner().invoke(app, ["--db", db, *args])
     assert result.exit_code == 0, (args, result.output)
     return result.output
 
@@ -52,28 +52,28 @@ def seed_verified_later(engine: Engine) -> None:
     record_state(engine, 1, change, VERIFIED_AT.isoformat(), marking=incident_marking(engine, 1))
 
 
-def breach_alerts(db: Path, at: datetime) -> dict[str, int]:
+def breach_alerts(db: str, at: datetime) -> dict[str, int]:
     """Per instrument, the red alerts ``guarantees status --at`` shows."""
     doc = orjson.loads(cli(db, "guarantees", "status", "--at", z(at), "--json"))
     return {i["id"]: i["alerts"].get("red", 0) for i in doc["instruments"]}
 
 
-def test_a_state_recorded_later_is_a_later_revision(db: Path) -> None:
-    engine = create_engine(f"sqlite:///{db}")
+def test_a_state_recorded_later_is_a_later_revision(db: str) -> None:
+    engine = create_engine(db)
     seed_verified_later(engine)
-    facts = read_facts(engine)
+    facts = read_facts(SqlGuarantees(engine))
     assert [(f.id, f.revision, str(f.verification)) for f in facts] == [
         ("I-1", 0, "corroborated"),
         ("I-2", 0, "reported"),
         ("I-1", 1, "verified"),
     ]
     assert facts[-1].recorded_at == VERIFIED_AT
-    before = read_facts(engine, until=VERIFIED_AT - H)
+    before = read_facts(SqlGuarantees(engine), until=VERIFIED_AT - H)
     assert all(f.verification != "verified" for f in before)
 
 
-def test_a_breach_verified_after_t_does_not_fire_in_a_replay_at_t(db: Path) -> None:
-    engine = create_engine(f"sqlite:///{db}")
+def test_a_breach_verified_after_t_does_not_fire_in_a_replay_at_t(db: str) -> None:
+    engine = create_engine(db)
     seed_verified_later(engine)
     cli(db, "guarantees", "load", str(SCENARIO))
 
@@ -97,11 +97,11 @@ def test_a_breach_verified_after_t_does_not_fire_in_a_replay_at_t(db: Path) -> N
 
 @pytest.mark.parametrize(("remedy_h", "persists"), [(30, False), (40, True)])
 def test_an_upheld_attribution_and_its_remedy_count_from_their_times(
-    db: Path, remedy_h: int, persists: bool
+    db: str, remedy_h: int, persists: bool
 ) -> None:
     """The tiered plan's ``persists`` (24 h) fires 24 h after the verified breach unless a
     remedy was recorded by then; the Commission's decision names the party from its time."""
-    engine = create_engine(f"sqlite:///{db}")
+    engine = create_engine(db)
     seed_verified_later(engine)
     proposal = add_attribution(
         engine,
@@ -136,7 +136,7 @@ def test_an_upheld_attribution_and_its_remedy_count_from_their_times(
         },
         marking=None,  # the HQ system: every report of the incident
     )
-    one = [f for f in read_facts(engine) if f.id == "I-1"]
+    one = [f for f in read_facts(SqlGuarantees(engine)) if f.id == "I-1"]
     assert [(f.revision, f.attributed_to, f.attribution_id) for f in one] == [
         (0, None, None),
         (1, None, None),
@@ -144,7 +144,9 @@ def test_an_upheld_attribution_and_its_remedy_count_from_their_times(
         (3, "RUS", f"attribution-{proposal}"),
     ]
     assert one[-1].remedied_at == CEASEFIRE + remedy_h * H
-    assert [f.attributed_to for f in read_facts(engine, until=CEASEFIRE + 19 * H)] == [None] * 3
+    assert [
+        f.attributed_to for f in read_facts(SqlGuarantees(engine), until=CEASEFIRE + 19 * H)
+    ] == [None] * 3
 
     cli(db, "guarantees", "load", str(SCENARIO))
     cli(db, "guarantees", "evaluate", "--at", z(CEASEFIRE + 50 * H))

@@ -4,11 +4,12 @@ party ratified)."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
+from sqlalchemy import create_engine
+from sqlalchemy import text as sa_text
 from typer.testing import CliRunner, Result
 
 from ceasefire.cli.main import app
@@ -41,18 +42,18 @@ instruments:
 """
 
 
-def invoke(db: Path, *args: str) -> Result:
-    return CliRunner().invoke(app, ["--db", str(db), *args])
+def invoke(db: str, *args: str) -> Result:
+    return CliRunner().invoke(app, ["--db", db, *args])
 
 
-def in_force(db: Path, at: str) -> tuple[bool, str]:
+def in_force(db: str, at: str) -> tuple[bool, str]:
     result = invoke(db, "guarantees", "status", "--at", at, "--json")
     assert result.exit_code == 0, result.output
     [pact] = orjson.loads(result.output)["instruments"]
     return pact["active"], pact["why"]
 
 
-def test_ratify_records_history_ledger_and_entry_into_force(db: Path, tmp_path: Path) -> None:
+def test_ratify_records_history_ledger_and_entry_into_force(db: str, tmp_path: Path) -> None:
     (tmp_path / "g.yaml").write_text(GUARANTEES)
     assert invoke(db, "guarantees", "load", str(tmp_path / "g.yaml")).exit_code == 0
     active, why = in_force(db, "2099-12-05")
@@ -79,13 +80,17 @@ def test_ratify_records_history_ledger_and_entry_into_force(db: Path, tmp_path: 
     assert refused.exit_code == 0, refused.output
     assert not in_force(db, "2099-12-05")[0]  # the latest record per party counts
 
-    with sqlite3.connect(db) as conn:
+    with create_engine(db).connect() as conn:
         history = conn.execute(
-            "SELECT party, status, date, source, by FROM guarantee_ratifications ORDER BY pk"
-        ).fetchall()
+            sa_text(
+                "SELECT party, status, date, source, by FROM guarantee_ratifications ORDER BY pk"
+            )
+        ).all()
         chained = conn.execute(
-            "SELECT subject_id FROM ledger_entries WHERE event_type = 'ratification.recorded'"
-        ).fetchall()
+            sa_text(
+                "SELECT subject_id FROM ledger_entries WHERE event_type = 'ratification.recorded'"
+            )
+        ).all()
     assert history == [
         (
             "FRA",
@@ -99,7 +104,7 @@ def test_ratify_records_history_ledger_and_entry_into_force(db: Path, tmp_path: 
     assert chained == [("pact/FRA",), ("pact/FRA",)]
 
 
-def test_ratify_refuses_what_cannot_be_right(db: Path, tmp_path: Path) -> None:
+def test_ratify_refuses_what_cannot_be_right(db: str, tmp_path: Path) -> None:
     (tmp_path / "g.yaml").write_text(GUARANTEES)
     assert invoke(db, "guarantees", "load", str(tmp_path / "g.yaml")).exit_code == 0
     base = ("guarantees", "ratify", "pact", "--source", "x")
@@ -121,8 +126,8 @@ def test_ratify_refuses_what_cannot_be_right(db: Path, tmp_path: Path) -> None:
     )
     assert missing.exit_code == 2
     assert "no instrument" in missing.output
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM guarantee_ratifications").fetchone() == (0,)
+    with create_engine(db).connect() as conn:
+        assert conn.execute(sa_text("SELECT count(*) FROM guarantee_ratifications")).scalar() == 0
 
 
 def test_a_record_counts_only_from_when_it_was_recorded() -> None:

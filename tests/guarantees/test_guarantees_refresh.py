@@ -15,25 +15,24 @@ keeps the record and numbers on: the two differ there by design, see docs/guaran
 from __future__ import annotations
 
 import random
-import shutil
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, delete, func, insert, select
 
 from ceasefire.clock import FixedClock
 from ceasefire.guarantees.loader import parse_instruments
+from ceasefire.guarantees.refresh import refresh_guarantees
 from ceasefire.store import schema
 from ceasefire.store.attribution_sql import add_attribution, add_decision, add_remedy
 from ceasefire.store.fusion import incident_states
-from ceasefire.store.guarantee_facts import refresh_guarantees
 from ceasefire.store.guarantees import (
     guarantee_evaluations,
     read_alerts,
     read_obligations,
     save_instrument_file,
 )
+from ceasefire.store.guarantees_sql import SqlGuarantees
 
 START = datetime.fromisoformat("2027-01-01T00:00:00+00:00")
 GUARANTEES = """\
@@ -193,15 +192,14 @@ def ingest(engine: Engine, rng: random.Random, now: datetime) -> None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_incremental_refresh_records_what_full_refresh_records(
-    db: Path, tmp_path: Path, seed: int
+    db: str, other_db: str, seed: int
 ) -> None:
     rng = random.Random(seed)
-    live = create_engine(f"sqlite:///{db}")
-    seed_base(live)
+    live, full = create_engine(db), create_engine(other_db)
     instruments = parse_instruments(GUARANTEES)
-    save_instrument_file(live, GUARANTEES, "g.yaml", instruments, clock=FixedClock(START))
-    shutil.copyfile(db, tmp_path / "full.db")
-    full = create_engine(f"sqlite:///{tmp_path / 'full.db'}")
+    for engine in (live, full):
+        seed_base(engine)
+        save_instrument_file(engine, GUARANTEES, "g.yaml", instruments, clock=FixedClock(START))
     now = START
     windows = 0
     for _ in range(40):
@@ -212,8 +210,8 @@ def test_incremental_refresh_records_what_full_refresh_records(
             ingest(engine, rng, now)
         with full.begin() as conn:
             conn.execute(delete(guarantee_evaluations))
-        a = refresh_guarantees(live, clock=FixedClock(now))
-        b = refresh_guarantees(full, clock=FixedClock(now))
+        a = refresh_guarantees(SqlGuarantees(live), clock=FixedClock(now))
+        b = refresh_guarantees(SqlGuarantees(full), clock=FixedClock(now))
         windows += a.facts < b.facts
         assert read_alerts(live) == read_alerts(full)
         assert [o for o, _ in read_obligations(live)] == [o for o, _ in read_obligations(full)]

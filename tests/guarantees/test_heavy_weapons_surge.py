@@ -13,12 +13,13 @@ from surge_history import MINSK, ingest_history, simulate_surge, surge_params
 
 from ceasefire.guarantees.evaluate import replay
 from ceasefire.guarantees.loader import load_instruments
+from ceasefire.guarantees.refresh import read_facts
 from ceasefire.guarantees.triggers import HEAVY_CLASSES, TriggerKind
 from ceasefire.reports.model import FIRE_CATEGORIES, Category, FireDirection
-from ceasefire.store.guarantee_facts import read_facts
+from ceasefire.store.guarantees_sql import SqlGuarantees
 
 
-def test_heavy_weapons_trigger_fires_on_a_surge_of_explosions(tmp_path: Path) -> None:
+def test_heavy_weapons_trigger_fires_on_a_surge_of_explosions(db: str, tmp_path: Path) -> None:
     sim = simulate_surge(surge_params((12.08, 15.5)), days=2, seed=3)
     cats = list(Category)
     fire = np.isin(sim.events.category, [cats.index(c) for c in FIRE_CATEGORIES])
@@ -27,8 +28,8 @@ def test_heavy_weapons_trigger_fires_on_a_surge_of_explosions(tmp_path: Path) ->
     assert share > 0.85  # the shape of 18 Feb 2022
     assert sim.events.count[fire].sum() / 2 > 1_000  # a surge day, not a quiet one
 
-    store = ingest_history(sim, tmp_path)
-    facts = read_facts(store.engine)
+    store = ingest_history(sim, tmp_path, db)
+    facts = read_facts(SqlGuarantees(store.engine))
     store.close()
     instruments = load_instruments(MINSK / "guarantees.yaml")
     end = max(f.recorded_at for f in facts)

@@ -12,15 +12,17 @@ from ceasefire.cli.main import app
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def cli(fresh_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """An initialised database on each backend (``--db`` for ``run``), in ``tmp_path``."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CEASEFIRE_DB", fresh_db)
     runner = CliRunner()
-    assert runner.invoke(app, ["--db", "cf.db", "init"]).exit_code == 0
+    assert runner.invoke(app, ["init"]).exit_code == 0
     return runner
 
 
 def run(runner: CliRunner, *args: str) -> Result:
-    return runner.invoke(app, ["--db", "cf.db", *args])
+    return runner.invoke(app, args)
 
 
 def test_a_nation_verifies_an_export_offline_and_tampering_fails(cli: CliRunner) -> None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -21,6 +22,7 @@ from sqlalchemy import create_engine
 from sqlalchemy import text as sa_text
 from typer.testing import CliRunner, Result
 
+from backend_databases import BACKENDS, Databases, drop_url
 from ceasefire.cli.main import app
 from ceasefire.ledger.canonical import canonical_json
 from ceasefire.ledger.chain import BODY_TAG, leaf_data
@@ -83,6 +85,7 @@ def _line(report: Report) -> bytes:
 @dataclass
 class World:
     folder: Path
+    db: str
     full: bytes
     exports: dict[tuple[str, str], bytes]
     trust: list[str]
@@ -90,16 +93,30 @@ class World:
     quarantine_hash: str
 
     def run(self, *args: str) -> Result:
-        return CliRunner().invoke(app, ["--db", str(self.folder / "cf.db"), *args])
+        return CliRunner().invoke(app, ["--db", self.db, *args])
+
+    def query(self, sql: str, **params: object) -> list[tuple[Any, ...]]:
+        """Rows of ``sql`` (``:name`` parameters) on the world's database."""
+        engine = create_engine(self.db)
+        with engine.connect() as conn:
+            rows = [tuple(row) for row in conn.execute(sa_text(sql), params)]
+        engine.dispose()
+        return rows
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(
+    request: pytest.FixtureRequest,
+    databases: Databases,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[World]:
+    """The world on each backend (module-scoped: built once per backend)."""
     folder = tmp_path_factory.mktemp("release")
+    db = databases.fresh(str(request.param), folder)
     keys = folder / "keys"
 
     def run(*args: str) -> Result:
-        result = CliRunner().invoke(app, ["--db", str(folder / "cf.db"), *args])
+        result = CliRunner().invoke(app, ["--db", db, *args])
         assert result.exit_code == 0, result.output
         return result
 
@@ -108,18 +125,22 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     lines = [_line(r) for r in REPORTS]
     (folder / "reports.ndjson").write_bytes(b"\n".join([*lines, b"{not json"]) + b"\n")
     run("ingest", str(folder / "reports.ndjson"))
-    with sqlite3.connect(folder / "cf.db") as conn:
-        incident_of = dict(
-            conn.execute(
-                "SELECT r.id, ir.incident_pk FROM reports r JOIN incident_reports ir "
-                "ON ir.report_pk = r.pk JOIN incidents i ON i.pk = ir.incident_pk "
-                "WHERE i.status = 'active'"
-            ).fetchall()
-        )
+    engine = create_engine(db)
+    with engine.connect() as conn:
+        incident_of: dict[str, int] = {
+            str(rid): int(pk)
+            for rid, pk in conn.execute(
+                sa_text(
+                    "SELECT r.id, ir.incident_pk FROM reports r JOIN incident_reports ir "
+                    "ON ir.report_pk = r.pk JOIN incidents i ON i.pk = ir.incident_pk "
+                    "WHERE i.status = 'active'"
+                )
+            )
+        }
         [(violation,)] = conn.execute(
-            "SELECT pk FROM violations WHERE active AND incident_pk = ?",
-            (incident_of["s-fra-1"],),
-        ).fetchall()
+            sa_text("SELECT pk FROM violations WHERE active AND incident_pk = :pk"),
+            {"pk": incident_of["s-fra-1"]},
+        ).all()
     # analysts' notes and an attribution quoting the sources they saw
     secret, open_ = str(incident_of["s-fra-1"]), str(incident_of["u-open-1"])
     run("incident", "dispute", secret, "--by", "analyst-1", "--note", "fra-post-7 heard two")
@@ -145,10 +166,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
         assert f"for {nation} at {clearance}" in made.output
         exports[nation, clearance] = out.read_bytes()
     trust = [a for p in sorted(keys.glob("*.pub.json")) for a in ("--trust-key", str(p))]
-    with sqlite3.connect(folder / "cf.db") as conn:
-        [(reason,)] = conn.execute("SELECT hex(reason_hash) FROM quarantine").fetchall()
-    return World(
+    with engine.connect() as conn:
+        [(reason,)] = conn.execute(sa_text("SELECT reason_hash FROM quarantine")).all()
+    engine.dispose()
+    yield World(
         folder,
+        db,
         (folder / "full.jsonl").read_bytes(),
         exports,
         trust,
@@ -156,8 +179,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
             str(r[0]): hashlib.sha256(line).hexdigest()
             for r, line in zip(REPORTS, lines, strict=True)
         },
-        reason.lower(),
+        bytes(reason).hex(),
     )
+    drop_url(db)
 
 
 def _entries(export: bytes) -> dict[int, dict[str, object]]:
@@ -258,8 +282,7 @@ def test_a_commitment_cannot_be_matched_without_its_salt(world: World) -> None:
     for salt in guesses:
         for tag in (BODY_TAG, b""):
             assert hashlib.sha256(tag + salt + entry).hexdigest() != target
-    with sqlite3.connect(world.folder / "cf.db") as conn:
-        [(salt_hex,)] = conn.execute("SELECT salt FROM ledger_entries WHERE seq = ?", (seq,))
+    [(salt_hex,)] = world.query("SELECT salt FROM ledger_entries WHERE seq = :seq", seq=seq)
     assert hashlib.sha256(BODY_TAG + bytes.fromhex(salt_hex) + entry).hexdigest() == target
 
 
@@ -303,7 +326,7 @@ def test_a_released_entry_with_another_salt_fails(world: World) -> None:
 
 
 def test_guarantee_evidence_takes_the_markings_of_its_incidents(world: World) -> None:
-    engine = create_engine(f"sqlite:///{world.folder / 'cf.db'}")
+    engine = create_engine(world.db)
     with engine.connect() as conn:
         of: dict[str, int] = dict(
             conn.execute(
@@ -359,13 +382,11 @@ def test_one_released_entry_can_be_shown_to_a_third_party(world: World) -> None:
 def test_released_incident_states_name_only_incidents_the_nation_sees_whole(
     world: World, nation: str, clearance: str
 ) -> None:
-    with sqlite3.connect(world.folder / "cf.db") as conn:
-        members: dict[int, set[str]] = {}
-        for pk, rid in conn.execute(
-            "SELECT ir.incident_pk, r.id FROM incident_reports ir JOIN reports r "
-            "ON r.pk = ir.report_pk"
-        ):
-            members.setdefault(int(pk), set()).add(str(rid))
+    members: dict[int, set[str]] = {}
+    for pk, rid in world.query(
+        "SELECT ir.incident_pk, r.id FROM incident_reports ir JOIN reports r ON r.pk = ir.report_pk"
+    ):
+        members.setdefault(int(pk), set()).add(str(rid))
     by_id = {r[0]: r for r in REPORTS}
     sees_whole = {
         pk for pk, ids in members.items() if all(may_read(nation, clearance, by_id[i]) for i in ids)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,21 +27,25 @@ from ceasefire.ledger.memory import MemoryLedger
 from ceasefire.ledger.model import GENESIS_HASH
 from ceasefire.ledger.service import append_events
 from ceasefire.ledger.verify import verify_bytes
+from ceasefire.settings import Settings
+from ceasefire.store.base import open_store
+from ceasefire.store.core_store import CoreStore
 from ceasefire.store.ledger import LEDGER_TABLES, SqlLedger, append_events_in, ledger_info
 from ceasefire.store.metadata import metadata
 from ceasefire.store.migrate import alembic_config
-from ceasefire.store.sqlite import SQLiteStore
 
 CLOCK = FixedClock(datetime(2026, 1, 6, tzinfo=UTC))
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{tmp_path / 'ledger.db'}")
+def engine(fresh_db: str) -> Iterator[Engine]:
+    """The ledger tables alone, on each backend."""
+    engine = create_engine(fresh_db)
     metadata.create_all(engine, tables=list(LEDGER_TABLES))
     with engine.begin() as conn:
         conn.execute(ledger_info.insert().values(id=1, ledger_id=LEDGER_ID, created_at=""))
-    return engine
+    yield engine
+    engine.dispose()
 
 
 def test_sql_and_memory_ledgers_export_the_same_bytes(engine: Engine, tmp_path: Path) -> None:
@@ -107,15 +112,17 @@ def test_duplicate_keys_are_refused(engine: Engine, tmp_path: Path) -> None:
         built.ledger.add_key(built.keys["FRA"].public)
 
 
-def test_a_ledger_id_is_created_once() -> None:
-    engine = create_engine("sqlite://")
+def test_a_ledger_id_is_created_once(fresh_db: str) -> None:
+    engine = create_engine(fresh_db)
     metadata.create_all(engine, tables=list(LEDGER_TABLES))
     ledger = SqlLedger(engine)
     assert ledger.ledger_id() == ledger.ledger_id()
+    engine.dispose()
 
 
-def test_the_migration_builds_exactly_the_ledger_tables(tmp_path: Path) -> None:
-    store = SQLiteStore(f"sqlite:///{tmp_path / 'migrated.db'}")
+def test_the_migration_builds_exactly_the_ledger_tables(fresh_db: str) -> None:
+    store = open_store(Settings(db=fresh_db))
+    assert isinstance(store, CoreStore)
     store.init_schema()
     ledger_only = MetaData()
     for table in LEDGER_TABLES:
@@ -151,8 +158,10 @@ def _v1_entries(rows: list[tuple[str, str, dict[str, object]]]) -> list[dict[str
     return out
 
 
-def test_migration_0011_recommits_v1_entries_and_drops_their_checkpoints(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'v1.db'}"
+def test_migration_0011_recommits_v1_entries_and_drops_their_checkpoints(
+    fresh_db: str, tmp_path: Path
+) -> None:
+    url = fresh_db
     engine = create_engine(url)
     config = alembic_config(url)
     before = ScriptDirectory.from_config(config).get_revision("0011").down_revision
@@ -182,7 +191,8 @@ def test_migration_0011_recommits_v1_entries_and_drops_their_checkpoints(tmp_pat
             {"id": LEDGER_ID, "root": "1" * 64, "prev": GENESIS_HASH, "at": "t", "hash": "2" * 64},
         )
     engine.dispose()
-    store = SQLiteStore(url)
+    store = open_store(Settings(db=url))
+    assert isinstance(store, CoreStore)
     store.init_schema()
     ledger = SqlLedger(store.engine)
     assert ledger.checkpoints() == []

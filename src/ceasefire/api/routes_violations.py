@@ -23,8 +23,9 @@ from ceasefire.api.state import HQState
 from ceasefire.api.views import encode_cursor, json_response
 from ceasefire.errors import InputError, NotFoundError
 from ceasefire.fusion.items import iso_s
+from ceasefire.guarantees.refresh import link_attribution_records
 from ceasefire.store import schema
-from ceasefire.store.guarantee_cases import link_attribution_records
+from ceasefire.store.guarantees_sql import SqlGuarantees
 from ceasefire.store.hq_queries import fully_visible_violation, visible_members
 
 router = APIRouter(prefix="/api", tags=["violations"])
@@ -110,7 +111,7 @@ def propose(violation_id: RowId, body: ProposalIn, state: HQ, user: Analyst) -> 
             },
             marking=marking,
         )
-        link_attribution_records(state.engine, clock=state.clock)
+        link_attribution_records(SqlGuarantees(state.engine), clock=state.clock)
     return {"id": pk}
 
 
@@ -147,5 +148,5 @@ def decide(attribution_id: RowId, body: DecisionIn, state: HQ, user: Commission)
             },
             marking=marking,
         )
-        link_attribution_records(state.engine, clock=state.clock)
+        link_attribution_records(SqlGuarantees(state.engine), clock=state.clock)
     return {"id": pk}

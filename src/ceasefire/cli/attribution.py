@@ -103,9 +103,10 @@ def propose(
 def _advance_cases(engine: Engine) -> None:
     """Move the Special Commission cases along the record just made (at once, not at the
     next ingest), each step chained in the ledger."""
-    from ceasefire.store.guarantee_cases import link_attribution_records  # noqa: PLC0415
+    from ceasefire.guarantees.refresh import link_attribution_records  # noqa: PLC0415
+    from ceasefire.store.guarantees_sql import SqlGuarantees  # noqa: PLC0415
 
-    link_attribution_records(engine, clock=SystemClock())
+    link_attribution_records(SqlGuarantees(engine), clock=SystemClock())
 
 
 @app.command("decide")

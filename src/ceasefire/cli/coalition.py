@@ -139,10 +139,11 @@ def load(
     ],
 ) -> None:
     """Load a scenario's registry, pledges and CJSOR into the store (all or nothing)."""
-    from ceasefire.store.coalition import load_coalition_scenario  # noqa: PLC0415
+    from ceasefire.coalition.service import load_coalition_scenario  # noqa: PLC0415
+    from ceasefire.store.coalition import SqlCoalition  # noqa: PLC0415
 
     with coalition_engine(ctx) as engine:
-        scenario = load_coalition_scenario(engine, scenario_dir)
+        scenario = load_coalition_scenario(SqlCoalition(engine), scenario_dir)
     typer.echo(
         f"loaded {len(scenario.registry.members)} members, {len(scenario.pledges)} pledges, "
         f"{len(scenario.requirements)} requirement lines from {scenario_dir}"

@@ -81,11 +81,12 @@ def load(
 @app.command("evaluate")
 def evaluate(ctx: typer.Context, until: AtOption = None) -> None:
     """Evaluate every trigger over the monitored facts and record new alerts and obligations."""
-    from ceasefire.store.guarantee_facts import refresh_guarantees  # noqa: PLC0415
+    from ceasefire.guarantees.refresh import refresh_guarantees  # noqa: PLC0415
+    from ceasefire.store.guarantees_sql import SqlGuarantees  # noqa: PLC0415
 
     at = parse_when(until, "--at", end_of_day=True)
     with guarantees_engine(ctx) as engine:
-        summary = refresh_guarantees(engine, clock=SystemClock(), until=at)
+        summary = refresh_guarantees(SqlGuarantees(engine), clock=SystemClock(), until=at)
     typer.echo(
         f"{summary.facts} facts evaluated → {summary.alerts} alerts ({summary.new.alerts} new); "
         f"{summary.new.obligations} new obligations, {summary.new.cases} new commission cases, "
@@ -98,15 +99,13 @@ def status(ctx: typer.Context, at: AtOption = None, as_json: JsonOption = False)
     """Each instrument at a moment: in force or not (and why), alerts, obligations."""
     from ceasefire.guarantees.activation import activation_of  # noqa: PLC0415
     from ceasefire.guarantees.obligations import status_at  # noqa: PLC0415
-    from ceasefire.store.guarantees import (  # noqa: PLC0415
-        load_instrument_set,
-        read_alerts,
-        read_obligations,
-    )
+    from ceasefire.guarantees.refresh import load_instrument_set  # noqa: PLC0415
+    from ceasefire.store.guarantees import read_alerts, read_obligations  # noqa: PLC0415
+    from ceasefire.store.guarantees_sql import SqlGuarantees  # noqa: PLC0415
 
     moment = parse_when(at, "--at", end_of_day=True) or SystemClock().now()
     with guarantees_engine(ctx) as engine:
-        instruments = load_instrument_set(engine, as_of=moment)
+        instruments = load_instrument_set(SqlGuarantees(engine), as_of=moment)
         alerts = read_alerts(engine, until=moment)
         obligations = [
             (o, status_at(o, events, moment))
@@ -182,8 +181,8 @@ def backtest(
     """Replay the stored history and print when each trigger would have fired, step by step,
     with the measured values. Records nothing (``evaluate`` records)."""
     from ceasefire.guarantees.backtest import parse_step, run_backtest  # noqa: PLC0415
-    from ceasefire.store.guarantee_facts import read_facts  # noqa: PLC0415
-    from ceasefire.store.guarantees import load_instrument_set  # noqa: PLC0415
+    from ceasefire.guarantees.refresh import load_instrument_set, read_facts  # noqa: PLC0415
+    from ceasefire.store.guarantees_sql import SqlGuarantees  # noqa: PLC0415
 
     begin, finish = parse_when(start, "--from"), parse_when(end, "--to")
     assert begin is not None  # required options
@@ -191,8 +190,9 @@ def backtest(
     with guarantees_engine(ctx) as engine:
         try:
             every = parse_step(step)
-            instruments = load_instrument_set(engine, as_of=finish)
-            facts = read_facts(engine, until=finish)
+            store = SqlGuarantees(engine)
+            instruments = load_instrument_set(store, as_of=finish)
+            facts = read_facts(store, until=finish)
             result = run_backtest(instruments, facts, start=begin, end=finish, step=every)
         except CeasefireError as exc:
             fail(exc)
@@ -253,16 +253,18 @@ def explain(
 ) -> None:
     """The trigger clause of an alert and the incidents and reports that made it true."""
     from ceasefire.guarantees.alerts import explain as explain_text  # noqa: PLC0415
-    from ceasefire.store.guarantee_cases import (  # noqa: PLC0415
+    from ceasefire.guarantees.refresh import (  # noqa: PLC0415
         link_attribution_records,
-        read_cases,
+        load_instrument_set,
     )
-    from ceasefire.store.guarantees import load_instrument_set, read_alert  # noqa: PLC0415
+    from ceasefire.store.guarantee_cases import read_cases  # noqa: PLC0415
+    from ceasefire.store.guarantees import read_alert  # noqa: PLC0415
+    from ceasefire.store.guarantees_sql import SqlGuarantees  # noqa: PLC0415
 
     with guarantees_engine(ctx) as engine:
         alert = read_alert(engine, alert_id)
-        instruments = load_instrument_set(engine)
-        link_attribution_records(engine, clock=SystemClock())
+        instruments = load_instrument_set(SqlGuarantees(engine))
+        link_attribution_records(SqlGuarantees(engine), clock=SystemClock())
         cases = [
             _case_row(c, e)
             for c, e in read_cases(engine)
@@ -318,10 +320,9 @@ def ratify(
         RecordedRatification,
         ratification_of,
     )
-    from ceasefire.store.guarantees import (  # noqa: PLC0415
-        load_instrument_set,
-        record_ratification,
-    )
+    from ceasefire.guarantees.refresh import load_instrument_set  # noqa: PLC0415
+    from ceasefire.store.guarantees import record_ratification  # noqa: PLC0415
+    from ceasefire.store.guarantees_sql import SqlGuarantees  # noqa: PLC0415
 
     clock = SystemClock()
     when = parse_when(date, "--date")
@@ -332,7 +333,7 @@ def ratify(
             choices = ", ".join(RatificationStatus)
             raise InputError("status", "choice", f"{status!r} is not one of {choices}") from None
         try:
-            instrument = load_instrument_set(engine).instrument(instrument_id)
+            instrument = load_instrument_set(SqlGuarantees(engine)).instrument(instrument_id)
         except KeyError:
             raise InputError("instrument", "known", f"no instrument {instrument_id!r}") from None
         ratification = ratification_of(
@@ -342,7 +343,7 @@ def ratify(
         record_ratification(
             engine, RecordedRatification(instrument_id, ratification, by, now), clock=clock
         )
-        updated = load_instrument_set(engine)
+        updated = load_instrument_set(SqlGuarantees(engine))
     activation = activation_of(updated.instrument(instrument_id), updated.ceasefire_in_force_from)
     dated = f" on {when.date().isoformat()}" if when else ""
     typer.echo(f"{instrument_id}: {party} {state}{dated} (recorded by {by})")
@@ -352,14 +353,13 @@ def ratify(
 @app.command("cases")
 def cases_command(ctx: typer.Context, at: AtOption = None, as_json: JsonOption = False) -> None:
     """Special Commission cases (breach → attribution → remedy), with fusion's records."""
-    from ceasefire.store.guarantee_cases import (  # noqa: PLC0415
-        link_attribution_records,
-        read_cases,
-    )
+    from ceasefire.guarantees.refresh import link_attribution_records  # noqa: PLC0415
+    from ceasefire.store.guarantee_cases import read_cases  # noqa: PLC0415
+    from ceasefire.store.guarantees_sql import SqlGuarantees  # noqa: PLC0415
 
     moment = parse_when(at, "--at", end_of_day=True) or SystemClock().now()
     with guarantees_engine(ctx) as engine:
-        link_attribution_records(engine, clock=SystemClock())
+        link_attribution_records(SqlGuarantees(engine), clock=SystemClock())
         rows = [
             _case_row(case, [e for e in events if e.at <= moment])
             for case, events in read_cases(engine)

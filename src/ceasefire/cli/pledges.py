@@ -21,7 +21,6 @@ from ceasefire.cli.monitoring_common import fail
 from ceasefire.coalition.catalogue import Capability, PledgeStatus
 from ceasefire.coalition.caveats import (
     Caveat,
-    Geographic,
     caveat_label,
     caveat_to_dict,
     parse_caveat,
@@ -142,7 +141,8 @@ def add(
     illustrative: Annotated[bool, typer.Option(help="The numbers are not public.")] = False,
 ) -> None:
     """Record one pledge (checked against the registry and the caveat vocabulary)."""
-    from ceasefire.store.coalition import insert_pledges, read_registry  # noqa: PLC0415
+    from ceasefire.coalition.service import add_pledge  # noqa: PLC0415
+    from ceasefire.store.coalition import SqlCoalition  # noqa: PLC0415
 
     now = datetime.now(UTC)
     try:
@@ -161,16 +161,8 @@ def add(
         history=(StatusChange(status, now, by, source),),
         sourced=Sourced(source, now.date(), illustrative),
     )
-    with coalition_engine(ctx) as engine, engine.begin() as conn:
-        registry = read_registry(conn)
-        if nation not in registry.member_ids():
-            fail(InputError("--nation", "unknown-nation", f"{nation!r} is not in the registry"))
-        known = set(registry.area_by_id())
-        for c in caveats:
-            if isinstance(c, Geographic) and not c.areas <= known:
-                unknown = ", ".join(sorted(c.areas - known))
-                fail(InputError("--caveat", "unknown-area", f"{unknown} not in the registry"))
-        insert_pledges(conn, [pledge], loaded_at=now)
+    with coalition_engine(ctx) as engine:
+        add_pledge(SqlCoalition(engine), pledge, now=now)
     typer.echo(f"pledge {pledge_id} recorded ({status})")
 
 
@@ -180,10 +172,11 @@ def import_file(
     file: Annotated[Path, typer.Argument(help="YAML file with a 'pledges:' list.")],
 ) -> None:
     """Import pledges from a file: all of them, or — on any error — none."""
-    from ceasefire.store.coalition import import_pledge_file  # noqa: PLC0415
+    from ceasefire.coalition.service import import_pledge_file  # noqa: PLC0415
+    from ceasefire.store.coalition import SqlCoalition  # noqa: PLC0415
 
     with coalition_engine(ctx) as engine:
-        items = import_pledge_file(engine, file, now=datetime.now(UTC))
+        items = import_pledge_file(SqlCoalition(engine), file, now=datetime.now(UTC))
     typer.echo(f"imported {len(items)} pledges from {file}")
 
 
@@ -201,11 +194,13 @@ def set_status(
     note: Annotated[str, typer.Option(help="Free text.")] = "",
 ) -> None:
     """Append a status rung (the ladder only climbs; withdrawn ends it)."""
-    from ceasefire.store.coalition import append_status  # noqa: PLC0415
+    from ceasefire.coalition.service import append_status  # noqa: PLC0415
+    from ceasefire.store.coalition import SqlCoalition  # noqa: PLC0415
 
     when = _when(at)
-    with coalition_engine(ctx) as engine, engine.begin() as conn:
-        seq = append_status(conn, pledge_id, StatusChange(status, when, by, source, note))
+    with coalition_engine(ctx) as engine:
+        change = StatusChange(status, when, by, source, note)
+        seq = append_status(SqlCoalition(engine), pledge_id, change)
     typer.echo(f"pledge {pledge_id}: {status} at {when.isoformat()} (rung {seq})")
 
 

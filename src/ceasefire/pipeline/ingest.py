@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ceasefire.clock import Clock, SystemClock
 from ceasefire.errors import CeasefireError
+from ceasefire.guarantees.refresh import refresh_guarantees
 from ceasefire.pipeline.admit import COUNT_KEYS, admit_chunk
 from ceasefire.pipeline.agreements import AgreementBook
 from ceasefire.pipeline.fuse import HasEngine, fuse_incidents
@@ -34,7 +35,8 @@ from ceasefire.pipeline.receipt import ReceiptTime, stamp_received_as_observed
 from ceasefire.reports.gazetteer import Gazetteer
 from ceasefire.reports.parse import ReportFormat, detect_format, read_reports
 from ceasefire.store.base import SYSTEM_SUBMITTER, Store, Submitter
-from ceasefire.store.guarantee_facts import guarantees_loaded, refresh_guarantees
+from ceasefire.store.guarantee_facts import guarantees_loaded
+from ceasefire.store.guarantees_sql import SqlGuarantees
 
 #: Called after each chunk with the file and the number of records it read.
 Progress = Callable[[Path, int], None]
@@ -186,7 +188,7 @@ def ingest_files(
             if fuse:
                 fuse_incidents(store, plan.book, clock=clock)
             if summary.accepted and guarantees_loaded(store.engine):
-                fired = refresh_guarantees(store.engine, clock=clock).new.alerts
+                fired = refresh_guarantees(SqlGuarantees(store.engine), clock=clock).new.alerts
                 summary = dataclasses.replace(summary, alerts=fired)
         status = "done"
     finally:

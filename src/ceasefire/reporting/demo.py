@@ -12,7 +12,6 @@ Layout of the demo folder::
 
 from __future__ import annotations
 
-import importlib
 import json
 import shutil
 from collections.abc import Callable
@@ -112,20 +111,16 @@ def load_coverage(store: Store, path: Path) -> int:
 def load_coalition(store: Store, scenario: DemoScenario) -> bool:
     """Load the scenario's coalition registry, pledges and requirements, when it has them.
 
-    Uses ``ceasefire.store.coalition.load_coalition_scenario`` (the ``coalition load`` command's
-    loader); returns False when the scenario has no ``coalition.yaml`` or that loader is absent.
+    Uses ``coalition.service.load_coalition_scenario`` (the ``coalition load`` command's
+    loader); returns False when the scenario has no ``coalition.yaml``.
     """
+    from ceasefire.coalition.service import load_coalition_scenario  # noqa: PLC0415
+    from ceasefire.store.coalition import SqlCoalition  # noqa: PLC0415
+
     directory = scenario_dir(scenario.value)
     if not (directory / "coalition.yaml").is_file():
         return False
-    try:
-        module = importlib.import_module("ceasefire.store.coalition")
-    except ImportError:
-        return False
-    loader = getattr(module, "load_coalition_scenario", None)
-    if loader is None:
-        return False
-    loader(engine_of(store), directory)
+    load_coalition_scenario(SqlCoalition(engine_of(store)), directory)
     return True
 
 

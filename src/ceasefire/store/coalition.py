@@ -1,5 +1,8 @@
 """Coalition tables (SQLAlchemy Core) and their mappers: registry, pledges, status history, CJSOR.
 
+Rows only: parsing the scenario files and the rules a pledge or a rung must follow are
+``coalition.service``'s, which drives ``SqlCoalition`` (the ``CoalitionStore`` port).
+
 Pledges are append-only: a pledge row is written once, and its status ladder lives in
 ``pledge_status`` (one row per rung, ``seq`` 0, 1, 2 … — never updated, never deleted).
 Caveats are stored as JSON in their typed form (``caveat_to_dict``) and re-parsed on read,
@@ -11,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Protocol
 
 import orjson
@@ -32,12 +34,11 @@ from sqlalchemy import (
     inspect,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 
 from ceasefire.clock import FixedClock
 from ceasefire.coalition.catalogue import AreaKind, Capability, PledgeStatus, Task
 from ceasefire.coalition.caveats import caveat_to_dict, parse_caveat
-from ceasefire.coalition.loader import CoalitionScenario, parse_pledges, parse_registry
-from ceasefire.coalition.loader import parse_requirements as parse_requirement_file
 from ceasefire.coalition.model import (
     Area,
     Declaration,
@@ -49,9 +50,8 @@ from ceasefire.coalition.model import (
     Requirement,
     Sourced,
     StatusChange,
-    check_ladder,
 )
-from ceasefire.errors import NotFoundError, StoreError
+from ceasefire.errors import StoreError
 from ceasefire.ledger.marking import COALITION_WIDE
 from ceasefire.ledger.model import EventType, LedgerEvent
 from ceasefire.store.ledger import append_events_in
@@ -398,40 +398,20 @@ def _read_pledges(conn: Connection, only: str | None) -> list[Pledge]:
     return out
 
 
-def append_status(
-    conn: Connection, pledge_id: str, change: StatusChange, *, now: datetime | None = None
-) -> int:
-    """Append one rung to a pledge's ladder (checked by ``check_ladder``); returns its seq.
-
-    The rung also goes on the ledger's hash chain (when the ledger tables exist), recorded at
-    ``now`` (default: the wall clock).
-    """
-    found = _read_pledges(conn, pledge_id)
-    if not found:
-        raise NotFoundError(f"no pledge {pledge_id!r}")
-    pledge = found[0]
-    check_ladder(pledge.history, change)
-    seq = len(pledge.history)
-    _insert_change(conn, pledge_id, seq, change)
-    _record(conn, pledge, [change], now or datetime.now(UTC))
-    return seq
-
-
-def import_pledge_file(target: Target, path: Path, *, now: datetime) -> list[Pledge]:
-    """Validate a pledges file against the stored registry and store it all, or nothing.
-
-    Raises ``RefusedFileError`` (every problem with file, line and rule) before any write.
-    """
-    engine = engine_of(target)
-    with engine.connect() as conn:
-        registry = read_registry(conn)
-        existing = set(conn.scalars(select(pledges.c.id)))
-    if not registry.members:
-        raise StoreError("the coalition registry is empty: load coalition.yaml first")
-    items = parse_pledges(path, registry, existing_ids=existing)
-    with engine.begin() as conn:
-        insert_pledges(conn, items, loaded_at=now)
-    return items
+def append_rung(
+    conn: Connection, pledge: Pledge, seq: int, change: StatusChange, *, now: datetime
+) -> None:
+    """Append rung ``seq`` to ``pledge``'s ladder and chain it (when the ledger tables exist),
+    recorded at ``now``. The ladder's rule is the caller's (``coalition.service``); a rung
+    another writer took meanwhile fails on ``(pledge_id, seq)``: StoreError."""
+    try:
+        _insert_change(conn, pledge.id, seq, change)
+    except IntegrityError as exc:
+        raise StoreError(
+            f"pledge {pledge.id}: rung {seq} was recorded meanwhile; read it and try again "
+            "[conflict]"
+        ) from exc
+    _record(conn, pledge, [change], now)
 
 
 # -- requirements ---------------------------------------------------------------------------
@@ -477,24 +457,43 @@ def read_requirements(conn: Connection) -> list[Requirement]:
     ]
 
 
-def load_coalition_scenario(
-    target: Target, scenario_dir: Path, *, now: datetime | None = None
-) -> CoalitionScenario:
-    """Load a scenario's ``coalition.yaml``, ``pledges.yaml``, ``requirements.yaml`` into a store.
+class SqlCoalition:
+    """``coalition.service.CoalitionStore`` on an engine (SQLite or PostgreSQL)."""
 
-    Everything is validated before anything is written, and written in one transaction.
-    Pledges already stored with the same id are left untouched (loading twice is a no-op for
-    them; their history grows only through ``append_status``).
-    """
-    registry = parse_registry(scenario_dir / "coalition.yaml")
-    items = parse_pledges(scenario_dir / "pledges.yaml", registry)
-    reqs = parse_requirement_file(scenario_dir / "requirements.yaml", registry)
-    engine = engine_of(target)
-    with engine.begin() as conn:
-        save_registry(conn, registry)
-        stored = set(conn.scalars(select(pledges.c.id)))
-        insert_pledges(
-            conn, [p for p in items if p.id not in stored], loaded_at=now or datetime.now(UTC)
-        )
-        save_requirements(conn, reqs)
-    return CoalitionScenario(registry, tuple(items), tuple(reqs))
+    def __init__(self, target: Target) -> None:
+        self._engine = engine_of(target)
+
+    def read_registry(self) -> Registry:
+        with self._engine.connect() as conn:
+            return read_registry(conn)
+
+    def pledge_ids(self) -> set[str]:
+        with self._engine.connect() as conn:
+            return set(conn.scalars(select(pledges.c.id)))
+
+    def read_pledge(self, pledge_id: str) -> Pledge | None:
+        with self._engine.connect() as conn:
+            found = _read_pledges(conn, pledge_id)
+        return found[0] if found else None
+
+    def save_scenario(
+        self,
+        registry: Registry,
+        items: Sequence[Pledge],
+        reqs: Sequence[Requirement],
+        *,
+        loaded_at: datetime,
+    ) -> None:
+        with self._engine.begin() as conn:
+            save_registry(conn, registry)
+            stored = set(conn.scalars(select(pledges.c.id)))
+            insert_pledges(conn, [p for p in items if p.id not in stored], loaded_at=loaded_at)
+            save_requirements(conn, reqs)
+
+    def add_pledges(self, items: Sequence[Pledge], *, loaded_at: datetime) -> None:
+        with self._engine.begin() as conn:
+            insert_pledges(conn, items, loaded_at=loaded_at)
+
+    def add_rung(self, pledge: Pledge, seq: int, change: StatusChange, *, now: datetime) -> None:
+        with self._engine.begin() as conn:
+            append_rung(conn, pledge, seq, change, now=now)

@@ -1,63 +1,36 @@
-"""Special Commission cases moved along fusion's attribution records.
+"""Special Commission cases and fusion's attribution records, read and appended.
 
 The Commission's work is recorded by fusion's attribution workflow (``attributions``,
 ``attribution_decisions``, ``remedies``: ``ceasefire attribution propose|decide|remedy``);
 the guarantees' cases (``guarantee_cases``) follow it, each step an appended case event
-naming the record it comes from (``guarantees.commission.link_steps``), chained in the ledger
-(``case.stage``). Reading cases with their events lives here too.
+naming the record it comes from, chained in the ledger (``case.stage``). Which steps a case
+takes is decided by ``guarantees.refresh.link_attribution_records``; here the rows only.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import Engine, inspect, select
 
 from ceasefire.clock import Clock
-from ceasefire.guarantees.commission import (
-    AttributionStep,
-    Case,
-    CaseEvent,
-    CaseStage,
-    link_steps,
-)
+from ceasefire.guarantees.commission import AttributionStep, Case, CaseEvent, CaseStage
 from ceasefire.ledger.marking import Marking
 from ceasefire.ledger.model import LedgerEvent
 from ceasefire.store.fusion import attribution_decisions, attributions, remedies
+from ceasefire.store.guarantee_rows import from_iso, iso
 from ceasefire.store.guarantees import (
     append_case_events_in,
     chain_in,
-    from_iso,
     guarantee_case_events,
     guarantee_cases,
-    iso,
 )
 from ceasefire.store.ledger_marking import case_marking
 from ceasefire.store.schema import violations
 
 
-def link_attribution_records(engine: Engine, *, clock: Clock, until: datetime | None = None) -> int:
-    """Move the Special Commission cases along fusion's attribution records made by ``until``
-    (all when None): a proposal on a violation of the case's incident → ``attribution_proposed``,
-    an upheld decision → ``attributed``, a remedy → ``remedy_determined``; each linked once,
-    naming the record. Returns the number of case events appended.
-    """
-    steps = _attribution_steps(engine)
-    events = []
-    for case, history in read_cases(engine):
-        mine = steps.get(case.fact_id, [])
-        if until is not None:
-            mine = [s for s in mine if s.at <= until]
-        events += link_steps(case, history, mine)
-    # marking: each step's record has a ``marking`` column (attributions, decisions,
-    # remedies); pass it to these case events once ledger events carry one
-    append_case_events(engine, events, clock=clock)
-    return len(events)
-
-
-def _attribution_steps(engine: Engine) -> dict[str, list[AttributionStep]]:
+def attribution_steps(engine: Engine) -> dict[str, list[AttributionStep]]:
     """Fact id (``I-<incident pk>``) → the attribution records on its violations."""
     if not inspect(engine).has_table("attribution_decisions"):
         return {}

@@ -2,7 +2,7 @@
 
 Fusion supersedes incidents when reports join, split or leave them. An incremental
 evaluation replays from the earliest first receipt among the incidents created since the last
-run (``guarantee_facts._changed_since``). That covers a superseded incident exactly when each
+run (``guarantee_facts.changed_since``). That covers a superseded incident exactly when each
 of its reports is still active and now belongs to an incident created since that run: the
 successor then carries the same reports, received no later than the superseded incident's,
 so nothing before the window's start changed. A report amended or withdrawn, or one left in
@@ -13,11 +13,11 @@ replayed, as before.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import orjson
 from sqlalchemy import Engine, func, select
 
+from ceasefire.guarantees.ports import Evaluation
 from ceasefire.ledger.model import EventType
 from ceasefire.store.ledger import ledger_entries
 from ceasefire.store.schema import incident_reports, incidents, reports
@@ -46,11 +46,11 @@ def superseded_since(engine: Engine, since: datetime) -> set[int]:
     return found
 
 
-def successors_cover(engine: Engine, last: Any, superseded_now: int) -> bool:
-    """True when every incident superseded since the evaluation mark ``last`` was replaced by
+def successors_cover(engine: Engine, last: Evaluation, superseded_now: int) -> bool:
+    """True when every incident superseded since the evaluation ``last`` was replaced by
     incidents created since then, holding all its reports, none amended or withdrawn."""
-    gone = superseded_since(engine, _parse(last.recorded_at))
-    if superseded_now - int(last.superseded) != len(gone):
+    gone = superseded_since(engine, last.recorded_at)
+    if superseded_now - last.marks.superseded != len(gone):
         return False  # could not account for every superseded incident
     if not gone:
         return True
@@ -72,4 +72,4 @@ def successors_cover(engine: Engine, last: Any, superseded_now: int) -> bool:
                 .group_by(ir.c.report_pk)
             ).all()
         )
-    return all(newest.get(pk, 0) > int(last.incidents_max) for pk in report_pks)
+    return all(newest.get(pk, 0) > last.marks.incidents_max for pk in report_pks)

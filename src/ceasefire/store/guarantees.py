@@ -10,11 +10,8 @@ Times are ISO 8601 UTC text, as the other bookkeeping columns of the store.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
-import orjson
 from sqlalchemy import (
     Column,
     Connection,
@@ -29,15 +26,14 @@ from sqlalchemy import (
     inspect,
     select,
 )
+from sqlalchemy import text as sa_text
 
 from ceasefire.clock import Clock
 from ceasefire.errors import NotFoundError, StoreError
 from ceasefire.guarantees.alerts import Alert
-from ceasefire.guarantees.commission import Case, CaseEvent, cases_for
-from ceasefire.guarantees.loader import parse_instruments
+from ceasefire.guarantees.commission import Case, CaseEvent
 from ceasefire.guarantees.model import (
     InstrumentSet,
-    ObligationKind,
     Ratification,
     RatificationStatus,
     Source,
@@ -46,18 +42,28 @@ from ceasefire.guarantees.obligations import (
     Obligation,
     ObligationEvent,
     ObligationState,
-    obligations_for,
     opened,
 )
-from ceasefire.guarantees.ratification import RecordedRatification, with_ratifications
-from ceasefire.guarantees.triggers import AlertLevel, TriggerKind
+from ceasefire.guarantees.ports import RecordSummary, StoredGuarantees
+from ceasefire.guarantees.ratification import RecordedRatification
 from ceasefire.ledger.marking import COALITION_WIDE, Marking
 from ceasefire.ledger.model import EventType, LedgerEvent
+from ceasefire.store.guarantee_rows import (
+    alert_of,
+    alert_row,
+    case_row,
+    from_iso,
+    iso,
+    obligation_of,
+    obligation_row,
+)
 from ceasefire.store.ledger import append_events_in
 from ceasefire.store.ledger_marking import fact_marking, obligation_marking
 from ceasefire.store.metadata import metadata
 
 _TS = 40
+#: The advisory lock key of recording alerts (PostgreSQL): "guarant" in ASCII.
+RECORD_LOCK_KEY = 0x67756172616E74
 
 guarantee_files = Table(
     "guarantee_files",
@@ -187,16 +193,6 @@ GUARANTEE_TABLES: tuple[Table, ...] = (
 )
 
 
-def iso(moment: datetime) -> str:
-    """ISO 8601 UTC text with microseconds (sorts as time)."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def from_iso(text: str) -> datetime:
-    """Back from :func:`iso`."""
-    return datetime.fromisoformat(text).astimezone(UTC)
-
-
 def require_tables(engine: Engine) -> None:
     """Raise StoreError unless the guarantees tables exist, 0007's included (``ceasefire
     init`` creates them, or upgrades an older store)."""
@@ -223,18 +219,17 @@ def save_instrument_file(
         )
 
 
-def load_instrument_set(engine: Engine, *, as_of: datetime | None = None) -> InstrumentSet:
-    """The latest stored guarantees file, parsed again, with the ratifications recorded by
-    ``as_of`` (all when None) laid over its own (NotFoundError when no file is stored)."""
+def latest_file(engine: Engine) -> StoredGuarantees | None:
+    """The latest stored guarantees file (None: none loaded); ``guarantees.refresh`` parses
+    it again (``load_instrument_set``)."""
     with engine.connect() as conn:
         row = conn.execute(
             select(guarantee_files).order_by(guarantee_files.c.pk.desc()).limit(1)
         ).first()
     if row is None:
-        raise NotFoundError("no guarantees loaded: run `ceasefire guarantees load FILE`")
+        return None
     stored = from_iso(row.ceasefire_in_force_from) if row.ceasefire_in_force_from else None
-    parsed = parse_instruments(row.source_text, agreement_in_force_from=lambda _path: stored)
-    return with_ratifications(parsed, read_ratifications(engine), as_of=as_of)
+    return StoredGuarantees(int(row.pk), row.source_text, stored)
 
 
 def record_ratification(engine: Engine, record: RecordedRatification, *, clock: Clock) -> None:
@@ -279,41 +274,44 @@ def read_ratifications(engine: Engine) -> list[RecordedRatification]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class RecordSummary:
-    """What :func:`record_alerts` added (alerts already stored are not counted)."""
-
-    alerts: int
-    obligations: int
-    cases: int
+def alert_ids(engine: Engine) -> set[str]:
+    """Ids of every stored alert."""
+    with engine.connect() as conn:
+        return set(conn.execute(select(guarantee_alerts.c.id)).scalars())
 
 
-def record_alerts(
-    engine: Engine, alerts: Sequence[Alert], instruments: InstrumentSet, *, clock: Clock
+def add_alerts(
+    engine: Engine,
+    alerts: Sequence[Alert],
+    obligations: Sequence[Obligation],
+    cases: Sequence[tuple[Case, CaseEvent]],
+    *,
+    clock: Clock,
 ) -> RecordSummary:
-    """Store new alerts with the obligations and cases they create; idempotent by id."""
+    """Store alerts with the obligations and cases ``guarantees.refresh`` derived from them,
+    the obligations opened, all chained into the ledger, in one transaction. An alert or a
+    case stored meanwhile (another writer) is skipped with what it would have created, so
+    recording is idempotent by id. On PostgreSQL, writers record one at a time (a
+    transaction-scoped advisory lock taken before the ids are read), so two ingest processes
+    refreshing at once record each alert once instead of failing on its id."""
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa_text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECORD_LOCK_KEY})
         known = set(conn.execute(select(guarantee_alerts.c.id)).scalars())
         new = [a for a in alerts if a.id not in known]
         if not new:
             return RecordSummary(0, 0, 0)
+        new_ids = {a.id for a in new}
+        obligations = [o for o in obligations if o.alert_id in new_ids]
         now = iso(clock.now())
-        conn.execute(insert(guarantee_alerts), [_alert_row(a, now) for a in new])
-        obligations = [
-            o for a in new for o in obligations_for(a, instruments.instrument(a.instrument_id))
-        ]
+        conn.execute(insert(guarantee_alerts), [alert_row(a, now) for a in new])
         if obligations:
-            conn.execute(insert(guarantee_obligations), [_obligation_row(o) for o in obligations])
+            conn.execute(insert(guarantee_obligations), [obligation_row(o) for o in obligations])
             _append_obligation_events(conn, [opened(o) for o in obligations])
         known_cases = set(conn.execute(select(guarantee_cases.c.id)).scalars())
-        cases = [
-            pair
-            for instrument in instruments.instruments
-            for pair in cases_for(new, instrument)
-            if pair[0].id not in known_cases
-        ]
+        cases = [pair for pair in cases if pair[0].id not in known_cases]
         if cases:
-            conn.execute(insert(guarantee_cases), [_case_row(c) for c, _ in cases])
+            conn.execute(insert(guarantee_cases), [case_row(c) for c, _ in cases])
             append_case_events_in(conn, [e for _, e in cases])
         marking = {a.id: fact_marking(conn, a.fact_ids) for a in new}
         chain_in(
@@ -375,7 +373,7 @@ def read_alerts(engine: Engine, *, until: datetime | None = None) -> list[Alert]
     if until is not None:
         query = query.where(guarantee_alerts.c.fired_at <= iso(until))
     with engine.connect() as conn:
-        return [_alert_of(row) for row in conn.execute(query)]
+        return [alert_of(row) for row in conn.execute(query)]
 
 
 def read_alert(engine: Engine, alert_id: str) -> Alert:
@@ -386,7 +384,7 @@ def read_alert(engine: Engine, alert_id: str) -> Alert:
         ).first()
     if row is None:
         raise NotFoundError(f"no alert {alert_id!r}")
-    return _alert_of(row)
+    return alert_of(row)
 
 
 def read_obligations(engine: Engine) -> list[tuple[Obligation, list[ObligationEvent]]]:
@@ -407,7 +405,7 @@ def read_obligations(engine: Engine) -> list[tuple[Obligation, list[ObligationEv
                 e.obligation_id, ObligationState(e.state), from_iso(e.at), e.by, e.evidence
             )
         )
-    return [(_obligation_of(r), history.get(r.id, [])) for r in rows]
+    return [(obligation_of(r), history.get(r.id, [])) for r in rows]
 
 
 def chain_in(conn: Connection, events: list[LedgerEvent], clock: Clock) -> None:
@@ -452,82 +450,4 @@ def _alert_payload(alert: Alert) -> dict[str, str | list[str]]:
         "fired_at": iso(alert.fired_at),
         "key": alert.key,
         "facts": list(alert.fact_ids),
-    }
-
-
-def _alert_row(alert: Alert, now: str) -> dict[str, object]:
-    return {
-        "id": alert.id,
-        "instrument_id": alert.instrument_id,
-        "trigger_id": alert.trigger_id,
-        "kind": str(alert.kind),
-        "level": str(alert.level),
-        "fired_at": iso(alert.fired_at),
-        "key": alert.key,
-        "sector": alert.sector,
-        "clause": orjson.dumps(dict(alert.clause)).decode(),
-        "measures": orjson.dumps(dict(alert.measures)).decode(),
-        "fact_ids": orjson.dumps(list(alert.fact_ids)).decode(),
-        "report_ids": orjson.dumps(list(alert.report_ids)).decode(),
-        "child_alert_ids": orjson.dumps(list(alert.child_alert_ids)).decode(),
-        "recorded_at": now,
-    }
-
-
-def _alert_of(row: object) -> Alert:
-    r: Any = row
-    return Alert(
-        id=r.id,
-        instrument_id=r.instrument_id,
-        trigger_id=r.trigger_id,
-        kind=TriggerKind(r.kind),
-        level=AlertLevel(r.level),
-        fired_at=from_iso(r.fired_at),
-        key=r.key,
-        clause=orjson.loads(r.clause),
-        measures=orjson.loads(r.measures),
-        fact_ids=tuple(orjson.loads(r.fact_ids)),
-        report_ids=tuple(orjson.loads(r.report_ids)),
-        child_alert_ids=tuple(orjson.loads(r.child_alert_ids)),
-        sector=r.sector,
-    )
-
-
-def _obligation_row(o: Obligation) -> dict[str, object]:
-    return {
-        "id": o.id,
-        "alert_id": o.alert_id,
-        "instrument_id": o.instrument_id,
-        "template_id": o.template_id,
-        "owner": o.owner,
-        "kind": str(o.kind),
-        "level": o.level,
-        "text": o.text,
-        "created_at": iso(o.created_at),
-        "deadline": iso(o.deadline),
-    }
-
-
-def _obligation_of(r: Any) -> Obligation:
-    return Obligation(
-        id=r.id,
-        alert_id=r.alert_id,
-        instrument_id=r.instrument_id,
-        template_id=r.template_id,
-        owner=r.owner,
-        kind=ObligationKind(r.kind),
-        level=r.level,
-        text=r.text,
-        created_at=from_iso(r.created_at),
-        deadline=from_iso(r.deadline),
-    )
-
-
-def _case_row(case: Case) -> dict[str, object]:
-    return {
-        "id": case.id,
-        "instrument_id": case.instrument_id,
-        "fact_id": case.fact_id,
-        "alert_id": case.alert_id,
-        "opened_at": iso(case.opened_at),
     }

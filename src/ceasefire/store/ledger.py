@@ -15,6 +15,12 @@ inserted, never updated or deleted (the chain would show it).
 To record facts inside your own transaction (ingest: reports and their entries commit
 together), call ``append_events_in(conn, events, clock=...)``, or ``record_in(conn, events,
 at=...)``, which skips silently when the ledger tables do not exist.
+
+Several writers: every append path takes ``lock_chain`` before it reads the head. On
+PostgreSQL that is a transaction-scoped advisory lock (``pg_advisory_xact_lock``), held from
+the head read to the commit, so concurrent transactions wait for each other only at the
+chain's append and the chain stays one line (seqs 1..N, each ``prev_hash`` the entry
+before). On SQLite the single writer already serialises whole transactions.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from sqlalchemy import (
     inspect,
     select,
 )
+from sqlalchemy import text as sa_text
 from sqlalchemy.exc import IntegrityError
 
 from ceasefire.clock import Clock, FixedClock
@@ -61,6 +68,9 @@ from ceasefire.store.metadata import metadata
 _TS = 27  # len("2026-01-06T00:00:00.000000Z")
 _SEQ = BigInteger().with_variant(Integer(), "sqlite")  # INTEGER PRIMARY KEY = SQLite's rowid
 _READ_BATCH = 10_000
+#: The advisory lock key of the chain's append (PostgreSQL): any 64-bit constant no other
+#: lock of this database uses; ``0x6c6564676572`` spells "ledger".
+CHAIN_LOCK_KEY = 0x6C6564676572
 
 ledger_info = Table(
     "ledger_info",
@@ -131,6 +141,15 @@ ledger_signatures = Table(
 LEDGER_TABLES = (ledger_info, ledger_entries, ledger_keys, ledger_checkpoints, ledger_signatures)
 
 
+def lock_chain(conn: Connection) -> None:
+    """Hold the chain's append lock until ``conn``'s transaction ends (PostgreSQL; SQLite's
+    one writer already holds the database). Take it before ``read_head`` on every append
+    path: two transactions that read the same head would otherwise both chain after it,
+    and the second would fail on ``seq`` at commit."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa_text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+
+
 def read_head(conn: Connection) -> ChainHead:
     """The last entry of the chain, read inside ``conn``'s transaction."""
     row = conn.execute(
@@ -179,6 +198,7 @@ def append_events_in(
     if not events:
         return []
     at = format_timestamp(clock.now())
+    lock_chain(conn)
     entries = chain_entries(read_head(conn), events, at=at)
     insert_entries(conn, entries)
     return entries
@@ -227,6 +247,7 @@ class SqlLedger:
         self, build: Callable[[ChainHead], Sequence[LedgerEntry]]
     ) -> Sequence[LedgerEntry]:
         with self._engine.begin() as conn:
+            lock_chain(conn)
             entries = build(read_head(conn))
             insert_entries(conn, entries)
         return entries
