@@ -16,6 +16,7 @@ from ceasefire.api.routes_incidents import router as incidents_router
 from ceasefire.api.routes_ledger import router as ledger_router
 from ceasefire.api.routes_monitoring import router as monitoring_router
 from ceasefire.api.routes_ogc import install_ogc
+from ceasefire.api.routes_picture import router as picture_router
 from ceasefire.api.routes_reports import MAX_BODY_BYTES
 from ceasefire.api.routes_reports import router as reports_router
 from ceasefire.api.routes_session import router as session_router
@@ -88,6 +89,7 @@ def create_app(
         violations_router,
         monitoring_router,
         geo_router,
+        picture_router,
         stream_router,
         ledger_router,
         web_router,
