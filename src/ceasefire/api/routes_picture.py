@@ -21,13 +21,13 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Response
 
 from ceasefire.access.model import User
 from ceasefire.api.auth import CurrentUser, hq
 from ceasefire.api.shown import reader_daily_counts, reader_incidents
 from ceasefire.api.state import HQState
-from ceasefire.api.views import json_response
 from ceasefire.fusion.items import iso_s
 from ceasefire.reports.gazetteer import DEFAULT_PATH
 
@@ -95,8 +95,7 @@ def _places() -> bytes:
         for population, name, lon, lat in rows
         if math.isfinite(lon) and math.isfinite(lat)
     ]
-    body = {"type": "FeatureCollection", "features": features}
-    return json_response(body).body
+    return orjson.dumps({"type": "FeatureCollection", "features": features})
 
 
 @router.get("/geo/places")
