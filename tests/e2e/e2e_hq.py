@@ -21,6 +21,9 @@ AGREEMENT = REPO / "scenarios" / "paris-2026" / "agreement.yaml"
 PASSWORD = "e2e-password-1"
 #: the browser window of every test (the screenshot has this size)
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
+#: how long `ceasefire serve` may take to answer /healthz: its imports alone took over 30 s
+#: when the machine's load average was 16 (several test suites at once)
+SERVE_TIMEOUT_S = 120
 
 
 @dataclass(frozen=True)
@@ -213,7 +216,7 @@ def start_server(db: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + SERVE_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"ceasefire serve exited:\n{log.read_text('utf-8')}")
@@ -225,7 +228,7 @@ def start_server(db: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
         time.sleep(0.1)
     stop_server(process)
     raise RuntimeError(
-        f"ceasefire serve did not answer /healthz in 30 s:\n{log.read_text('utf-8')}"
+        f"ceasefire serve did not answer /healthz in {SERVE_TIMEOUT_S} s:\n{log.read_text('utf-8')}"
     )
 
 

@@ -1,4 +1,4 @@
-// Place names from the shipped gazetteer (/api/geo/places: GeoNames settlements of 2,000 or
+// Place names from the shipped gazetteer (/api/geo/places: GeoNames settlements of 5,000 or
 // more, largest first). At each zoom only places above a population threshold are named
 // (cities at the theatre's scale, towns and villages closer in), largest first, and a name
 // that would overlap one already placed is skipped: the map stays readable at every zoom.
@@ -11,7 +11,7 @@ const MIN_POPULATION = [
   [7, 60_000],
   [8, 20_000],
   [9, 8_000],
-  [10, 2_000],
+  [10, 5_000],
 ];
 const MAX_LABELS = 120;
 const CHAR_PX = 6.4;

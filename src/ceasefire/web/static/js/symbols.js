@@ -156,7 +156,7 @@ export function symbolOf(sidc, state, severity, sizePx) {
     // a white halo keeps the frame readable over lines, zones and other symbols
     outlineColor: "#ffffff",
     outlineWidth: 2,
-    infoSize: 70,
+    infoSize: 60,
     infoColor: "#0f172a",
   };
   if (style.mark) options.additionalInformation = style.mark;

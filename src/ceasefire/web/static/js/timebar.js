@@ -22,6 +22,7 @@ export class TimeBar {
     this.onReplay = onReplay;
     this.window = null;
     this.timer = null;
+    this.emitted = null; // the last time handed to onReplay (ms or null)
     this.range = h("p", { class: "range", "data-testid": "window-range" });
     this.anchor = h("p", { class: "muted anchor-note", "data-testid": "window-anchor" });
     this.slider = h("input", {
@@ -77,6 +78,9 @@ export class TimeBar {
     const at = this.value();
     this.at.textContent = at === null ? "showing the whole window" : `showing what was observed up to ${utcMinutes(at)}`;
     this.at.dataset.at = at === null ? "" : new Date(at).toISOString();
+    // a new window with the slider at its end changes nothing: no second re-index
+    if (at === this.emitted) return;
+    this.emitted = at;
     this.onReplay(at);
   }
 
