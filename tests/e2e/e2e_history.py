@@ -65,7 +65,8 @@ ON_DAY_BEFORE = 2
 
 
 def start_history_hq(folder: Path) -> tuple[subprocess.Popen[bytes], HQ]:
-    """The history HQ: schema, one analyst and one monitor, the agreement, the reports."""
+    """The history HQ: schema, one analyst and one monitor, the agreement, the coalition
+    (registry, pledges, CJSOR), the reports."""
     db = folder / "history.db"
     run_cli(db, "init")
     accounts = {
@@ -73,6 +74,7 @@ def start_history_hq(folder: Path) -> tuple[subprocess.Popen[bytes], HQ]:
         "monitor": add_user(db, "monitor-h", "FRA", "monitor"),
     }
     run_cli(db, "agreement", "load", str(AGREEMENT))
+    run_cli(db, "coalition", "load", str(AGREEMENT.parent))  # the force layer's plan
     reports = folder / "history.ndjson"
     rows = history_reports()
     reports.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")

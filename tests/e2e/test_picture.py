@@ -200,3 +200,22 @@ def test_a_posted_incident_is_highlighted_within_2_s(hq: HQ, login: Login) -> No
     save(page, "picture-live-arrival.png")
     # a few seconds, not for ever
     expect(fresh).to_have_count(0, timeout=10_000)
+
+
+def test_the_force_layer_shows_the_plans_units(history_hq: HQ, history_login: Login) -> None:
+    """The units of the plan's month at the window's end, as friendly symbols: as many as the
+    API places on the map."""
+    page = history_login(history_hq.accounts["fra"])
+    with history_hq.client(history_hq.accounts["fra"]) as api:
+        response = api.get("/api/force/deployed", params={"at": NEWEST.isoformat()})
+        assert response.status_code == 200
+        plan = response.json()
+    assert plan["month"] == 0  # D is in the first 30 days after the ceasefire
+    placed = [u for u in plan["units"] if u["lon"] is not None]
+    assert placed, plan
+    units = page.locator(".cf-unit")
+    expect(units).to_have_count(len(placed), timeout=60_000)  # the first solve takes seconds
+    expect(page.locator("#map")).to_have_attribute("data-force-month", "0")
+    units.first.hover()
+    expect(page.locator(".leaflet-tooltip")).to_contain_text(placed[0]["nation"])
+    save(page, "picture-force.png")

@@ -8,6 +8,7 @@ import { api, CSRF_KEY, fetchAllIncidents } from "./api.js";
 import { drawDailyCounts } from "./chart.js";
 import { h } from "./dom.js";
 import { buildFilters } from "./filters.js";
+import { ForceLayer } from "./force.js";
 import { IncidentStore, resolveWindow } from "./incidents.js";
 import { Legend } from "./legend.js";
 import { CopMap } from "./map.js";
@@ -37,6 +38,8 @@ async function main() {
     drawChart();
   });
   const legend = new Legend($("legend"));
+  const force = new ForceLayer(copMap.map, copMap.layersControl);
+  let forceAt = null; // the window end the force layer shows (its month changes slowly)
   let shownWindow = null;
   store.onChange(() => {
     legend.update(store.bySeverity);
@@ -47,6 +50,11 @@ async function main() {
       shownWindow = store.window;
       timeBar.show(store.window);
       drawChart();
+      const end = store.window.end;
+      if (forceAt === null || !Number.isFinite(end) || Math.abs(end - forceAt) > 3600 * 1000) {
+        forceAt = Number.isFinite(end) ? end : Date.now();
+        force.load(forceAt);
+      }
     }
   });
 

@@ -3,6 +3,7 @@
 // current (live arrivals, filters, replay): the gravest part of the picture is also counted.
 
 import { h } from "./dom.js";
+import { unitSidc } from "./force.js";
 import { SEVERITY_COLOUR, SEVERITY_LABEL, sidcOf, STATE_STYLE, symbolOf } from "./symbols.js";
 
 export class Legend {
@@ -47,6 +48,13 @@ export class Legend {
         h("li", null, h("i", { class: "ring fresh" }), "new (live, a few seconds)"),
         h("li", null, h("i", { class: "ring selected" }), "selected incident"),
         h("li", null, h("i", { class: "place" }), "place (GeoNames)"),
+      ),
+      h("h4", null, "Multinational Force (plan, month of the window's end)"),
+      h(
+        "ul",
+        { class: "states" },
+        h("li", null, h("img", { src: new window.ms.Symbol(unitSidc("mech_infantry_battalion"), { size: 14, standard: "APP6" }).toDataURL(), alt: "" }), " a unit on tour (friendly)"),
+        h("li", null, h("i", { class: "ring gap" }), "coverage gap (units missing)"),
       ),
     );
   }
