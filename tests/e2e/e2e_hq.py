@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -240,6 +240,25 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
+
+
+def post_live_report(hq: HQ, prefix: str, minutes_ago: float, **fields: Any) -> float:
+    """A monitor POSTs one observation-post report observed ``minutes_ago``; returns the
+    ``time.monotonic()`` of its acceptance (the tests time the page's reaction from it)."""
+    observed = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    report = {
+        "id": f"{prefix}-{time.time_ns()}",
+        "source": f"op-{prefix}-1",
+        "source_type": "observation_post",
+        "observed_at": observed.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **fields,
+    }
+    with hq.client(hq.accounts["monitor"]) as api:
+        response = api.post("/api/reports", json=report)
+    posted = time.monotonic()
+    if response.status_code != 200 or response.json()["accepted"] != 1:
+        raise AssertionError(f"report not accepted: {response.status_code} {response.text}")
+    return posted
 
 
 def count_incidents(client: httpx.Client, **params: str) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from e2e_colour import RGB, contrast, distance, dominant_colours, parse_css_colour
 from e2e_history import LAST_DAY, LONG_SOURCE, NEWEST, ON_DAY_BEFORE, ON_LAST_DAY
-from e2e_hq import HQ, Account, count_incidents
+from e2e_hq import HQ, Account, count_incidents, post_live_report
 from playwright.sync_api import FloatRect, Locator, Page, expect
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -176,21 +176,9 @@ def test_a_posted_incident_is_highlighted_within_2_s(hq: HQ, login: Login) -> No
     page = login(hq.accounts["fra"])
     expect(page.get_by_test_id("live-status")).to_have_text("live")
     before = shown(page)
-    report = {
-        "id": f"fresh-{time.time_ns()}",
-        "source": "op-fresh-1",
-        "source_type": "observation_post",
-        "observed_at": (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "lat": 49.2,
-        "lon": 37.4,
-        "uncertainty_m": 300,
-        "category": "explosion",
-        "count": 2,
-    }
-    with hq.client(hq.accounts["monitor"]) as api:
-        response = api.post("/api/reports", json=report)
-    posted = time.monotonic()
-    assert response.status_code == 200, response.text
+    posted = post_live_report(
+        hq, "fresh", 1, lat=49.2, lon=37.4, uncertainty_m=300, category="explosion", count=2
+    )
     fresh = page.locator(".cf-fresh[data-incident-id]")
     expect(fresh).to_have_count(1, timeout=2_000)
     assert time.monotonic() - posted < 2.0
