@@ -46,11 +46,24 @@ def distance(a: RGB, b: RGB) -> int:
     return max(abs(x - y) for x, y in zip(a, b, strict=True))
 
 
-def dominant_colours(png: bytes, *, ignore: tuple[RGB, ...] = ()) -> list[tuple[RGB, int]]:
+def dominant_colours(
+    png: bytes, *, ignore: tuple[RGB, ...] = (), frame_px: int = 0
+) -> list[tuple[RGB, int]]:
     """Colours of a screenshot by pixel count, most frequent first, without those within 24
-    units of any colour in ``ignore`` (white halos, the background)."""
+    units of any colour in ``ignore`` (white halos, the background); with ``frame_px``, only
+    the pixels of the frame that wide along the edges (what surrounds an element)."""
     with Image.open(io.BytesIO(png)) as image:
-        raw = image.convert("RGB").tobytes()
-    pixels: list[RGB] = [(raw[k], raw[k + 1], raw[k + 2]) for k in range(0, len(raw), 3)]
+        rgb = image.convert("RGB")
+        width, height = rgb.size
+        raw = rgb.tobytes()
+    pixels: list[RGB] = [
+        (raw[k], raw[k + 1], raw[k + 2])
+        for k in range(0, len(raw), 3)
+        if not frame_px
+        or not (
+            frame_px <= (k // 3) % width < width - frame_px
+            and frame_px <= (k // 3) // width < height - frame_px
+        )
+    ]
     counts = Counter(p for p in pixels if all(distance(p, c) > 24 for c in ignore))
     return [(colour, n) for colour, n in counts.most_common()]

@@ -44,7 +44,8 @@ def base_colours(page: Page) -> tuple[RGB, RGB]:
 
 
 def ring_background(page: Page, element: Locator) -> RGB:
-    """The most common colour just around ``element``: what it is drawn against there."""
+    """The most common colour of an 8-pixel frame around ``element``: what it is drawn
+    against there."""
     box = element.bounding_box()
     assert box is not None
     margin = 8
@@ -54,7 +55,7 @@ def ring_background(page: Page, element: Locator) -> RGB:
         "width": box["width"] + 2 * margin,
         "height": box["height"] + 2 * margin,
     }
-    around = dominant_colours(page.screenshot(clip=clip))
+    around = dominant_colours(page.screenshot(clip=clip), frame_px=margin)
     return around[0][0]
 
 
