@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from e2e_history import start_history_hq
 from e2e_hq import HQ, VIEWPORT, Account, start_hq, stop_server
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
@@ -31,6 +32,16 @@ CHROMIUM_ARGS = [
 def hq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HQ]:
     """The HQ with the seed data, served for the whole session and stopped at its end."""
     process, running = start_hq(tmp_path_factory.mktemp("hq"), datetime.now(UTC))
+    try:
+        yield running
+    finally:
+        stop_server(process)
+
+
+@pytest.fixture(scope="session")
+def history_hq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HQ]:
+    """An HQ whose data ends days before now (e2e_history), for the whole session."""
+    process, running = start_history_hq(tmp_path_factory.mktemp("history"))
     try:
         yield running
     finally:
@@ -75,18 +86,24 @@ def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
     assert errors == [], f"JavaScript errors on the page: {errors}"
 
 
+def log_in_at(url: str, page: Page, account: Account) -> Page:
+    """Log ``account`` in on the HQ at ``url``; returns the COP page once it has loaded."""
+    page.goto(f"{url}/")
+    page.wait_for_url("**/login**")
+    page.get_by_test_id("login-name").fill(account.name)
+    page.get_by_test_id("login-password").fill(account.password)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_selector("body[data-ready='1']", timeout=15_000)
+    return page
+
+
 @pytest.fixture
 def login(hq: HQ, new_page: Callable[[], Page]) -> Callable[[Account], Page]:
     """Log a user in through the login page; returns the COP page once it has loaded."""
+    return lambda account: log_in_at(hq.url, new_page(), account)
 
-    def log_in(account: Account) -> Page:
-        page = new_page()
-        page.goto(f"{hq.url}/")
-        page.wait_for_url("**/login**")
-        page.get_by_test_id("login-name").fill(account.name)
-        page.get_by_test_id("login-password").fill(account.password)
-        page.get_by_test_id("login-submit").click()
-        page.wait_for_selector("body[data-ready='1']", timeout=15_000)
-        return page
 
-    return log_in
+@pytest.fixture
+def history_login(history_hq: HQ, new_page: Callable[[], Page]) -> Callable[[Account], Page]:
+    """``login`` on the history HQ."""
+    return lambda account: log_in_at(history_hq.url, new_page(), account)

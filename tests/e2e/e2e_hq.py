@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,9 @@ AGREEMENT = REPO / "scenarios" / "paris-2026" / "agreement.yaml"
 PASSWORD = "e2e-password-1"
 #: the browser window of every test (the screenshot has this size)
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
+#: how long `ceasefire serve` may take to answer /healthz: its imports alone took over 30 s
+#: when the machine's load average was 16 (several test suites at once)
+SERVE_TIMEOUT_S = 120
 
 
 @dataclass(frozen=True)
@@ -213,7 +216,7 @@ def start_server(db: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + SERVE_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"ceasefire serve exited:\n{log.read_text('utf-8')}")
@@ -225,7 +228,7 @@ def start_server(db: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
         time.sleep(0.1)
     stop_server(process)
     raise RuntimeError(
-        f"ceasefire serve did not answer /healthz in 30 s:\n{log.read_text('utf-8')}"
+        f"ceasefire serve did not answer /healthz in {SERVE_TIMEOUT_S} s:\n{log.read_text('utf-8')}"
     )
 
 
@@ -237,6 +240,25 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
+
+
+def post_live_report(hq: HQ, prefix: str, minutes_ago: float, **fields: Any) -> float:
+    """A monitor POSTs one observation-post report observed ``minutes_ago``; returns the
+    ``time.monotonic()`` of its acceptance (the tests time the page's reaction from it)."""
+    observed = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    report = {
+        "id": f"{prefix}-{time.time_ns()}",
+        "source": f"op-{prefix}-1",
+        "source_type": "observation_post",
+        "observed_at": observed.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **fields,
+    }
+    with hq.client(hq.accounts["monitor"]) as api:
+        response = api.post("/api/reports", json=report)
+    posted = time.monotonic()
+    if response.status_code != 200 or response.json()["accepted"] != 1:
+        raise AssertionError(f"report not accepted: {response.status_code} {response.text}")
+    return posted
 
 
 def count_incidents(client: httpx.Client, **params: str) -> int:

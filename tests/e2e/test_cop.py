@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from e2e_hq import HQ, VIEWPORT, Account, count_incidents
+from e2e_hq import HQ, VIEWPORT, Account, count_incidents, post_live_report
 from PIL import Image
 from playwright.sync_api import Page, expect
 
@@ -136,21 +136,9 @@ def test_a_report_posted_elsewhere_appears_without_reload(hq: HQ, login: Login) 
     page = login(hq.accounts["fra"])
     before = shown(page)
     expect(page.get_by_test_id("live-status")).to_have_text("live")
-    report = {
-        "id": f"live-{time.time_ns()}",
-        "source": "op-live-1",
-        "source_type": "observation_post",
-        "observed_at": (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "lat": 48.9,
-        "lon": 37.9,
-        "uncertainty_m": 400,
-        "category": "muzzle_flash",
-    }
-    with hq.client(hq.accounts["monitor"]) as api:
-        response = api.post("/api/reports", json=report)
-    assert response.status_code == 200, response.text
-    assert response.json()["accepted"] == 1
-    posted = time.monotonic()
+    posted = post_live_report(
+        hq, "live", 5, lat=48.9, lon=37.9, uncertainty_m=400, category="muzzle_flash"
+    )
     expect(page.get_by_test_id("incident-count")).to_have_text(str(before + 1), timeout=2_000)
     assert time.monotonic() - posted < 2.0
 

@@ -11,11 +11,13 @@ from fastapi import FastAPI
 from ceasefire.api.errors import install_error_handlers
 from ceasefire.api.guards import DEFAULT_BODY_BYTES, LOGIN_BODY_BYTES, BodyLimit, SecurityHeaders
 from ceasefire.api.routes_counts import router as counts_router
+from ceasefire.api.routes_force import router as force_router
 from ceasefire.api.routes_geo import router as geo_router
 from ceasefire.api.routes_incidents import router as incidents_router
 from ceasefire.api.routes_ledger import router as ledger_router
 from ceasefire.api.routes_monitoring import router as monitoring_router
 from ceasefire.api.routes_ogc import install_ogc
+from ceasefire.api.routes_picture import router as picture_router
 from ceasefire.api.routes_reports import MAX_BODY_BYTES
 from ceasefire.api.routes_reports import router as reports_router
 from ceasefire.api.routes_session import router as session_router
@@ -88,6 +90,8 @@ def create_app(
         violations_router,
         monitoring_router,
         geo_router,
+        picture_router,
+        force_router,
         stream_router,
         ledger_router,
         web_router,

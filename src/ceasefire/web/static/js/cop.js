@@ -1,16 +1,20 @@
 // The common operating picture: wires the API, the incident store, the map, the filters, the
-// panel, the chart and the live stream. Test hooks: `#incident-count` (incidents matching the
-// filters, whole dataset), data-testid attributes, and `body[data-ready="1"]` after the first
-// complete load (`data-loading="1"` while a time window is being fetched).
+// time bar (window and replay), the panel, the chart and the live stream. Test hooks:
+// `#incident-count` (incidents matching the filters, whole dataset), data-testid attributes,
+// and `body[data-ready="1"]` after the first complete load (`data-loading="1"` while a time
+// window is being fetched).
 
 import { api, CSRF_KEY, fetchAllIncidents } from "./api.js";
 import { drawDailyCounts } from "./chart.js";
 import { h } from "./dom.js";
 import { buildFilters } from "./filters.js";
-import { IncidentStore, timeWindow } from "./incidents.js";
+import { ForceLayer } from "./force.js";
+import { IncidentStore, resolveWindow } from "./incidents.js";
+import { Legend } from "./legend.js";
 import { CopMap } from "./map.js";
 import { IncidentPanel } from "./panel.js";
 import { connectStream } from "./stream.js";
+import { TimeBar } from "./timebar.js";
 
 const LIVE_BATCH_MS = 200;
 
@@ -29,9 +33,29 @@ async function main() {
   const copMap = new CopMap($("map"), store, async (incident) => {
     copMap.showSelection(await panel.open(incident.id));
   });
+  const timeBar = new TimeBar($("timebar"), (at) => {
+    store.setReplayAt(at);
+    drawChart();
+  });
+  const legend = new Legend($("legend"));
+  const force = new ForceLayer(copMap.map, copMap.layersControl);
+  let forceAt = null; // the window end the force layer shows (its month changes slowly)
+  let shownWindow = null;
   store.onChange(() => {
+    legend.update(store.bySeverity);
     $("incident-count").textContent = String(store.matching.length);
     $("incident-total").textContent = String(store.byId.size);
+    if (store.window !== shownWindow) {
+      // a new window, or a live one moved by a newer arrival
+      shownWindow = store.window;
+      timeBar.show(store.window);
+      drawChart();
+      const end = store.window.end;
+      if (forceAt === null || !Number.isFinite(end) || Math.abs(end - forceAt) > 3600 * 1000) {
+        forceAt = Number.isFinite(end) ? end : Date.now();
+        force.load(forceAt);
+      }
+    }
   });
 
   let time = null;
@@ -54,14 +78,21 @@ async function main() {
 
   async function load(newTime) {
     time = newTime;
-    const window_ = timeWindow(time, Date.now());
     const controller = new AbortController();
     if (loading) loading.abort();
     loading = controller;
     document.body.dataset.loading = "1";
     setStatus("loading incidents…");
     try {
-      const items = await fetchAllIncidents(window_, (n) => setStatus(`loading incidents… ${n}`), controller.signal);
+      let newestMs = null;
+      if (time.span !== "custom" && time.anchor !== "asof") {
+        // the newest incident this user is shown anchors "last 24 h" (not the clock)
+        const extent = await api("/api/time/extent", { signal: controller.signal });
+        newestMs = extent.last ? Date.parse(extent.last) : null;
+      }
+      const window_ = resolveWindow(time, newestMs, Date.now());
+      const query = { since: window_.since, until: window_.until };
+      const items = await fetchAllIncidents(query, (n) => setStatus(`loading incidents… ${n}`), controller.signal);
       if (loading !== controller) return;
       loading = null;
       store.replace(items, window_);
@@ -81,12 +112,18 @@ async function main() {
   function scheduleCounts() {
     if (countsTimer === null) countsTimer = setTimeout(() => { countsTimer = null; loadCounts(); }, 5000);
   }
+  let days = [];
+  function drawChart() {
+    drawDailyCounts($("daily-chart"), days, store.window, store.replayAt);
+  }
   async function loadCounts() {
-    const window_ = timeWindow(time, Date.now());
+    const w = store.window;
+    const iso = (ms) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
     try {
       // the same window as the incidents (the first and last days may be partial)
-      const counts = await api("/api/counts/daily", { params: window_ });
-      drawDailyCounts($("daily-chart"), counts.days || []);
+      const counts = await api("/api/counts/daily", { params: { since: iso(w.start), until: w.live ? null : iso(w.end) } });
+      days = counts.days || [];
+      drawChart();
     } catch (error) {
       console.warn("daily counts not loaded", error);
     }
@@ -116,7 +153,7 @@ async function main() {
   });
 
   await Promise.all([copMap.loadBaseLayers(), load(initial.time)]);
-  window.addEventListener("resize", () => loadCounts());
+  window.addEventListener("resize", () => drawChart());
   document.body.dataset.ready = "1";
 }
 

@@ -32,12 +32,16 @@ export function formatTime(iso) {
   return String(iso).replace("T", " ").replace(/:\d\d(\.\d+)?(Z|\+00:00)$/, "Z");
 }
 
+/** A word this long (a source name, an id) may break anywhere, so it cannot widen a table. */
+const LONG_WORD = /\S{15,}/;
+
 /** A table from rows of cells; header cells first. */
 export function table(headers, rows) {
+  const cell = (value) => h("td", { class: LONG_WORD.test(String(value ?? "")) ? "long" : null }, value);
   return h(
     "table",
     null,
-    h("thead", null, h("tr", null, headers.map((cell) => h("th", null, cell)))),
-    h("tbody", null, rows.map((row) => h("tr", null, row.map((cell) => h("td", null, cell))))),
+    h("thead", null, h("tr", null, headers.map((header) => h("th", null, header)))),
+    h("tbody", null, rows.map((row) => h("tr", null, row.map(cell)))),
   );
 }

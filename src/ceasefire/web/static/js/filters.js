@@ -1,4 +1,5 @@
-// The filter bar: time window (sent to the server), categories and states (applied here).
+// The filter bar: time window (sent to the server: a span ending at the newest data or at a
+// chosen time, or a custom range), categories and states (applied here).
 // Every control has a data-testid so the browser tests drive what a user drives.
 
 import { h } from "./dom.js";
@@ -11,14 +12,14 @@ import { CATEGORY_GROUPS, STATES } from "./incidents.js";
  * @returns {{time: object}} the initial time filter
  */
 export function buildFilters(element, handlers) {
-  const time = { window: "7d", customSince: "", customUntil: "" };
+  const time = { span: "7d", anchor: "newest", asOf: "", customSince: "", customUntil: "" };
   const since = h("input", { type: "datetime-local", "data-testid": "filter-since", "aria-label": "since (UTC)" });
   const until = h("input", { type: "datetime-local", "data-testid": "filter-until", "aria-label": "until (UTC)" });
   const custom = h(
     "span",
     { class: "custom", hidden: true },
-    since,
-    until,
+    h("label", null, "from (UTC) ", since),
+    h("label", null, "to (UTC) ", until),
     h("button", { type: "button", "data-testid": "filter-apply", onclick: () => apply() }, "apply"),
   );
   const select = h(
@@ -29,16 +30,37 @@ export function buildFilters(element, handlers) {
     h("option", { value: "30d" }, "last 30 days"),
     h("option", { value: "custom" }, "custom range (UTC)"),
   );
+  // where a span ends: the newest incident you are shown, or a time you choose
+  const asOf = h("input", { type: "datetime-local", "data-testid": "filter-asof", "aria-label": "as of (UTC)" });
+  const asOfBox = h(
+    "span",
+    { class: "custom", hidden: true },
+    asOf,
+    h("button", { type: "button", "data-testid": "filter-asof-apply", onclick: () => apply() }, "apply"),
+  );
+  const anchor = h(
+    "select",
+    { "data-testid": "filter-anchor", "aria-label": "window ends", onchange: () => changed() },
+    h("option", { value: "newest", selected: true }, "ending at the newest data"),
+    h("option", { value: "asof" }, "ending at a time (UTC)…"),
+  );
+  const anchorBox = h("span", { class: "anchor" }, anchor, asOfBox);
 
   function changed() {
-    time.window = select.value;
-    custom.hidden = time.window !== "custom";
-    if (time.window !== "custom") handlers.onTime({ ...time });
+    time.span = select.value;
+    time.anchor = anchor.value;
+    custom.hidden = time.span !== "custom";
+    anchorBox.hidden = time.span === "custom";
+    asOfBox.hidden = time.anchor !== "asof";
+    if (time.span === "custom" || (time.anchor === "asof" && !asOf.value)) return; // wait for apply
+    if (time.anchor === "asof") time.asOf = `${asOf.value}Z`;
+    handlers.onTime({ ...time });
   }
   function apply() {
     // datetime-local has no zone: the COP works in UTC, as the mission's reports do
     time.customSince = since.value ? `${since.value}Z` : "";
     time.customUntil = until.value ? `${until.value}Z` : "";
+    time.asOf = asOf.value ? `${asOf.value}Z` : "";
     handlers.onTime({ ...time });
   }
 
@@ -71,7 +93,7 @@ export function buildFilters(element, handlers) {
     handlers.onCategories(checked(categoryBoxes));
   };
   element.replaceChildren(
-    h("div", { class: "time" }, select, custom),
+    h("div", { class: "time" }, select, anchorBox, custom),
     h("details", { "data-testid": "filter-categories" }, h("summary", null, "Categories"),
       h("button", { type: "button", "data-testid": "filter-category-all", onclick: () => allOrNone(true) }, "all"),
       h("button", { type: "button", "data-testid": "filter-category-none", onclick: () => allOrNone(false) }, "none"),

@@ -1,7 +1,8 @@
 // The incidents the page holds, the filters over them, and the cluster index of the ones that
 // match. Time windows go to the server (they bound what is fetched); category and state are
 // filtered here, over the whole loaded set, so a click on a filter is instant even at 100,000
-// incidents and `#incident-count` counts the dataset, not the map view.
+// incidents and `#incident-count` counts the dataset, not the map view. So is the replay
+// slider's "up to" time.
 
 export const CATEGORY_GROUPS = {
   "Fire and explosions": [
@@ -38,30 +39,69 @@ const HOUR_MS = 3600 * 1000;
 /** Above this many matching incidents, live updates re-index at most every LIVE_REINDEX_MS. */
 const LARGE = 20000;
 const LIVE_REINDEX_MS = 3000;
+/** How long a live arrival stays highlighted on the map. */
+export const FRESH_MS = 6000;
+export const SPAN_MS = { "24h": 24 * HOUR_MS, "7d": 7 * 24 * HOUR_MS, "30d": 30 * 24 * HOUR_MS };
 
 /**
- * The time window of a filter, as ISO strings (`until` null = open, so live incidents count).
- * @param {{window: string, customSince?: string, customUntil?: string}} time
+ * The time window of a filter. A span ("last 24 h") ends at the newest incident the reader
+ * is shown (`newestMs`, from /api/time/extent; the clock only when there is none) or at the
+ * chosen "as of" time; a custom range is taken as typed. `start`/`end` are what the page
+ * shows (ms); `since`/`until` what it asks the API (ISO; `until` null while the window
+ * follows the newest data, so incidents arriving live are not cut off); `live`: the end moves
+ * with new arrivals.
+ * @param {{span: string, anchor: string, asOf?: string, customSince?: string, customUntil?: string}} time
+ * @param {number|null} newestMs
  * @param {number} nowMs
  */
-export function timeWindow(time, nowMs) {
-  if (time.window === "24h") return { since: new Date(nowMs - 24 * HOUR_MS).toISOString(), until: null };
-  if (time.window === "7d") return { since: new Date(nowMs - 7 * 24 * HOUR_MS).toISOString(), until: null };
-  if (time.window === "30d") return { since: new Date(nowMs - 30 * 24 * HOUR_MS).toISOString(), until: null };
-  const since = time.customSince ? new Date(time.customSince).toISOString() : null;
-  const until = time.customUntil ? new Date(time.customUntil).toISOString() : null;
-  return { since, until };
+export function resolveWindow(time, newestMs, nowMs) {
+  if (time.span === "custom") {
+    const start = time.customSince ? Date.parse(time.customSince) : null;
+    const end = time.customUntil ? Date.parse(time.customUntil) : null;
+    return { start, end, spanMs: null, live: false, since: iso(start), until: iso(end) };
+  }
+  const spanMs = SPAN_MS[time.span] ?? SPAN_MS["7d"];
+  if (time.anchor === "asof" && time.asOf) {
+    const end = Date.parse(time.asOf);
+    return { start: end - spanMs, end, spanMs, live: false, since: iso(end - spanMs), until: iso(end) };
+  }
+  const end = newestMs ?? nowMs;
+  return { start: end - spanMs, end, spanMs, live: true, since: iso(end - spanMs), until: null };
+}
+
+function iso(ms) {
+  return ms === null || ms === undefined || Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+/** The newest observation time of `items` (ms; -Infinity for none), without spreading
+ * 100,000 arguments onto the stack. */
+function latest(items) {
+  let out = -Infinity;
+  for (const item of items) out = Math.max(out, timeOf(item));
+  return out;
+}
+
+/** An incident's observation time in ms, parsed once. */
+export function timeOf(item) {
+  if (item._t === undefined) item._t = Date.parse(item.observed_at);
+  return item._t;
 }
 
 export class IncidentStore {
   constructor() {
     /** @type {Map<string, object>} */
     this.byId = new Map();
-    this.window = { since: null, until: null };
+    this.window = { start: null, end: null, spanMs: null, live: false };
     this.categories = new Set(CATEGORIES);
     this.states = new Set(STATES);
+    /** replay: only incidents observed at or before this time (ms) are shown; null = all */
+    this.replayAt = null;
     /** @type {object[]} incidents matching every filter (what `#incident-count` counts) */
     this.matching = [];
+    /** matching incidents per severity level 0–5 (the legend's counts) */
+    this.bySeverity = [0, 0, 0, 0, 0, 0];
+    /** @type {Map<string, number>} live arrivals → until when they are highlighted (ms) */
+    this.fresh = new Map();
     /** @type {object[]} the incidents the cluster index was built from, in its order */
     this.indexed = [];
     this.index = null;
@@ -75,6 +115,11 @@ export class IncidentStore {
   replace(items, window) {
     this.window = window;
     this.byId = new Map(items.map((item) => [String(item.id), item]));
+    this.fresh.clear();
+    if (window.live && items.length) {
+      // the window ends at the newest incident loaded (at least the one it was asked for)
+      this.window = { ...window, end: Math.max(window.end ?? -Infinity, latest(items)) };
+    }
     this.refresh();
   }
 
@@ -85,16 +130,25 @@ export class IncidentStore {
   }
 
   /**
-   * Add or change incidents that arrived live. An incident outside the time window, or one
-   * fusion superseded, leaves the set. Returns how many were kept.
+   * Add or change incidents that arrived live; the new ones are highlighted for FRESH_MS.
+   * While the window follows the newest data, a newer incident moves its end (and start:
+   * older incidents leave). An incident outside the window, or one fusion superseded,
+   * leaves the set. Returns how many were kept.
    */
-  upsert(items) {
+  upsert(items, { highlight = true } = {}) {
     let kept = 0;
+    const now = Date.now();
+    const w = this.window;
+    if (w.live && w.spanMs) {
+      const newest = latest(items.filter((i) => !i.superseded));
+      if (newest > (w.end ?? -Infinity)) this.slideTo(newest);
+    }
     for (const item of items) {
       const id = String(item.id);
       if (item.superseded || item.state === "superseded" || !this.inWindow(item)) {
         this.byId.delete(id);
       } else {
+        if (highlight && !this.byId.has(id)) this.fresh.set(id, now + FRESH_MS);
         this.byId.set(id, item);
         kept += 1;
       }
@@ -103,11 +157,25 @@ export class IncidentStore {
     return kept;
   }
 
+  /** Move a live window's end to `endMs`, dropping what falls before its new start. */
+  slideTo(endMs) {
+    const start = endMs - this.window.spanMs;
+    this.window = { ...this.window, start, end: endMs, since: new Date(start).toISOString() };
+    for (const [id, item] of this.byId) if (timeOf(item) < start) this.byId.delete(id);
+  }
+
   inWindow(item) {
-    const at = Date.parse(item.observed_at);
-    if (this.window.since && at < Date.parse(this.window.since)) return false;
-    if (this.window.until && at > Date.parse(this.window.until)) return false; // inclusive, as the API
+    const at = timeOf(item);
+    if (this.window.start !== null && at < this.window.start) return false;
+    // inclusive, as the API; a live window has no end yet
+    if (!this.window.live && this.window.end !== null && at > this.window.end) return false;
     return true;
+  }
+
+  /** Incidents still highlighted now (their ids); expired ones are forgotten. */
+  freshIds(nowMs = Date.now()) {
+    for (const [id, until] of this.fresh) if (until <= nowMs || !this.byId.has(id)) this.fresh.delete(id);
+    return [...this.fresh.keys()];
   }
 
   setCategories(categories) {
@@ -117,6 +185,12 @@ export class IncidentStore {
 
   setStates(states) {
     this.states = new Set(states);
+    this.refresh();
+  }
+
+  /** Replay: show only what was observed up to `atMs` (null: everything loaded). */
+  setReplayAt(atMs) {
+    this.replayAt = atMs;
     this.refresh();
   }
 
@@ -132,11 +206,15 @@ export class IncidentStore {
    */
   refresh({ live = false } = {}) {
     this.matching = [];
+    const bySeverity = [0, 0, 0, 0, 0, 0];
+    const cutoff = this.replayAt;
     for (const item of this.byId.values()) {
-      if (this.categories.has(item.category) && this.states.has(item.state || "reported")) {
-        this.matching.push(item);
-      }
+      if (!this.categories.has(item.category) || !this.states.has(item.state || "reported")) continue;
+      if (cutoff !== null && timeOf(item) > cutoff) continue;
+      this.matching.push(item);
+      bySeverity[Math.max(0, Math.min(5, item.severity || 0))] += 1;
     }
+    this.bySeverity = bySeverity;
     clearTimeout(this.reindexTimer);
     this.reindexTimer = null;
     const elapsed = performance.now() - this.indexedAt;
@@ -162,7 +240,7 @@ export class IncidentStore {
 
 /**
  * A supercluster index of the incidents: clusters carry the highest severity inside them
- * (a cluster hiding one severity-4 violation must not look like routine).
+ * (a cluster hiding one severity-5 violation must not look like routine).
  */
 function buildIndex(items) {
   const features = new Array(items.length);
@@ -171,7 +249,7 @@ function buildIndex(items) {
     features[i] = {
       type: "Feature",
       geometry: { type: "Point", coordinates: [item.lon, item.lat] },
-      properties: { i, severity: item.severity || 0 },
+      properties: { i, severity: Math.max(0, Math.min(5, item.severity || 0)) },
     };
   }
   const index = new window.Supercluster({

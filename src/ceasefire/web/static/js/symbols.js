@@ -4,8 +4,9 @@
 // incident has an Unknown (or, while a single witness reports it, Pending) standard identity,
 // and the icon says *what* happened (symbol set 40 "Activities/Events" for fire and
 // consequences, land equipment / land unit / air / sea surface for what was seen). The
-// verification state is shown by the identity (pending → unknown), the frame's status
-// (dashed = disputed) and an outline colour. docs/hq-web.md has the same table for humans.
+// fill is the severity of the gravest rule the incident broke (grey: none); the verification
+// state is a modifier: the identity (pending → unknown), the frame's status (dashed =
+// disputed or rejected) and a letter beside the frame. docs/hq-web.md has the tables.
 //
 // 20-digit SIDC: version 10 · context 0 (reality) · identity · symbol set (2) · status ·
 // HQ/TF/dummy 0 · amplifier 00 · entity (6) · modifier 1 (2) · modifier 2 (2).
@@ -69,17 +70,35 @@ export const DAMAGED = new Set([
   "attack_on_force",
 ]);
 
-/** Verification state → identity digit, status digit (null: the category's) and outline. */
+/**
+ * Verification state → identity digit, status digit (null: the category's), and the text
+ * modifier milsymbol writes beside the frame (APP-6 field H, "additional information"):
+ * pending identity says "one witness", the letter says what the analysts decided.
+ */
 export const STATE_STYLE = {
-  reported: { identity: "0", status: null, outline: null, label: "Pending (one witness)" },
-  corroborated: { identity: "1", status: null, outline: "#d97706", label: "Unknown, corroborated" },
-  verified: { identity: "1", status: null, outline: "#15803d", label: "Unknown, verified" },
-  disputed: { identity: "1", status: "1", outline: "#7c3aed", label: "Unknown, disputed (dashed)" },
-  rejected: { identity: "1", status: "1", outline: "#6b7280", label: "Rejected (grey)" },
+  reported: { identity: "0", status: null, mark: "", label: "Pending (one witness)" },
+  corroborated: { identity: "1", status: null, mark: "C", label: "Unknown, corroborated (C)" },
+  verified: { identity: "1", status: null, mark: "V", label: "Unknown, verified (V)" },
+  disputed: { identity: "1", status: "1", mark: "D", label: "Unknown, disputed (dashed, D)" },
+  rejected: { identity: "1", status: "1", mark: "X", label: "Rejected (grey, dashed, X)" },
 };
 
-/** Severity (1–4, from the rules) → colour of clusters and of the canvas dot. */
-export const SEVERITY_COLOUR = ["#64748b", "#ca8a04", "#ea580c", "#dc2626", "#991b1b"];
+/**
+ * Severity → colour of symbols, clusters and dots. 0 is "no rule broken"; 1–5 are the
+ * gravest rule's severity (agreement rules, 5 = grave: the nuclear-plant exclusion zone,
+ * attacks on monitors). 1–5 are inferno samples (0.6, 0.5, 0.4, 0.3, 0.2): lightness falls
+ * steadily with severity, so the order reads without telling hues apart (colour-blind safe),
+ * and each has a contrast of 3:1 or more against both base-map colours (land #f8fafc, sea
+ * #dbeafe): 3.2 (severity 1, on the sea) to 13.6 (severity 5, on land).
+ */
+export const SEVERITY_COLOUR = ["#64748b", "#dd513a", "#bc3754", "#932667", "#6a176e", "#420a68"];
+export const SEVERITY_LABEL = ["no rule broken", "1 minor", "2", "3", "4", "5 grave"];
+
+/** The severity level (0–5) of an incident: its gravest rule's, 0 when it broke none. */
+export function severityOf(incident) {
+  const value = Number(incident.severity || 0);
+  return Math.max(0, Math.min(5, Number.isFinite(value) ? value : 0));
+}
 
 /**
  * The 20-digit SIDC of an incident.
@@ -103,45 +122,62 @@ export function sidcOf(incident) {
 const iconCache = new Map();
 
 /**
- * A Leaflet icon for the incident, built once per (SIDC, state) and reused: milsymbol draws
- * an SVG in ~0.1 ms, but 2,000 markers redrawn on every pan add up, and an identical data URL
- * lets the browser decode each image once.
+ * A Leaflet icon for the incident, built once per (SIDC, state, severity, size) and reused:
+ * milsymbol draws an SVG in ~0.1 ms, but 2,000 markers redrawn on every pan add up, and an
+ * identical data URL lets the browser decode each image once.
  * @param {object} incident
  * @param {number} [sizePx]
  */
-export function iconFor(incident, sizePx = 22) {
+export function iconFor(incident, sizePx = 28) {
   const sidc = sidcOf(incident);
-  const key = `${sidc}|${incident.state}|${sizePx}`;
+  const severity = severityOf(incident);
+  const key = `${sidc}|${incident.state}|${severity}|${sizePx}`;
   let icon = iconCache.get(key);
   if (icon === undefined) {
-    icon = buildIcon(sidc, incident.state, sizePx);
+    icon = buildIcon(sidc, incident.state, severity, sizePx);
     iconCache.set(key, icon);
   }
   return icon;
 }
 
-function buildIcon(sidc, state, sizePx) {
+/** milsymbol takes the icon's colour per standard identity (a ColorMode-like object). */
+const WHITE_ICON = { Civilian: "#ffffff", Friend: "#ffffff", Hostile: "#ffffff", Neutral: "#ffffff", Unknown: "#ffffff", Suspect: "#ffffff" };
+
+/** The milsymbol symbol of an incident (the legend draws its samples with it too). */
+export function symbolOf(sidc, state, severity, sizePx) {
   const style = STATE_STYLE[state] ?? STATE_STYLE.reported;
-  const options = { size: sizePx, standard: "APP6" };
-  if (style.outline) {
-    options.outlineColor = style.outline;
-    options.outlineWidth = 3;
-  }
-  if (state === "rejected") {
-    options.monoColor = "#6b7280";
-  }
-  const symbol = new window.ms.Symbol(sidc, options);
+  const options = {
+    size: sizePx,
+    standard: "APP6",
+    fillColor: SEVERITY_COLOUR[severity],
+    fillOpacity: 1,
+    // the icon inside the frame in white: black on the darker severities does not read
+    iconColor: WHITE_ICON,
+    // a white halo keeps the frame readable over lines, zones and other symbols
+    outlineColor: "#ffffff",
+    outlineWidth: 2,
+    infoSize: 60,
+    infoColor: "#0f172a",
+  };
+  if (style.mark) options.additionalInformation = style.mark;
+  // a rejected incident is drawn in grey lines only: nothing left to weigh
+  if (state === "rejected") options.monoColor = "#6b7280";
+  return new window.ms.Symbol(sidc, options);
+}
+
+function buildIcon(sidc, state, severity, sizePx) {
+  const symbol = symbolOf(sidc, state, severity, sizePx);
   const anchor = symbol.getAnchor();
   const size = symbol.getSize();
   return window.L.icon({
     iconUrl: symbol.toDataURL(),
     iconSize: [size.width, size.height],
     iconAnchor: [anchor.x, anchor.y],
-    className: `cf-symbol cf-state-${state}`,
+    className: `cf-symbol cf-state-${state} cf-severity-${severity}`,
   });
 }
 
-/** Number of distinct icons built so far (the cache is per SIDC and state). */
+/** Number of distinct icons built so far (the cache is per SIDC, state and severity). */
 export function cachedIconCount() {
   return iconCache.size;
 }
