@@ -14,8 +14,9 @@ from api_helpers import HQ
 
 from ceasefire.coalition.model import DEFAULT_COUNTED
 from ceasefire.coalition.solver import SolveOptions, solve
+from ceasefire.coalition.service import load_coalition_scenario
 from ceasefire.store.coalition import (
-    load_coalition_scenario,
+    SqlCoalition,
     read_pledges,
     read_registry,
     read_requirements,
@@ -28,7 +29,9 @@ def test_units_on_tour_in_the_month_at_their_areas(hq: HQ) -> None:
     headers = hq.user("fra", nation="FRA")
     empty = hq.client.get("/api/force/deployed", headers=headers).json()
     assert empty["units"] == []  # no coalition loaded yet
-    load_coalition_scenario(hq.state.engine, PARIS, now=datetime(2026, 1, 10, tzinfo=UTC))
+    load_coalition_scenario(
+        SqlCoalition(hq.state.engine), PARIS, now=datetime(2026, 1, 10, tzinfo=UTC)
+    )
     with hq.state.engine.connect() as conn:
         registry = read_registry(conn)
         pledges, lines = tuple(read_pledges(conn)), tuple(read_requirements(conn))
