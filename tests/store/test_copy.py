@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Protocol
 
 import orjson
-import psycopg
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -36,6 +35,7 @@ from ceasefire.settings import Settings
 from ceasefire.store.base import open_store
 from ceasefire.store.copy import CopyReport, copy_store
 from ceasefire.store.copy_check import check_ledger
+from ceasefire.store.pg_admin import drop_database
 
 MINI = Path(__file__).resolve().parents[1] / "data" / "mini-agreement" / "agreement.yaml"
 SOURCE_KEY = "copy-source"
@@ -55,14 +55,6 @@ class Templates(Protocol):
         key: str | None = None,
         build: Callable[[str], None] | None = None,
     ) -> str: ...
-
-
-def drop_database(url: str) -> None:
-    """Drop a test's PostgreSQL database (``conftest.drop_clone``'s way: it is not importable)."""
-    parsed = make_url(url)
-    admin = f"host={parsed.host} port={parsed.port or 5432} user={parsed.username} dbname=postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
 
 
 def cli(db: str, *args: str) -> Result:
