@@ -31,6 +31,7 @@ import json
 import sqlite3
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -182,16 +183,7 @@ def floor(path: Path, work: Path) -> float:
     marks = ", ".join("?" for _ in range(len(SPEC_FIELDS) + 1))
     insert = f"INSERT INTO raw_reports VALUES ({marks})"
     t0 = time.perf_counter()
-    with path.open("rb") as stream:
-        batch: list[tuple[object, ...]] = []
-        for raw in stream:
-            obj = orjson.loads(raw)
-            batch.append((*(obj.get(c) for c in SPEC_FIELDS), raw))
-            if len(batch) == DEFAULT_CHUNK_SIZE:
-                conn.execute("BEGIN")
-                conn.executemany(insert, batch)
-                conn.execute("COMMIT")
-                batch = []
+    for batch in parsed_chunks(path):
         conn.execute("BEGIN")
         conn.executemany(insert, batch)
         conn.execute("COMMIT")
@@ -211,24 +203,25 @@ def pg_floor(path: Path, db: str) -> float:
         conn.execute(f"CREATE TABLE raw_reports ({typed}, raw bytea)")
         conn.commit()
         t0 = time.perf_counter()
-        with path.open("rb") as stream:
-            batch: list[tuple[object, ...]] = []
-            for raw in stream:
-                obj = orjson.loads(raw)
-                batch.append((*(obj.get(c) for c in SPEC_FIELDS), raw))
-                if len(batch) == DEFAULT_CHUNK_SIZE:
-                    _copy_chunk(conn, copy_sql, batch)
-                    batch = []
-            _copy_chunk(conn, copy_sql, batch)
+        for batch in parsed_chunks(path):
+            with conn.transaction(), conn.cursor() as cur, cur.copy(copy_sql) as copy:
+                for row in batch:
+                    copy.write_row(row)
     return time.perf_counter() - t0
 
 
-def _copy_chunk(
-    conn: psycopg.Connection[tuple[object, ...]], sql: str, rows: list[tuple[object, ...]]
-) -> None:
-    with conn.transaction(), conn.cursor() as cur, cur.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
+def parsed_chunks(path: Path) -> Iterator[list[tuple[object, ...]]]:
+    """The floors' input: every line parsed (``orjson.loads``) into its spec fields and the
+    raw bytes, in chunks of the ingest's size (the last one possibly shorter or empty)."""
+    with path.open("rb") as stream:
+        batch: list[tuple[object, ...]] = []
+        for raw in stream:
+            obj = orjson.loads(raw)
+            batch.append((*(obj.get(c) for c in SPEC_FIELDS), raw))
+            if len(batch) == DEFAULT_CHUNK_SIZE:
+                yield batch
+                batch = []
+        yield batch
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ceasefire.cli.monitoring_common import fail
+from ceasefire.cli.progress import progress_on_stderr
 from ceasefire.errors import CeasefireError
 
 if TYPE_CHECKING:
@@ -50,22 +51,7 @@ def _progress(*, enabled: bool) -> Iterator[_Bar | None]:
     if not enabled:
         yield None
         return
-    from rich.console import Console  # noqa: PLC0415 - rich.progress is slow to import
-    from rich.progress import (  # noqa: PLC0415
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = (
-        TextColumn("{task.description:<28}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bars:
+    with progress_on_stderr(transient=True) as bars:
         yield _Bar(bars)
 
 
