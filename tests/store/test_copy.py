@@ -251,6 +251,23 @@ def test_a_target_holding_data_is_refused_and_left_alone(
     assert (len(rows["agreement_versions"]), len(rows["reports"])) == (1, 0)
 
 
+def test_a_row_postgres_cannot_hold_fails_the_copy_and_writes_nothing(
+    source: str, fresh_target: Fresh
+) -> None:
+    """PostgreSQL text cannot hold NUL, which SQLite keeps (a JSON ``\\u0000`` in a report)."""
+    production = fresh_target("postgres")
+    engine = create_engine(source)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE reports SET description = 'a' || char(0) || 'b' WHERE pk = 1"))
+    engine.dispose()
+
+    with pytest.raises(StoreError, match=r"^to: copying reports failed.*\[copy_failed\]"):
+        copy_store(source, production)
+
+    rows = table_rows(production, ["agreement_versions", "reports", "ledger_entries"])
+    assert rows == {"agreement_versions": [], "reports": [], "ledger_entries": []}
+
+
 def test_an_uninitialised_target_is_refused(source: str, fresh_db: str) -> None:
     with pytest.raises(StoreError, match=r"^to: .*\[not_initialised\]"):
         copy_store(source, fresh_db)

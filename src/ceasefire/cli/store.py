@@ -91,8 +91,11 @@ def _print_report(report: CopyReport) -> None:
     from rich.console import Console  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
 
+    from ceasefire.store.copy import shown  # noqa: PLC0415
+
     check = report.check
-    table = Table(title=f"{report.source_url} → {report.target_url}", title_justify="left")
+    title = f"{shown(report.source_url)} → {shown(report.target_url)}"
+    table = Table(title=title, title_justify="left")
     for name, justify in (("table", "left"), ("source rows", "right"), ("target rows", "right")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     table.add_column("")

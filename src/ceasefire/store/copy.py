@@ -27,17 +27,19 @@ hash. What it relies on, and why:
 
 from __future__ import annotations
 
+import sqlite3
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import psycopg
 from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SAWarning
+from sqlalchemy.exc import DBAPIError, SAWarning
 
 from ceasefire.errors import StoreError
 from ceasefire.store.base import open_store
@@ -122,7 +124,7 @@ def copy_store(
     and says what differs.
     """
     if _same_database(source_url, target_url):
-        raise StoreError(f"to: {target_url} is the source database itself [same_database]")
+        raise StoreError(f"to: {shown(target_url)} is the source database [same_database]")
     with _engine(source_url, "from") as source, _engine(target_url, "to") as target:
         with _snapshot(source) as read:
             plan = plan_copy(read, target)
@@ -132,7 +134,13 @@ def copy_store(
             started = time.perf_counter()
             with target.begin() as write:
                 for table in plan.tables:
-                    _copy_table(read, write, table, batch_rows, progress)
+                    try:
+                        _copy_table(read, write, table, batch_rows, progress)
+                    except (DBAPIError, psycopg.Error, sqlite3.Error) as exc:
+                        raise StoreError(
+                            f"to: copying {table.name} failed, nothing was written "
+                            f"({type(exc).__name__}: {exc}) [copy_failed]"
+                        ) from exc
                 if is_postgresql(write):
                     _reset_sequences(write, plan)
             copy_s = time.perf_counter() - started
@@ -278,24 +286,27 @@ def _copy_table(
     advance: Callable[[int], None] = (
         (lambda n: progress.copied(table.name, n)) if progress is not None else (lambda _n: None)
     )
-    batches = _read_batches(read, select, batch_rows)
     cursor = raw_cursor(write)
-    if cursor.postgresql:
-        with cursor.dbapi.copy(f"COPY {quoted(table.name)} ({columns}) FROM STDIN") as copy:
+    # closed here, not by the garbage collector: a failed write must not leave the source's
+    # (server-side) cursor open until the connection is gone
+    with closing(_read_batches(read, select, batch_rows)) as batches:
+        if cursor.postgresql:
+            statement = f"COPY {quoted(table.name)} ({columns}) FROM STDIN"
+            with cursor.dbapi.copy(statement) as copy:
+                for batch in batches:
+                    for row in batch:
+                        copy.write_row(row)
+                    advance(len(batch))
+        else:
+            marks = ", ".join("?" for _ in table.columns)
+            insert = f"INSERT INTO {quoted(table.name)} ({columns}) VALUES ({marks})"
             for batch in batches:
-                for row in batch:
-                    copy.write_row(row)
+                cursor.executemany(insert, batch)
                 advance(len(batch))
-    else:
-        marks = ", ".join("?" for _ in table.columns)
-        insert = f"INSERT INTO {quoted(table.name)} ({columns}) VALUES ({marks})"
-        for batch in batches:
-            cursor.executemany(insert, batch)
-            advance(len(batch))
     cursor.close()
 
 
-def _read_batches(read: Connection, select: str, batch_rows: int) -> Iterator[list[Any]]:
+def _read_batches(read: Connection, select: str, batch_rows: int) -> Generator[list[Any]]:
     """The rows of ``select`` in lists of ``batch_rows``; on PostgreSQL through a server-side
     cursor, so a table of millions of rows is never held in memory at once."""
     if is_postgresql(read):
@@ -342,14 +353,15 @@ def _engine(url: str, side: str) -> Iterator[Engine]:
         database = parsed.database
         if not database or database == ":memory:" or not Path(database).is_file():
             raise StoreError(
-                f"{side}: no database file at {url}: run `ceasefire init` [not_initialised]"
+                f"{side}: no database file at {shown(url)}: run `ceasefire init` [not_initialised]"
             )
     store = open_store(Settings(db=url))
     try:
         engine = engine_of(store)
         if not inspect(engine).has_table("reports"):
             raise StoreError(
-                f"{side}: {url} is not initialised: run `ceasefire --db URL init` [not_initialised]"
+                f"{side}: {shown(url)} is not initialised: run `ceasefire --db URL init` "
+                "[not_initialised]"
             )
         yield engine
     finally:
@@ -375,3 +387,8 @@ def _same_database(a: str, b: str) -> bool:
     if first.drivername.startswith("sqlite") and second.drivername.startswith("sqlite"):
         return Path(first.database or "").resolve() == Path(second.database or "").resolve()
     return (first.host, first.port, first.database) == (second.host, second.port, second.database)
+
+
+def shown(url: str) -> str:
+    """A URL fit to print: its password, if any, masked."""
+    return make_url(url).render_as_string(hide_password=True)
