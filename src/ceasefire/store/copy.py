@@ -22,7 +22,9 @@ hash. What it relies on, and why:
   and the tables it fills itself or that only one side has (``agreement_features``, filled by
   a trigger from ``agreement_versions``; ``oblasts``; PostGIS's ``spatial_ref_sys``).
 * **Ids go on from the copied ones**: on PostgreSQL every identity and serial sequence is set
-  past its table's largest key, so the next report, incident or user gets a new id.
+  past its table's largest key, so the next report, incident or user gets a new id; and every
+  copied table is analysed, so the planner does not plan the first queries on a store it
+  believes empty.
 """
 
 from __future__ import annotations
@@ -143,6 +145,7 @@ def copy_store(
                         ) from exc
                 if is_postgresql(write):
                     _reset_sequences(write, plan)
+                    _analyze(write, plan)
             copy_s = time.perf_counter() - started
         started = time.perf_counter()
         check = check_copy(target, plan.tables, source_head)
@@ -340,6 +343,16 @@ def _reset_sequences(write: Connection, plan: CopyPlan) -> None:
                 f"COALESCE(max({quoted(column)}), 0) + 1, false) FROM {quoted(table)}",
                 (table, column),
             )
+    cursor.close()
+
+
+def _analyze(write: Connection, plan: CopyPlan) -> None:
+    """Give the planner statistics of the copied rows now, not at autovacuum's next pass
+    (until then it plans the HQ's queries on a store it believes empty)."""
+    cursor = raw_cursor(write)
+    for table in plan.tables:
+        if table.rows:
+            cursor.execute(f"ANALYZE {quoted(table.name)}")
     cursor.close()
 
 
