@@ -15,7 +15,7 @@ from typing import Protocol
 
 import orjson
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from store_builders import make_chunk, make_row
 from typer.testing import CliRunner, Result
@@ -151,6 +151,16 @@ def table_rows(url: str, tables: list[str]) -> dict[str, list[tuple[object, ...]
         engine.dispose()
 
 
+def run_sql(url: str, statement: str) -> None:
+    """One statement in its own transaction (to spoil a database on purpose)."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
 def assert_verified(report: CopyReport) -> None:
     check = report.check
     assert check.differing_tables == []
@@ -256,10 +266,7 @@ def test_a_row_postgres_cannot_hold_fails_the_copy_and_writes_nothing(
 ) -> None:
     """PostgreSQL text cannot hold NUL, which SQLite keeps (a JSON ``\\u0000`` in a report)."""
     production = fresh_target("postgres")
-    engine = create_engine(source)
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE reports SET description = 'a' || char(0) || 'b' WHERE pk = 1"))
-    engine.dispose()
+    run_sql(source, "UPDATE reports SET description = 'a' || char(0) || 'b' WHERE pk = 1")
 
     with pytest.raises(StoreError, match=r"^to: copying reports failed.*\[copy_failed\]"):
         copy_store(source, production)
@@ -275,10 +282,7 @@ def test_an_uninitialised_target_is_refused(source: str, fresh_db: str) -> None:
 
 def test_a_target_at_another_revision_is_refused(source: str, fresh_target: Fresh) -> None:
     target = fresh_target("sqlite")
-    engine = create_engine(target)
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0015'"))
-    engine.dispose()
+    run_sql(target, "UPDATE alembic_version SET version_num = '0015'")
 
     with pytest.raises(StoreError, match=r"alembic_version.*\[schema_mismatch\]"):
         copy_store(source, target)
@@ -294,11 +298,6 @@ def test_the_cli_prints_the_check_and_exits_0(source: str, fresh_target: Fresh) 
     assert "1 checkpoints verified on the target" in result.output
 
 
-def _tamper(engine: Engine, statement: str) -> None:
-    with engine.begin() as conn:
-        conn.execute(text(statement))
-
-
 @pytest.mark.parametrize(
     ("statement", "expected"),
     [
@@ -311,9 +310,9 @@ def test_a_changed_or_shortened_ledger_fails_the_check(
 ) -> None:
     target = fresh_target("sqlite")
     head = copy_store(source, target).check.ledger.source_head
+    run_sql(target, statement)
     engine = create_engine(target)
     try:
-        _tamper(engine, statement)
         check = check_ledger(engine, head)
     finally:
         engine.dispose()
