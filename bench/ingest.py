@@ -12,28 +12,39 @@ with a realistic category mix. They are written as NDJSON to a temp dir, then:
   (this machine's speed drifts over minutes). Both timings end with the connection closed,
   so each includes the last copy of its write-ahead log into the database file.
 
-Usage: ``python bench/ingest.py [N]`` (default 1,000,000). Last line: one JSON object.
+On PostgreSQL (``--db postgresql+psycopg://HOST/DATABASE``; the benchmark DROPS and recreates
+that database, so name one of its own) the end to end is the same ``ingest_files`` into a
+freshly initialised PostGIS database, and the floor is PostgreSQL's bulk path: ``orjson.loads``
+of every line + ``COPY`` of all spec fields into one plain table (no index, no constraint;
+text columns, the raw line as ``bytea``), one transaction per chunk, before and after.
+
+Usage: ``python bench/ingest.py [N] [--db URL]`` (default 1,000,000 reports into a temporary
+SQLite file). Last line: one JSON object.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import gzip
 import json
 import sqlite3
-import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import orjson
+import psycopg
 import shapely
 
 from ceasefire.pipeline.agreements import load_agreement_file
 from ceasefire.pipeline.ingest import DEFAULT_CHUNK_SIZE, ingest_files
 from ceasefire.reports.gazetteer import DEFAULT_PATH, Gazetteer
 from ceasefire.reports.model import ObservationReport
+from ceasefire.store.pg_admin import libpq_url, recreate_database
+from ceasefire.store.postgres import PostgresStore
 from ceasefire.store.sqlite import SQLiteStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,9 +142,15 @@ def generate(path: Path, n: int, seed: int = 7) -> None:
             out.write(b"\n")
 
 
-def end_to_end(path: Path, work: Path) -> tuple[float, dict[str, int], float]:
-    """Seconds for ``ingest_files``, its counts, and the (untimed) agreement compile seconds."""
-    store = SQLiteStore(f"sqlite:///{work / 'e2e.db'}")
+def end_to_end(path: Path, work: Path, db: str | None) -> tuple[float, dict[str, int], float]:
+    """Seconds for ``ingest_files``, its counts, and the (untimed) agreement compile seconds;
+    into a fresh SQLite file in ``work``, or the freshly recreated PostgreSQL database ``db``."""
+    store: SQLiteStore | PostgresStore
+    if db is None:
+        store = SQLiteStore(f"sqlite:///{work / 'e2e.db'}")
+    else:
+        recreate_database(db)
+        store = PostgresStore(db)
     store.init_schema()
     t0 = time.perf_counter()
     load_agreement_file(store, SCENARIO / "agreement.yaml")
@@ -166,16 +183,7 @@ def floor(path: Path, work: Path) -> float:
     marks = ", ".join("?" for _ in range(len(SPEC_FIELDS) + 1))
     insert = f"INSERT INTO raw_reports VALUES ({marks})"
     t0 = time.perf_counter()
-    with path.open("rb") as stream:
-        batch: list[tuple[object, ...]] = []
-        for raw in stream:
-            obj = orjson.loads(raw)
-            batch.append((*(obj.get(c) for c in SPEC_FIELDS), raw))
-            if len(batch) == DEFAULT_CHUNK_SIZE:
-                conn.execute("BEGIN")
-                conn.executemany(insert, batch)
-                conn.execute("COMMIT")
-                batch = []
+    for batch in parsed_chunks(path):
         conn.execute("BEGIN")
         conn.executemany(insert, batch)
         conn.execute("COMMIT")
@@ -184,8 +192,50 @@ def floor(path: Path, work: Path) -> float:
     return elapsed
 
 
+def pg_floor(path: Path, db: str) -> float:
+    """Seconds for orjson.loads + ``COPY`` of every spec field into one plain PostgreSQL table
+    (the database ``db``, recreated), one transaction per chunk of the ingest's size."""
+    recreate_database(db)
+    columns = ", ".join(f'"{c}"' for c in SPEC_FIELDS)
+    typed = ", ".join(f'"{c}" text' for c in SPEC_FIELDS)
+    copy_sql = f"COPY raw_reports ({columns}, raw) FROM STDIN"
+    with psycopg.connect(libpq_url(db)) as conn:
+        conn.execute(f"CREATE TABLE raw_reports ({typed}, raw bytea)")
+        conn.commit()
+        t0 = time.perf_counter()
+        for batch in parsed_chunks(path):
+            with conn.transaction(), conn.cursor() as cur, cur.copy(copy_sql) as copy:
+                for row in batch:
+                    copy.write_row(row)
+    return time.perf_counter() - t0
+
+
+def parsed_chunks(path: Path) -> Iterator[list[tuple[object, ...]]]:
+    """The floors' input: every line parsed (``orjson.loads``) into its spec fields and the
+    raw bytes, in chunks of the ingest's size (the last one possibly shorter or empty)."""
+    with path.open("rb") as stream:
+        batch: list[tuple[object, ...]] = []
+        for raw in stream:
+            obj = orjson.loads(raw)
+            batch.append((*(obj.get(c) for c in SPEC_FIELDS), raw))
+            if len(batch) == DEFAULT_CHUNK_SIZE:
+                yield batch
+                batch = []
+        yield batch
+
+
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("n", nargs="?", type=int, default=1_000_000)
+    parser.add_argument(
+        "--db",
+        help="postgresql+psycopg://HOST/DATABASE to measure PostgreSQL (the database is "
+        "dropped and recreated); default: a temporary SQLite file",
+    )
+    args = parser.parse_args()
+    n, db = args.n, args.db
+    if db is not None and not db.startswith("postgresql"):
+        parser.error("--db: a postgresql+psycopg:// URL (SQLite is the default)")
     with tempfile.TemporaryDirectory(prefix="ceasefire-bench-") as tmp:
         work = Path(tmp)
         path = work / "reports.ndjson"
@@ -197,21 +247,25 @@ def main() -> None:
         )
         # the floor before and after: this machine's speed drifts by up to a third over
         # minutes (other tenants), and the mean brackets the end-to-end run
-        floor_before_s = floor(path, work)
-        e2e_s, counts, compile_s = end_to_end(path, work)
-        floor_after_s = floor(path, work)
+        floor_before_s = floor(path, work) if db is None else pg_floor(path, db)
+        e2e_s, counts, compile_s = end_to_end(path, work, db)
+        floor_after_s = floor(path, work) if db is None else pg_floor(path, db)
     floor_s = (floor_before_s + floor_after_s) / 2.0
     rate, floor_rate = n / e2e_s, n / floor_s
+    backend = "sqlite" if db is None else "postgresql"
+    bulk = "executemany" if db is None else "COPY into an unindexed table"
+    print(f"backend: {backend}")
     print(f"agreement load + geography compile (not timed below): {compile_s:.1f} s")
     print(f"end to end: {e2e_s:.1f} s = {rate:,.0f} reports/s  {counts}")
     print(
-        f"raw floor (orjson.loads + executemany): {floor_before_s:.1f} s before, "
+        f"raw floor (orjson.loads + {bulk}): {floor_before_s:.1f} s before, "
         f"{floor_after_s:.1f} s after; mean {floor_s:.1f} s = {floor_rate:,.0f} reports/s"
     )
     print(f"ratio end-to-end / floor: {rate / floor_rate:.2f}")
     print(
         json.dumps(
             {
+                "backend": backend,
                 "reports_per_s": round(rate),
                 "floor_reports_per_s": round(floor_rate),
                 "ratio": round(rate / floor_rate, 3),

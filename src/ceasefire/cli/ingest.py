@@ -17,6 +17,7 @@ import typer
 
 from ceasefire.cli.context import settings_of
 from ceasefire.cli.monitoring_common import cli_store, echo_json
+from ceasefire.cli.progress import progress_on_stderr
 
 #: Called after each chunk with the file and the records it read (as ``pipeline.ingest``).
 ProgressCallback = Callable[[Path, int], None]
@@ -62,22 +63,7 @@ def progress_bars(paths: list[Path], *, enabled: bool) -> Iterator[ProgressCallb
     if not big:
         yield None
         return
-    from rich.console import Console  # noqa: PLC0415 - rich.progress is slow to import
-    from rich.progress import (  # noqa: PLC0415
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=False) as bars:
+    with progress_on_stderr() as bars:
         tasks = {path: bars.add_task(path.name, total=n) for path, n in big.items()}
 
         def advance(path: Path, read: int) -> None:

@@ -27,6 +27,7 @@ from ceasefire.cli import pledges as pledges_cli
 from ceasefire.cli import report as report_cli
 from ceasefire.cli import serve as serve_cli
 from ceasefire.cli import simulate as simulate_cli
+from ceasefire.cli import store as store_cli
 from ceasefire.cli import users as users_cli
 
 app = typer.Typer(
@@ -61,6 +62,7 @@ app.command("serve")(serve_cli.serve)
 app.command("export")(export_cli.export)
 app.add_typer(cot_cli.app)
 app.add_typer(users_cli.app)
+app.add_typer(store_cli.app)
 
 
 @app.callback()
