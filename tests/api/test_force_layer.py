@@ -13,8 +13,8 @@ from pathlib import Path
 from api_helpers import HQ
 
 from ceasefire.coalition.model import DEFAULT_COUNTED
-from ceasefire.coalition.solver import SolveOptions, solve
 from ceasefire.coalition.service import load_coalition_scenario
+from ceasefire.coalition.solver import SolveOptions, solve
 from ceasefire.store.coalition import (
     SqlCoalition,
     read_pledges,
