@@ -36,6 +36,8 @@ from ceasefire.ledger.canonical import JsonValue
 from ceasefire.ledger.model import EventType, LedgerEvent
 from ceasefire.reports.model import LocationForm, Reliability
 from ceasefire.store import schema
+from ceasefire.store.changes import REPORT, changed_since, cursor_of, last_seq
+from ceasefire.store.dialect import draw_ids, raw_cursor
 from ceasefire.store.fusion import incident_fusion, incident_states
 from ceasefire.store.ledger import record_in
 from ceasefire.store.ledger_marking import incident_markings
@@ -173,36 +175,50 @@ def load_reports(engine: Engine, pks: Sequence[int]) -> tuple[list[int], FusionB
     return _as_batch(rows)
 
 
-def fusion_watermark(conn: Connection) -> int:
-    """The highest report pk that fusion has placed in an incident (0: none yet).
+#: The change log's consumer name of fusion (``store/changes.py``).
+FUSION = "fusion"
 
-    Every fusion run handles all reports stored before it, so every report up to this pk
-    has been fused; the reports above it arrived since (a trailing withdrawal notice, which
-    gets no incident, is merely looked at once more). One index probe, no extra table.
+
+@dataclass(frozen=True)
+class ReportChanges:
+    """What fusion must look at: the reports logged after its cursor, up to ``upto``.
+
+    ``cursor`` is ``None`` when the store was never fused (fuse everything); ``seeds`` are the
+    reports whose time spans seed windowed re-fusion (see ``changed_report_pks``).
     """
-    ir, f = schema.incident_reports, incident_fusion
-    top = conn.execute(
-        select(func.max(ir.c.report_pk)).join(f, f.c.incident_pk == ir.c.incident_pk)
-    ).scalar()
-    return int(top or 0)
+
+    cursor: int | None
+    upto: int
+    seeds: list[int]
 
 
-def changed_report_pks(engine: Engine) -> tuple[int, list[int]]:
-    """``fusion_watermark`` and the reports whose time spans seed windowed re-fusion: those
-    stored since the last fusion (withdrawal notices excepted, being no observation), the
-    reports they amend or withdraw, and the reports that shared an incident with those
-    (their incident was closed when its member was amended or withdrawn). ``(0, [])`` when
-    nothing was ever fused."""
+def changed_report_pks(engine: Engine) -> ReportChanges:
+    """The reports whose time spans seed windowed re-fusion: those logged since fusion's
+    cursor (withdrawal notices excepted, being no observation), the reports they amend or
+    withdraw, and the reports that shared an incident with those (their incident was closed
+    when its member was amended or withdrawn).
+
+    Progress is the change log's commit-ordered ``seq``, read *before* the reports: every
+    report logged up to ``upto`` is then committed and seen by what follows, and one
+    committed later is logged after ``upto`` and seen by the next fusion. (A report pk
+    high-water mark missed reports that several writers committed out of pk order.)
+    """
     r, ir = schema.reports, schema.incident_reports
     with engine.connect() as conn:
-        above = fusion_watermark(conn)
-        if not above:  # never fused: everything is new, the caller fuses it all
-            return 0, []
-        new = conn.execute(
-            select(r.c.pk, r.c.submitter, r.c.source, r.c.amends, r.c.withdrawn).where(
-                r.c.pk > above
-            )
-        ).all()
+        upto = last_seq(conn)
+        cursor = cursor_of(conn, FUSION)
+        if cursor is None:  # never fused: everything is new, the caller fuses it all
+            return ReportChanges(None, upto, [])
+        logged = changed_since(conn, REPORT, cursor, upto)
+        new = [
+            row
+            for part in pk_slices(logged)
+            for row in conn.execute(
+                select(r.c.pk, r.c.submitter, r.c.source, r.c.amends, r.c.withdrawn).where(
+                    r.c.pk.in_(part)
+                )
+            ).all()
+        ]
         seeds = {int(pk) for pk, _, _, _, withdrawn in new if not withdrawn}
         # an amendment names a report of its own scope
         amended = sorted({(source, amends, by) for _, by, source, amends, _ in new if amends})
@@ -219,7 +235,7 @@ def changed_report_pks(engine: Engine) -> tuple[int, list[int]]:
             seeds.update(
                 conn.execute(select(ir.c.report_pk).where(ir.c.incident_pk.in_(shared))).scalars()
             )
-    return above, sorted(seeds | targets)
+    return ReportChanges(cursor, upto, sorted(seeds | targets))
 
 
 def longest_report_s(engine: Engine) -> float:
@@ -313,12 +329,14 @@ def replace_incidents(
             )
         carried = _carried_states(conn, supersede)
         first = [(pk, new) for pk, new in keep if pk not in fused]
-        next_incident = (conn.execute(select(func.max(i.c.pk))).scalar() or 0) + 1
-        next_violation = (conn.execute(select(func.max(v.c.pk))).scalar() or 0) + 1
+        # ids from the database: several processes' fusions and ingests draw them at once
+        cur = raw_cursor(conn)
+        incident_pks = draw_ids(cur, "incidents", len(add))
+        violation_pks = iter(draw_ids(cur, "violations", sum(len(n.violations) for n in add)))
         incident_rows: list[dict[str, object]] = []
         member_rows: list[dict[str, object]] = []
         violation_rows: list[dict[str, object]] = []
-        for pk, new in enumerate(add, start=next_incident):
+        for pk, new in zip(incident_pks, add, strict=True):
             inc = new.incident
             incident_rows.append(
                 {
@@ -338,7 +356,7 @@ def replace_incidents(
             for rule_id, article, severity, certainty, zone_id in new.violations:
                 violation_rows.append(
                     {
-                        "pk": next_violation,
+                        "pk": next(violation_pks),
                         "incident_pk": pk,
                         "rule_id": rule_id,
                         "article": article,
@@ -350,7 +368,6 @@ def replace_incidents(
                         "active": True,
                     }
                 )
-                next_violation += 1
             first.append((pk, new))
         kinds = _report_kinds(conn, [r for _, new in first for r in new.report_pks])
         state_rows = [

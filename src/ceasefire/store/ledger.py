@@ -56,6 +56,7 @@ from ceasefire.ledger.model import (
     Signature,
     signature_order,
 )
+from ceasefire.store.changes import lock_commit_order
 from ceasefire.store.metadata import metadata
 
 _TS = 27  # len("2026-01-06T00:00:00.000000Z")
@@ -179,6 +180,7 @@ def append_events_in(
     if not events:
         return []
     at = format_timestamp(clock.now())
+    lock_commit_order(conn)  # one head, whatever the number of writers
     entries = chain_entries(read_head(conn), events, at=at)
     insert_entries(conn, entries)
     return entries
@@ -227,6 +229,7 @@ class SqlLedger:
         self, build: Callable[[ChainHead], Sequence[LedgerEntry]]
     ) -> Sequence[LedgerEntry]:
         with self._engine.begin() as conn:
+            lock_commit_order(conn)
             entries = build(read_head(conn))
             insert_entries(conn, entries)
         return entries

@@ -161,11 +161,11 @@ def _refresh_slice(
     payload = orjson.dumps(pks).decode()
     ids = json_ids(postgresql=cur.postgresql)
     cur.execute(
-        f"DELETE FROM incident_tearlines WHERE incident_pk IN (SELECT value FROM {ids})",
+        f"DELETE FROM incident_tearlines WHERE incident_pk IN (SELECT value FROM {ids} AS j)",
         (payload,),
     )
     cur.execute(
-        f"DELETE FROM incident_items WHERE incident_pk IN (SELECT value FROM {ids})",
+        f"DELETE FROM incident_items WHERE incident_pk IN (SELECT value FROM {ids} AS j)",
         (payload,),
     )
     rows = [
