@@ -14,7 +14,8 @@ incident's report keys and rule). The ledger of the writers' database must verif
 line (seq 1..N, each entry chained to the one before). Ids are not compared: PostgreSQL draws
 them from sequences, in whatever order the writers get there.
 
-Usage: ``python bench/writers.py [--reports 200000] [--writers 4] [--sim DIR] [--keep]``
+Usage: ``python bench/writers.py [--reports 200000] [--writers 4] [--chunk N] [--sim DIR]
+[--keep]``
 (4 x 50,000 by default: 100,000 distinct reports, each sent twice). Last line: one JSON object.
 """
 
@@ -225,6 +226,7 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=200_000, help="sent in all (x2 overlap)")
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--sim", type=Path, help="folder caching the simulated reports")
+    parser.add_argument("--chunk", type=int, help="reports per transaction (default: the CLI's)")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     args = parser.parse_args()
     distinct = args.reports // 2
@@ -240,7 +242,7 @@ def main() -> None:
             prepared_template(names[0])
             single, writers = clone(names[0], names[1]), clone(names[0], names[2])
             single_s, _ = ingest_together(single, [whole])
-            writers_s, summaries = ingest_together(writers, files)
+            writers_s, summaries = ingest_together(writers, files, chunk_size=args.chunk)
             expected, got = content(single), content(writers)
             ledger = check_ledger(writers)
         finally:
@@ -275,6 +277,7 @@ def main() -> None:
         json.dumps(
             {
                 "writers": args.writers,
+                "chunk": args.chunk,
                 "sent": sent,
                 "distinct": distinct,
                 "single_s": round(single_s, 1),

@@ -115,6 +115,21 @@ def clean_run(url: str, path: Path) -> None:
         store.close()
 
 
+def assert_same_content(got_url: str, expected_url: str) -> int:
+    """``got_url`` holds what ``expected_url`` holds (by content) and its ledger verifies and
+    is one line; the number of reports."""
+    expected, got = writers.content(expected_url), writers.content(got_url)
+    assert got.reports == expected.reports
+    assert got.incidents == expected.incidents
+    assert got.violations == expected.violations
+    assert len(expected.violations) > 100  # the comparison compares something
+    ledger = writers.check_ledger(got_url)
+    assert ledger.verifies
+    assert ledger.linear
+    assert ledger.entries > 1
+    return len(got.reports)
+
+
 @pytest.mark.slow
 def test_four_writers_on_overlapping_files_equal_one(
     tmp_path: Path,
@@ -129,17 +144,9 @@ def test_four_writers_on_overlapping_files_equal_one(
 
     _, summaries = writers.ingest_together(several, files, chunk_size=CHUNK)
 
-    expected, got = writers.content(single), writers.content(several)
+    stored = assert_same_content(several, single)
     accepted = sum(int(s["accepted"]) for s in summaries)
-    assert accepted == len(expected.reports)  # every report stored once, by one writer
-    assert got.reports == expected.reports
-    assert got.incidents == expected.incidents
-    assert got.violations == expected.violations
-    assert len(expected.violations) > 100  # the comparison compares something
-    ledger = writers.check_ledger(several)
-    assert ledger.verifies
-    assert ledger.linear
-    assert ledger.entries > len(files)
+    assert accepted == stored  # every report stored once, by one writer
 
 
 def _reports_in(url: str) -> int:
@@ -177,10 +184,4 @@ def test_kill_9_then_rerun_equals_one_clean_run(
     rerun = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
 
-    expected, got = writers.content(clean), writers.content(killed)
-    assert got.reports == expected.reports
-    assert got.incidents == expected.incidents
-    assert got.violations == expected.violations
-    ledger = writers.check_ledger(killed)
-    assert ledger.verifies
-    assert ledger.linear
+    assert_same_content(killed, clean)

@@ -202,10 +202,15 @@ def _window(engine: Engine, params: FusionParams, changed: list[int]) -> _Refuse
             break
         window = grown
     inside = {batch.keys[k] for k in np.flatnonzero(scope).tolist()}
+    # With several writers, a fusion that read a report as active may write its incident just
+    # after another writer's amendment or withdrawal closed the report's incidents: that
+    # incident is active and holds no active report to find it by, so it is looked up by the
+    # changed reports themselves (which include the amended ones) and superseded here.
+    stale = active_incidents_of(engine, changed)
     return _Refused(
         {batch.keys[k]: int(pk) for k, pk in enumerate(pks.tolist())},
         [i for i in fusion.incidents() if i.report_keys[0] in inside],
-        {members: pk for pk, members in existing.items()},
+        {members: pk for pk, members in {**stale, **existing}.items()},
     )
 
 
