@@ -33,12 +33,11 @@ from ceasefire.pipeline.agreements import AgreementBook
 from ceasefire.reports.columns import ReportColumns
 from ceasefire.store.base import Store
 from ceasefire.store.changes import move_cursor
+from ceasefire.store.fusion_progress import FUSION, changed_report_pks
 from ceasefire.store.fusion_sql import (
-    FUSION,
     NewIncident,
     active_incidents_of,
     active_report_sets,
-    changed_report_pks,
     load_active_observed_in,
     load_active_reports,
     load_reports,
