@@ -55,8 +55,8 @@ Quarantined = tuple[int | None, str, str, str]
 #: keeps a laptop's memory in mind; ``CEASEFIRE_INGEST_BATCH_SIZE`` sets it per run.
 DEFAULT_CHUNK_SIZE = 100_000
 #: Attempts at one chunk when other writers keep committing its reports first (each failed
-#: attempt means another writer committed; four writers on overlapping files needed at most
-#: 2 per chunk in bench/writers.py).
+#: attempt means another writer committed). In bench/writers.py, four writers of one
+#: 50,000-report chunk each, on files overlapping by half, retried 5 times in all.
 MAX_WRITE_ATTEMPTS = 20
 #: Inputs at least this large (bytes, all files) are prepared in a worker process.
 PARALLEL_MIN_BYTES = 16 << 20
