@@ -41,6 +41,12 @@ class StoreError(CeasefireError):
     """The store cannot do what was asked (no agreement loaded, schema too old, ...)."""
 
 
+class WriteConflictError(StoreError):
+    """Another writer committed first what this transaction also wrote (the same report key),
+    or the two waited on each other: nothing of this transaction is stored, and the same
+    work decided again against the store (the duplicates now known) will succeed."""
+
+
 class AuthError(CeasefireError):
     """No valid credentials: a missing, unknown or expired token, or a wrong password."""
 

@@ -125,6 +125,7 @@ def test_ingest_keeps_good_lines_and_quarantines_each_bad_one(
         "withdrawn": 0,
         "quarantined": 8,
         "alerts": 0,
+        "retried": 0,
         "files": [str(path)],
     }
     items = json.loads(loaded("quarantine", "--json").output)

@@ -99,7 +99,8 @@ def ingest(  # noqa: PLR0917 - one parameter per option
 ) -> None:
     """Ingest observation report files and print what happened to them.
 
-    Counts: read, accepted, duplicates, amended, withdrawn, quarantined.
+    Counts: read, accepted, duplicates, amended, withdrawn, quarantined. Several ingests may
+    run at once on PostgreSQL (a chunk another writer got to first is decided again: "retried").
     """
     # deferred: parsers and geometry load only for the commands that need them
     from ceasefire.pipeline.ingest import check_inputs, ingest_files  # noqa: PLC0415
@@ -125,7 +126,14 @@ def ingest(  # noqa: PLR0917 - one parameter per option
                 received_at=ReceiptTime(received_at.value),
             )
     if as_json:
-        echo_json({**summary.counts(), "alerts": summary.alerts, "files": list(summary.files)})
+        echo_json(
+            {
+                **summary.counts(),
+                "alerts": summary.alerts,
+                "retried": summary.retried,
+                "files": list(summary.files),
+            }
+        )
         return
     counts = summary.counts()
     typer.echo("  ".join(f"{key} {value:,}" for key, value in counts.items()))

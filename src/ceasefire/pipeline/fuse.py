@@ -32,11 +32,12 @@ from ceasefire.geo.placement import place_points
 from ceasefire.pipeline.agreements import AgreementBook
 from ceasefire.reports.columns import ReportColumns
 from ceasefire.store.base import Store
+from ceasefire.store.changes import move_cursor
+from ceasefire.store.fusion_progress import FUSION, changed_report_pks
 from ceasefire.store.fusion_sql import (
     NewIncident,
     active_incidents_of,
     active_report_sets,
-    changed_report_pks,
     load_active_observed_in,
     load_active_reports,
     load_reports,
@@ -200,10 +201,15 @@ def _window(engine: Engine, params: FusionParams, changed: list[int]) -> _Refuse
             break
         window = grown
     inside = {batch.keys[k] for k in np.flatnonzero(scope).tolist()}
+    # With several writers, a fusion that read a report as active may write its incident just
+    # after another writer's amendment or withdrawal closed the report's incidents: that
+    # incident is active and holds no active report to find it by, so it is looked up by the
+    # changed reports themselves (which include the amended ones) and superseded here.
+    stale = active_incidents_of(engine, changed)
     return _Refused(
         {batch.keys[k]: int(pk) for k, pk in enumerate(pks.tolist())},
         [i for i in fusion.incidents() if i.report_keys[0] in inside],
-        {members: pk for pk, members in existing.items()},
+        {members: pk for pk, members in {**stale, **existing}.items()},
     )
 
 
@@ -244,6 +250,10 @@ def fuse_incidents(
 ) -> FuseSummary:
     """Re-fuse what the reports stored since the last fusion can change; write the difference.
 
+    "Since the last fusion" is the change log after fusion's cursor (``store/changes.py``),
+    which is moved once the incidents are written; callers with several writers run this
+    under ``changes.one_at_a_time(engine, FUSION_LOCK)`` (``pipeline/ingest.py`` does).
+
     Windowed by default: only the components of the gate graph that the new, amended or
     withdrawn reports can reach (``_window``) are fused again, and only their incidents are
     kept, added or superseded. The result is the one a full re-fusion gives (the property
@@ -254,8 +264,10 @@ def fuse_incidents(
     """
     engine = store.engine
     params = params or FusionParams()
-    fused_up_to, changed = (0, []) if full else changed_report_pks(engine)
-    if fused_up_to and not changed:
+    log = changed_report_pks(engine)
+    changed = [] if full or log.cursor is None else log.seeds
+    if not full and log.cursor is not None and not changed:
+        move_cursor(engine, FUSION, log.upto)
         return FuseSummary(0, 0, 0, 0)
     windowed = 0 < len(changed) <= WINDOW_MAX_CHANGED
     refused = _window(engine, params, changed) if windowed else _everything(engine, params)
@@ -284,5 +296,6 @@ def fuse_incidents(
         at_iso=iso(now),
         judge=tearline_judge(book),
     )
+    move_cursor(engine, FUSION, log.upto)
     reports = sum(len(i.report_keys) for i in incidents)
     return FuseSummary(reports, len(incidents), len(add), len(supersede))

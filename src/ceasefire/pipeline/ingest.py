@@ -5,6 +5,12 @@ Two stages: ``prepare`` (pure: parse, locate, place, judge, build rows) and ``ad
 first stage runs in a forked worker process one chunk ahead of the writer, so the two cores
 of a laptop parse and write at the same time; the results are identical either way.
 
+Several writers (PostgreSQL): processes may ingest into one database at once, even the same
+files. A chunk whose reports another writer committed first is decided again and re-written
+(``_store_chunk``); fusion and the guarantees refresh run one process at a time and follow the
+commit-ordered change log (``store/changes.py``), so the result is the one a single process
+gives. On SQLite a second writer is refused (``store/sqlite.py``).
+
 Crash safety comes from three facts: every chunk is written in one transaction; chunks are
 cut at fixed record counts in file order, so a re-run cuts them identically; and a re-sent
 report is a duplicate that writes nothing. Hence a run killed at any point, followed by the same
@@ -25,7 +31,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from ceasefire.clock import Clock, SystemClock
-from ceasefire.errors import CeasefireError
+from ceasefire.errors import CeasefireError, WriteConflictError
 from ceasefire.guarantees.refresh import refresh_guarantees
 from ceasefire.pipeline.admit import COUNT_KEYS, admit_chunk
 from ceasefire.pipeline.agreements import AgreementBook
@@ -34,7 +40,8 @@ from ceasefire.pipeline.prepare import PreparedChunk, prepare_chunk
 from ceasefire.pipeline.receipt import ReceiptTime, stamp_received_as_observed
 from ceasefire.reports.gazetteer import Gazetteer
 from ceasefire.reports.parse import ReportFormat, detect_format, read_reports
-from ceasefire.store.base import SYSTEM_SUBMITTER, Store, Submitter
+from ceasefire.store.base import SYSTEM_SUBMITTER, ChunkWrite, Store, Submitter
+from ceasefire.store.changes import FUSION_LOCK, one_at_a_time
 from ceasefire.store.guarantee_facts import guarantees_loaded
 from ceasefire.store.guarantees_sql import SqlGuarantees
 
@@ -49,6 +56,10 @@ Quarantined = tuple[int | None, str, str, str]
 #: writer's peak memory at 0.53, 0.70 and 1.10 GB (the worker's about as much again). 100,000
 #: keeps a laptop's memory in mind; ``CEASEFIRE_INGEST_BATCH_SIZE`` sets it per run.
 DEFAULT_CHUNK_SIZE = 100_000
+#: Attempts at one chunk when other writers keep committing its reports first (each failed
+#: attempt means another writer committed). In bench/writers.py, four writers of one
+#: 50,000-report chunk each, on files overlapping by half, retried 5 times in all.
+MAX_WRITE_ATTEMPTS = 20
 #: Inputs at least this large (bytes, all files) are prepared in a worker process.
 PARALLEL_MIN_BYTES = 16 << 20
 
@@ -69,6 +80,9 @@ class IngestSummary:
     files: tuple[str, ...] = field(default=())
     #: Guarantee alerts newly fired by this ingest (0 when no guarantees are loaded).
     alerts: int = 0
+    #: Chunks decided and written again because another writer committed some of their
+    #: reports first (PostgreSQL with several writers; always 0 on SQLite).
+    retried: int = 0
 
     def counts(self) -> dict[str, int]:
         """The six counts by name (the ``--json`` keys, without ``files``)."""
@@ -79,7 +93,7 @@ class IngestSummary:
         """This summary with a chunk's counts added."""
         mine = self.counts()
         merged = {key: mine[key] + counts.get(key, 0) for key in COUNT_KEYS}
-        return IngestSummary(**merged, files=self.files, alerts=self.alerts)
+        return IngestSummary(**merged, files=self.files, alerts=self.alerts, retried=self.retried)
 
 
 def check_inputs(paths: Sequence[Path], fmt: ReportFormat | None) -> dict[Path, ReportFormat]:
@@ -173,29 +187,53 @@ def ingest_files(
     try:
         chunks = _forked(plan) if parallel else plan.chunks()
         for chunk in chunks:
-            write, counts = admit_chunk(
-                chunk, store=store, run_pk=run_pk, received_at=clock.now(), submitter=submitter
-            )
-            store.write_chunk(write)
+            write, counts, retries = _store_chunk(chunk, store, run_pk, clock, submitter)
             if quarantined is not None:
                 quarantined.extend(_answers(write.quarantine_rows))
             summary = summary.plus(counts)
+            summary = dataclasses.replace(summary, retried=summary.retried + retries)
             if progress is not None:
                 progress(Path(chunk.source_file), counts["read"])
         if isinstance(store, HasEngine):
             if received_at is ReceiptTime.OBSERVED:
                 stamp_received_as_observed(store.engine, run_pk)
-            if fuse:
-                fuse_incidents(store, plan.book, clock=clock)
-            if summary.accepted and guarantees_loaded(store.engine):
-                fired = refresh_guarantees(SqlGuarantees(store.engine), clock=clock).new.alerts
-                summary = dataclasses.replace(summary, alerts=fired)
+            with one_at_a_time(store.engine, FUSION_LOCK):
+                if fuse:
+                    fuse_incidents(store, plan.book, clock=clock)
+                if summary.accepted and guarantees_loaded(store.engine):
+                    fired = refresh_guarantees(SqlGuarantees(store.engine), clock=clock).new.alerts
+                    summary = dataclasses.replace(summary, alerts=fired)
         status = "done"
     finally:
         if collecting:
             gc.enable()
         store.finish_ingest_run(run_pk, clock.now(), status=status)
     return summary
+
+
+def _store_chunk(
+    chunk: PreparedChunk, store: Store, run_pk: int, clock: Clock, submitter: Submitter
+) -> tuple[ChunkWrite, dict[str, int], int]:
+    """Decide ``chunk`` against the store and write it; the write, its counts and how many
+    times it was decided again.
+
+    With several writers (PostgreSQL), another may commit one of the chunk's reports between
+    the decision and the commit: the write then fails whole (``WriteConflictError``) and the
+    chunk is decided again, now finding those reports stored (duplicates, or amendment
+    targets). Each retry follows another writer's commit, so the attempts are bounded.
+    """
+    for attempt in range(MAX_WRITE_ATTEMPTS):
+        write, counts = admit_chunk(
+            chunk, store=store, run_pk=run_pk, received_at=clock.now(), submitter=submitter
+        )
+        try:
+            store.write_chunk(write)
+        except WriteConflictError:
+            if attempt + 1 == MAX_WRITE_ATTEMPTS:
+                raise
+            continue
+        return write, counts, attempt
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
 def _answers(rows: Sequence[tuple[object, ...]]) -> Iterator[Quarantined]:

@@ -106,3 +106,21 @@ def json_ids(placeholder: str = "?", *, postgresql: bool) -> str:
             "AS t(value, ordinality))"
         )
     return f"json_each({placeholder})"
+
+
+def draw_ids(cur: RawCursor, table: str, n: int) -> list[int]:
+    """``n`` fresh ids for ``table``'s ``pk``, ascending: from its sequence on PostgreSQL (in
+    one statement; two writers never get the same id and never wait for each other), and
+    ``max(pk) + 1`` onwards on SQLite (its one writer is inside the transaction that inserts
+    them). The PostgreSQL ids of one call ascend but need not be contiguous."""
+    if n == 0:
+        return []
+    if cur.postgresql:
+        cur.execute(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'pk')) FROM generate_series(1, ?)",
+            (n,),
+        )
+        return sorted(int(row[0]) for row in cur.fetchall())
+    cur.execute(f"SELECT coalesce(max(pk), 0) + 1 FROM {table}")
+    first = int(cur.fetchone()[0])
+    return list(range(first, first + n))

@@ -25,7 +25,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    tuple_,
 )
 
 from ceasefire.access.marking import decode_marking, encode_marking, pairs_of
@@ -36,11 +35,12 @@ from ceasefire.ledger.canonical import JsonValue
 from ceasefire.ledger.model import EventType, LedgerEvent
 from ceasefire.reports.model import LocationForm, Reliability
 from ceasefire.store import schema
+from ceasefire.store.dialect import draw_ids, raw_cursor
 from ceasefire.store.fusion import incident_fusion, incident_states
 from ceasefire.store.ledger import record_in
 from ceasefire.store.ledger_marking import incident_markings
 from ceasefire.store.read_model_write import TearlineJudge, refresh_read_model
-from ceasefire.store.slices import SLICE, pk_slices
+from ceasefire.store.slices import pk_slices
 
 _CAT = {c.value: i for i, c in enumerate(CATEGORIES)}
 _WEAPON = {w.value: i for i, w in enumerate(WEAPONS)}
@@ -173,55 +173,6 @@ def load_reports(engine: Engine, pks: Sequence[int]) -> tuple[list[int], FusionB
     return _as_batch(rows)
 
 
-def fusion_watermark(conn: Connection) -> int:
-    """The highest report pk that fusion has placed in an incident (0: none yet).
-
-    Every fusion run handles all reports stored before it, so every report up to this pk
-    has been fused; the reports above it arrived since (a trailing withdrawal notice, which
-    gets no incident, is merely looked at once more). One index probe, no extra table.
-    """
-    ir, f = schema.incident_reports, incident_fusion
-    top = conn.execute(
-        select(func.max(ir.c.report_pk)).join(f, f.c.incident_pk == ir.c.incident_pk)
-    ).scalar()
-    return int(top or 0)
-
-
-def changed_report_pks(engine: Engine) -> tuple[int, list[int]]:
-    """``fusion_watermark`` and the reports whose time spans seed windowed re-fusion: those
-    stored since the last fusion (withdrawal notices excepted, being no observation), the
-    reports they amend or withdraw, and the reports that shared an incident with those
-    (their incident was closed when its member was amended or withdrawn). ``(0, [])`` when
-    nothing was ever fused."""
-    r, ir = schema.reports, schema.incident_reports
-    with engine.connect() as conn:
-        above = fusion_watermark(conn)
-        if not above:  # never fused: everything is new, the caller fuses it all
-            return 0, []
-        new = conn.execute(
-            select(r.c.pk, r.c.submitter, r.c.source, r.c.amends, r.c.withdrawn).where(
-                r.c.pk > above
-            )
-        ).all()
-        seeds = {int(pk) for pk, _, _, _, withdrawn in new if not withdrawn}
-        # an amendment names a report of its own scope
-        amended = sorted({(source, amends, by) for _, by, source, amends, _ in new if amends})
-        targets: set[int] = set()
-        for start in range(0, len(amended), SLICE // 2):
-            keys = amended[start : start + SLICE // 2]
-            targets.update(
-                conn.execute(
-                    select(r.c.pk).where(tuple_(r.c.source, r.c.id, r.c.submitter).in_(keys))
-                ).scalars()
-            )
-        for part in pk_slices(sorted(targets)):
-            shared = select(ir.c.incident_pk).where(ir.c.report_pk.in_(part))
-            seeds.update(
-                conn.execute(select(ir.c.report_pk).where(ir.c.incident_pk.in_(shared))).scalars()
-            )
-    return above, sorted(seeds | targets)
-
-
 def longest_report_s(engine: Engine) -> float:
     """The longest ``observed_until - observed_at`` of any stored report, seconds (0: none).
 
@@ -313,12 +264,14 @@ def replace_incidents(
             )
         carried = _carried_states(conn, supersede)
         first = [(pk, new) for pk, new in keep if pk not in fused]
-        next_incident = (conn.execute(select(func.max(i.c.pk))).scalar() or 0) + 1
-        next_violation = (conn.execute(select(func.max(v.c.pk))).scalar() or 0) + 1
+        # ids from the database: several processes' fusions and ingests draw them at once
+        cur = raw_cursor(conn)
+        incident_pks = draw_ids(cur, "incidents", len(add))
+        violation_pks = iter(draw_ids(cur, "violations", sum(len(n.violations) for n in add)))
         incident_rows: list[dict[str, object]] = []
         member_rows: list[dict[str, object]] = []
         violation_rows: list[dict[str, object]] = []
-        for pk, new in enumerate(add, start=next_incident):
+        for pk, new in zip(incident_pks, add, strict=True):
             inc = new.incident
             incident_rows.append(
                 {
@@ -338,7 +291,7 @@ def replace_incidents(
             for rule_id, article, severity, certainty, zone_id in new.violations:
                 violation_rows.append(
                     {
-                        "pk": next_violation,
+                        "pk": next(violation_pks),
                         "incident_pk": pk,
                         "rule_id": rule_id,
                         "article": article,
@@ -350,7 +303,6 @@ def replace_incidents(
                         "active": True,
                     }
                 )
-                next_violation += 1
             first.append((pk, new))
         kinds = _report_kinds(conn, [r for _, new in first for r in new.report_pks])
         state_rows = [

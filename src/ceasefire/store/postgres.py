@@ -7,11 +7,18 @@ What differs from the embedded backend (``store/sqlite.py``), and why:
   for each other to get one; ids of one chunk ascend but need not be contiguous.
 * **Reports and violations are loaded with ``COPY``**, PostgreSQL's bulk path (an
   ``executemany`` of ``INSERT`` costs a round trip per row).
-* **A report key is unique per scope in the table** (``uq_reports_submitter_source_id``), so
-  when two writers store the same report at once, the second's transaction fails and its
-  chunk is re-read and re-written by the ingest service: every report is stored once.
-* **The ledger's chain is appended under a transaction-scoped advisory lock**
-  (``store/ledger.py``), so the chain stays one line whatever the number of writers.
+* **A report key is unique per scope in the table** (``uq_reports_source`` on source, id
+  and submitter), so when two writers store the same report at once, the second's
+  transaction fails (after waiting for the first to commit) with ``WriteConflictError``, and
+  the ingest service decides its chunk again against the store and writes it again
+  (``pipeline/ingest.py``): every report is stored once. (Why not ``ON CONFLICT DO
+  NOTHING``: ``COPY`` has no such clause, and a chunk's incidents, violations and amendments
+  point at its reports by position; a report skipped at insert would have to be taken out of
+  all of them inside the write.)
+* **Each chunk ends with its change rows and ledger entries, under a transaction-scoped
+  advisory lock held to the commit** (``store/changes.py``): the change log's ``seq`` follows
+  commit order, which is what fusion keeps its cursor on, and the ledger's chain stays one line
+  whatever the number of writers.
 * Spatial filters use the PostGIS geometry the schema keeps beside the coordinates
   (migration 0016): GiST-indexed, and visible to QGIS.
 """
@@ -22,18 +29,22 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import psycopg
 from numpy.typing import NDArray
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 
+from ceasefire.errors import WriteConflictError
 from ceasefire.store.base import (
     REPORT_ROW_FIELDS,
     ChunkWrite,
     KnownReport,
     ReportStatus,
 )
+from ceasefire.store.changes import append_reports
 from ceasefire.store.chunk_ledger import chunk_events, insert_quarantine
 from ceasefire.store.core_store import CoreStore
-from ceasefire.store.dialect import RawCursor, raw_cursor
+from ceasefire.store.dialect import RawCursor, draw_ids, raw_cursor
 from ceasefire.store.isotime import iso
 from ceasefire.store.ledger import record_in
 from ceasefire.store.status_change import apply_status
@@ -83,8 +94,17 @@ class PostgresStore(CoreStore):
         }
 
     def write_chunk(self, chunk: ChunkWrite) -> None:
-        with self._engine.begin() as conn:
-            self._write_chunk_in(conn, chunk)
+        """``Store.write_chunk``; ``WriteConflictError`` when another writer committed one of
+        the chunk's report keys first, or the two deadlocked (nothing is written then)."""
+        try:
+            with self._engine.begin() as conn:
+                self._write_chunk_in(conn, chunk)
+        except (DBAPIError, psycopg.Error) as exc:
+            # the raw cursor's COPY raises psycopg's own errors; Core statements wrap them
+            error = exc.orig if isinstance(exc, DBAPIError) else exc
+            if not _is_conflict(error):
+                raise
+            raise WriteConflictError(f"reports: another writer got in first ({error})") from exc
 
     def _write_chunk_in(self, conn: Connection, chunk: ChunkWrite) -> None:
         received_at = iso(chunk.received_at)
@@ -166,6 +186,7 @@ class PostgresStore(CoreStore):
                 + " WHERE pk = ?",
                 [chunk.counts[n] for n in names] + [chunk.run_pk],
             )
+        append_reports(cur, new_report_pks, received_at)  # takes the commit-order lock
         cur.close()
         events = chunk_events(
             chunk.report_rows,
@@ -176,15 +197,18 @@ class PostgresStore(CoreStore):
         record_in(conn, events, at=chunk.received_at)
 
 
+def _is_conflict(error: BaseException | None) -> bool:
+    """A clash on a report's key, a deadlock or a serialisation failure: all cured by
+    deciding the chunk again once the other writer has committed."""
+    if isinstance(error, psycopg.errors.UniqueViolation):
+        # the only unique key of ``reports`` a writer can clash on (ids come from a sequence)
+        return error.diag.table_name == "reports"
+    return isinstance(error, psycopg.errors.DeadlockDetected | psycopg.errors.SerializationFailure)
+
+
 def _draw_ids(cur: RawCursor, table: str, n: int) -> NDArray[np.int64]:
     """``n`` fresh ids from ``table``'s sequence, ascending, in one statement."""
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    cur.execute(
-        f"SELECT nextval(pg_get_serial_sequence('{table}', 'pk')) FROM generate_series(1, ?)",
-        (n,),
-    )
-    return np.sort(np.fromiter((row[0] for row in cur.fetchall()), dtype=np.int64, count=n))
+    return np.asarray(draw_ids(cur, table, n), dtype=np.int64)
 
 
 def _copy(cur: RawCursor, statement: str, rows: Any) -> None:

@@ -38,6 +38,7 @@ from ceasefire.store.base import (
     KnownReport,
     ReportStatus,
 )
+from ceasefire.store.changes import append_reports
 from ceasefire.store.chunk_ledger import chunk_events, insert_quarantine
 from ceasefire.store.core_store import CoreStore
 from ceasefire.store.dialect import raw_cursor
@@ -249,6 +250,9 @@ class SQLiteStore(CoreStore):
                 + " WHERE pk = ?",
                 [chunk.counts[n] for n in names] + [chunk.run_pk],
             )
+        append_reports(
+            cur, list(range(report_base, report_base + len(chunk.report_rows))), received_at
+        )
         cur.close()
         events = chunk_events(
             chunk.report_rows,
