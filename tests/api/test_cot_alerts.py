@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import re
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from api_helpers import HQ, report
+from api_helpers import HQ, _shared_gazetteer, report
 from cot_helpers import Pki, observation, pytak_session, running
 from ogc_helpers import mixed_store
 from test_cot import MONITOR, SINCE, shown, uids
@@ -20,7 +21,8 @@ from test_stream_alerts import load_guarantees
 
 from ceasefire.interop.cot import parse_event, releasable_codes
 from ceasefire.interop.cot_feed import marking_of, shown_pairs
-from ceasefire.interop.cot_out import ALERT_TYPE, CotMarking
+from ceasefire.interop.cot_out import ALERT_TYPE, MAX_ALERT_LINKS, CotMarking, alert_event
+from ceasefire.interop.cot_server import GatewayConfig
 from ceasefire.reports.model import Classification
 from ceasefire.store.access_sql import user_by_name
 
@@ -159,3 +161,66 @@ def test_marking_of_takes_the_highest_level_and_who_sees_every_report() -> None:
     assert marking_of((("UNCLASSIFIED", ""),), groups).rel_to == "REL TO FRA, GBR, UKR, USA"
     # a group never defined stands for itself (an organisation's own users)
     assert marking_of((("UNCLASSIFIED", "EU"),), groups).releasable_to == ("EU",)
+
+
+def test_a_superseded_incident_is_deleted_and_its_successor_sent(hq: HQ) -> None:
+    hq.user("mon", nation="FRA", roles=MONITOR)
+    hq.state._gazetteer = _shared_gazetteer()  # loaded once per session, not in the window
+    config = GatewayConfig(port=0, tcp_user="mon", since_s=SINCE)
+
+    async def session(port: int) -> list[bytes]:
+        # one event seen by two patrols, reported a few seconds apart
+        sightings = [observation(f"seen-{n}", callsign=f"P{n}", lon=37.3 + n / 1e4) for n in (1, 2)]
+
+        async def observe() -> None:
+            for data in sightings:
+                await asyncio.sleep(2)
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(data)
+                await writer.drain()
+                writer.close()
+
+        received, _ = await asyncio.gather(
+            pytak_session(f"tcp://127.0.0.1:{port}", [], 8), observe()
+        )
+        return received
+
+    with running(hq.state, config) as (gateway, ports):
+        received = asyncio.run(session(ports["tcp"]))
+        assert gateway.stats.accepted == 2, gateway.stats
+    incidents = [u for e in received for u in uids([e]) if b"t-x-d-d" not in e]
+    first, last = incidents[0], incidents[-1]
+    assert first != last  # the second sighting was fused with the first into a new incident
+    gone = [
+        link.get("uid")
+        for data in received
+        if b"t-x-d-d" in data
+        for link in ET.fromstring(data[data.index(b"<event") :]).iter("link")
+    ]
+    assert first in gone  # a TAK client removes the superseded marker
+    assert last not in gone
+
+
+def test_outgoing_events_stay_below_pytak_receive_limit() -> None:
+    now = datetime.now(UTC)
+    alert = {
+        "id": "A-" + "f" * 16,
+        "instrument": "i" * 128,
+        "trigger": "t" * 128,
+        "kind": "rate",
+        "level": "red",
+        "fired_at": "2026-03-10T10:00:00Z",
+    }
+    marking = CotMarking("SECRET", tuple(f"{n:03d}" for n in range(300)))
+    data = alert_event(
+        alert,
+        lon=37.0,
+        lat=48.0,
+        incident_ids=list(range(10**6, 10**6 + 5000)),
+        now=now,
+        stale_after=timedelta(hours=1),
+        marking=marking,
+    )
+    assert len(data) < 64 * 1024
+    root = ET.fromstring(data[data.index(b"<event") :])
+    assert len(root.findall("detail/link")) == MAX_ALERT_LINKS
