@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 import xml.etree.ElementTree as ET
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -55,10 +57,22 @@ def test_alerts_reach_only_readers_of_all_their_evidence(
         url = f"tls://127.0.0.1:{port}"
         # fired while connected: a breach the French client reports, releasable to France only
         sent = [observation("fra-only", relto="FRA", access="RESTRICTED", lon=37.4)]
+        fra: list[bytes] = []
+
+        def both() -> bool:
+            return len(events_of(fra, "ceasefire-alert-")) >= 2
+
+        stop_s: list[float] = []
+
+        def then_one_more_second() -> bool:  # the American client listens a second longer
+            if both() and not stop_s:
+                stop_s.append(time.monotonic() + 1)
+            return bool(stop_s) and time.monotonic() > stop_s[0]
+
         return list(
             await asyncio.gather(
-                pytak_session(url, sent, 6, pki.pytak_tls("fra")),
-                pytak_session(url, [], 6, pki.pytak_tls("usa")),
+                pytak_session(url, sent, 30, pki.pytak_tls("fra"), until=both, received=fra),
+                pytak_session(url, [], 31, pki.pytak_tls("usa"), until=then_one_more_second),
             )
         )
 
@@ -105,11 +119,20 @@ def test_every_event_carries_the_marking_of_what_its_reader_is_shown(
     }
     pki = Pki(tmp_path)
 
+    expected = {who: shown(hq, h) for who, h in headers.items()}
+
     async def clients(port: int) -> list[list[bytes]]:
         url = f"tls://127.0.0.1:{port}"
-        return list(
-            await asyncio.gather(*(pytak_session(url, [], 4, pki.pytak_tls(w)) for w in headers))
-        )
+        got: dict[str, list[bytes]] = {who: [] for who in headers}
+
+        def session(who: str) -> Awaitable[list[bytes]]:
+            def done() -> bool:
+                return uids(got[who]) >= expected[who]
+
+            env = pki.pytak_tls(who)
+            return pytak_session(url, [], 30, env, until=done, received=got[who])
+
+        return list(await asyncio.gather(*(session(who) for who in headers)))
 
     with running(hq.state, pki.config(port=None, since_s=SINCE)) as (_, ports):
         received = dict(zip(headers, asyncio.run(clients(ports["tls"])), strict=True))
@@ -122,14 +145,14 @@ def test_every_event_carries_the_marking_of_what_its_reader_is_shown(
         got = {**events_of(events, "ceasefire-incident-"), **events_of(events, "ceasefire-v")}
         assert set(got) == shown(hq, headers[who]), who
         for uid, root in got.items():
-            expected = marking_of(shown_pairs(_pairs(hq, uid), viewer), groups)
+            marking = marking_of(shown_pairs(_pairs(hq, uid), viewer), groups)
             banner = f"{root.get('access')}//{root.get('releasableTo')}"  # as TAK Server joins
-            assert banner == expected.banner, (who, uid)
+            assert banner == marking.banner, (who, uid)
             assert BANNER.match(banner), banner
-            assert Classification(expected.classification).rank <= level.rank
+            assert Classification(marking.classification).rank <= level.rank
             assert nation in releasable_codes(root.get("releasableTo", ""))
             raw = ET.tostring(root)
-            assert parse_event(raw).releasable_to == expected.releasable_to  # read back
+            assert parse_event(raw).releasable_to == marking.releasable_to  # read back
 
 
 def _pairs(hq: HQ, uid: str) -> tuple[tuple[str, str], ...]:
@@ -180,10 +203,14 @@ def test_a_superseded_incident_is_deleted_and_its_successor_sent(hq: HQ) -> None
                 await writer.drain()
                 writer.close()
 
-        received, _ = await asyncio.gather(
-            pytak_session(f"tcp://127.0.0.1:{port}", [], 8), observe()
-        )
-        return received
+        got: list[bytes] = []
+
+        def deleted() -> bool:  # the first incident deleted, and more after it
+            return any(b"t-x-d-d" in e for e in got) and b"t-x-d-d" not in got[-1]
+
+        url = f"tcp://127.0.0.1:{port}"
+        await asyncio.gather(pytak_session(url, [], 30, until=deleted, received=got), observe())
+        return got
 
     with running(hq.state, config) as (gateway, ports):
         received = asyncio.run(session(ports["tcp"]))

@@ -25,18 +25,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from ceasefire.access.marking import decode_marking, sees_marking
 from ceasefire.access.model import User, Viewer
 from ceasefire.access.releasability import COALITION, SEPARATOR, Pairs, releasable
+from ceasefire.api.routes_violations import violation_item
 from ceasefire.api.state import HQState
 from ceasefire.guarantees.alerts import Alert
 from ceasefire.interop.cot_out import ALERT_UID, INCIDENT_UID, VIOLATION_UID, CotMarking
 from ceasefire.interop.layers import Feature, read_features, violation_features
 from ceasefire.reports.model import Classification
 from ceasefire.store import schema
-from ceasefire.store.guarantees import read_alerts
+from ceasefire.store.access_sql import stored_labels, visible_reports
+from ceasefire.store.guarantees import _alert_payload, read_alerts
 from ceasefire.store.hq_queries import (
     PageQuery,
     alerts_shown,
@@ -46,7 +48,6 @@ from ceasefire.store.hq_queries import (
     stream_tops,
     visible_among,
 )
-from ceasefire.store.isotime import iso
 from ceasefire.store.ledger_marking import incident_markings
 
 #: One thing a client may be sent: ``kind`` (incident, violation, alert), the item as the HQ
@@ -112,7 +113,8 @@ class ViewerFeed:
         fired = [
             _payload(a) for a in read_alerts(self.state.engine) if a.fired_at.timestamp() >= since_s
         ]
-        return {**self._entries(incidents, violations), **self._alerts(fired)}
+        visible = visible_reports(self.viewer, stored_labels(self.state.engine))
+        return {**self._entries(incidents, violations), **self._alerts(fired, visible)}
 
     def changes(self) -> Changes:
         """Incidents new or re-stated, new violations, superseded incidents and fired alerts
@@ -125,32 +127,39 @@ class ViewerFeed:
             seen=lambda marking: sees_marking(decode_marking(marking), viewer),
         )
         superseded, alerts, self.ledger_seq = ledger_changes(state.engine, self.ledger_seq)
+        # the reports behind these changes were committed before they were read, so their
+        # labels are among those stored now (``HQState.visible`` re-reads labels only once a
+        # second: a report with a label new to the store would read as hidden, and a change
+        # is seen only once)
+        visible = visible_reports(viewer, stored_labels(state.engine))
         incidents: list[Feature] = []
         for start in range(0, len(changed), _CHUNK):
             part = changed[start : start + _CHUNK]
             query = PageQuery(pks=part, limit=len(part))
             incidents += read_features(state, self.user, "incidents", query)
-        out = Changes(self._entries(incidents, self._new_violations()))
-        out.entries.update(self._alerts(alerts))
-        visible = state.visible(self.user)
+        out = Changes(self._entries(incidents, self._new_violations(visible)))
+        out.entries.update(self._alerts(alerts, visible))
         out.superseded = visible_among(state.engine, visible, superseded)
         return out
 
-    def _new_violations(self) -> list[Feature]:
+    def _new_violations(self, visible: ColumnElement[bool]) -> list[Feature]:
+        """Violations above the cursor the user sees (up to a top read first, so one
+        committed between two reads is not skipped)."""
         v = schema.violations
-        stmt = (
-            select(v)
-            .where(
-                v.c.pk > self.violation_pk,
-                v.c.active.is_(True),
-                fully_visible_violation(self.state.visible(self.user)),
-            )
-            .order_by(v.c.pk)
-        )
         with self.state.engine.connect() as conn:
+            top = int(conn.execute(select(func.coalesce(func.max(v.c.pk), 0))).scalar_one())
+            stmt = (
+                select(v)
+                .where(
+                    v.c.pk > self.violation_pk,
+                    v.c.pk <= top,
+                    v.c.active.is_(True),
+                    fully_visible_violation(visible),
+                )
+                .order_by(v.c.pk)
+            )
             rows = [dict(r._mapping) for r in conn.execute(stmt)]
-            top = conn.execute(select(func.coalesce(func.max(v.c.pk), 0))).scalar_one()
-        self.violation_pk = max(self.violation_pk, int(top))
+        self.violation_pk = max(self.violation_pk, top)
         return violation_features(self.state, self.user, [violation_item(r) for r in rows])
 
     def _entries(
@@ -181,10 +190,12 @@ class ViewerFeed:
                 }
         return out
 
-    def _alerts(self, alerts: Sequence[dict[str, Any]]) -> dict[str, Entry]:
+    def _alerts(
+        self, alerts: Sequence[dict[str, Any]], visible: ColumnElement[bool]
+    ) -> dict[str, Entry]:
         """Entries of the alerts the user may be told of, at the centre of their evidence
         incidents (an alert without a placed incident is not sent: CoT needs a point)."""
-        shown = alerts_shown(self.state.engine, self.state.visible(self.user), alerts)
+        shown = alerts_shown(self.state.engine, visible, alerts)
         facts = {a["id"]: _incident_pks(a.get("facts") or ()) for a in shown}
         places = _places({pk for pks in facts.values() for pk in pks}, self.state)
         pairs = self._pairs(set(places))
@@ -216,33 +227,9 @@ class ViewerFeed:
 _ALERT_KEYS = ("id", "instrument", "trigger", "kind", "level", "fired_at")
 
 
-def violation_item(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored violation as ``/api/violations`` lists it (``api.routes_violations``)."""
-    from ceasefire.fusion.items import iso_s  # noqa: PLC0415 - keeps this module light
-
-    return {
-        "id": int(row["pk"]),
-        "incident_id": int(row["incident_pk"]),
-        "rule_id": row["rule_id"],
-        "article": row["article"],
-        "severity": int(row["severity"]),
-        "certainty": row["certainty"],
-        "zone_id": row["zone_id"],
-        "observed_at": iso_s(float(row["observed_at"])),
-    }
-
-
 def _payload(alert: Alert) -> dict[str, Any]:
-    """A stored alert as its ledger payload (``store.guarantees``), for ``alerts_shown``."""
-    return {
-        "id": alert.id,
-        "instrument": alert.instrument_id,
-        "trigger": alert.trigger_id,
-        "kind": str(alert.kind),
-        "level": str(alert.level),
-        "fired_at": iso(alert.fired_at),
-        "facts": list(alert.fact_ids),
-    }
+    """A stored alert as the ledger entry of its firing gives it (``ledger_changes``)."""
+    return {**_alert_payload(alert), "id": alert.id}
 
 
 def _incident_pks(facts: Iterable[str]) -> list[int]:
