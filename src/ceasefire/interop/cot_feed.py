@@ -19,6 +19,7 @@ members (none: the coalition), intersected over the reports.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,9 @@ from ceasefire.store.ledger_marking import incident_markings
 #: re-sending what the client already holds.
 Entry = dict[str, Any]
 _CHUNK = 500
+#: How long a changed incident the read model does not list yet is asked for again, s (one
+#: the user may not see is asked for that long too: a few rows, for a minute).
+UNREAD_RETRY_S = 60.0
 
 
 def marking_of(pairs: Pairs, groups: Mapping[str, frozenset[str]]) -> CotMarking:
@@ -98,6 +102,8 @@ class ViewerFeed:
         self.state, self.user = state, user
         self.viewer = state.viewer(user)
         self.incident_pk, self.state_pk, self.ledger_seq = stream_tops(state.engine)
+        #: changed incidents not listed when read (pk → when first asked, monotonic s)
+        self._unread: dict[int, float] = {}
         v = schema.violations
         with state.engine.connect() as conn:
             self.violation_pk = int(
@@ -132,11 +138,21 @@ class ViewerFeed:
         # second: a report with a label new to the store would read as hidden, and a change
         # is seen only once)
         visible = visible_reports(viewer, stored_labels(state.engine))
+        now = time.monotonic()
+        wanted = sorted(set(changed) | set(self._unread))
         incidents: list[Feature] = []
-        for start in range(0, len(changed), _CHUNK):
-            part = changed[start : start + _CHUNK]
+        for start in range(0, len(wanted), _CHUNK):
+            part = wanted[start : start + _CHUNK]
             query = PageQuery(pks=part, limit=len(part))
             incidents += read_features(state, self.user, "incidents", query)
+        # a change read before fusion stated it in the read model is not listed yet: asked
+        # again at the next polls (a cursor passes a change once), for a while
+        read = {int(f["id"]) for f in incidents} | set(superseded)
+        self._unread = {
+            pk: self._unread.get(pk, now)
+            for pk in wanted
+            if pk not in read and now - self._unread.get(pk, now) < UNREAD_RETRY_S
+        }
         out = Changes(self._entries(incidents, self._new_violations(visible)))
         out.entries.update(self._alerts(alerts, visible))
         out.superseded = visible_among(state.engine, visible, superseded)

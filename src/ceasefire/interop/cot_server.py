@@ -71,10 +71,10 @@ class GatewayConfig:
     rate_per_s: float = 200.0  # events per second per connection (sustained)
     burst: int = 1000  # events a connection may send at once
     flush_s: float = 0.2  # reports are ingested in batches at most this far apart
-    poll_s: float = 1.0  # how often each client's incidents are compared with what it was sent
-    since_s: float | None = None  # feed incidents observed from then (None: the last day)
-    feed_limit: int = 5000  # incidents per client
-    stale_s: float = 3600.0  # a sent incident's stale time, after it was sent
+    poll_s: float = 1.0  # how often the change feed is read when this gateway ingests nothing
+    since_s: float | None = None  # snapshot: observed (fired) from then (None: the last day)
+    feed_limit: int = 5000  # snapshot: the newest incidents, and the newest violations
+    stale_s: float = 3600.0  # an event's stale time after it was sent (re-sent at half)
     queue_max: int = 20000  # events waiting for a slow client before it is dropped
 
 
