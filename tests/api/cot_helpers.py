@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from configparser import ConfigParser
 from contextlib import contextmanager, suppress
 from ipaddress import ip_address
@@ -124,16 +124,23 @@ class Pki:
 
 
 async def pytak_session(
-    url: str, send: Sequence[bytes], seconds: float, env: dict[str, str] | None = None
+    url: str,
+    send: Sequence[bytes],
+    seconds: float,
+    env: dict[str, str] | None = None,
+    *,
+    until: Callable[[], bool] | None = None,
+    received: list[bytes] | None = None,
 ) -> list[bytes]:
-    """Run a pytak client for ``seconds``: it sends ``send`` (after its takPing hello) and
-    collects every event it receives."""
+    """Run a pytak client for ``seconds`` at most (until ``until()`` holds, if given): it
+    sends ``send`` (after its takPing hello) and collects every event it receives (into
+    ``received``, if given, so that other sessions' ``until`` may look at it)."""
     parser = ConfigParser()
     parser["t"] = {"COT_URL": url, **(env or {})}
     config = parser["t"]
     cli = pytak.CLITool(config)
     await cli.setup()
-    received: list[bytes] = []
+    got: list[bytes] = [] if received is None else received
 
     class Sender(pytak.QueueWorker):  # type: ignore[misc]
         async def run(self, _: int = -1) -> None:
@@ -144,12 +151,21 @@ async def pytak_session(
     class Receiver(pytak.QueueWorker):  # type: ignore[misc]
         async def run(self, _: int = -1) -> None:
             while True:
-                received.append(await self.queue.get())
+                got.append(await self.queue.get())
+
+    async def watch() -> None:
+        while until is None or not until():
+            await asyncio.sleep(0.1)
 
     cli.add_tasks({Sender(cli.tx_queue, config), Receiver(cli.rx_queue, config)})
-    with suppress(TimeoutError):
-        await asyncio.wait_for(cli.run(), timeout=seconds)
-    return received
+    run = asyncio.ensure_future(cli.run())
+    watcher = asyncio.ensure_future(watch())
+    await asyncio.wait({run, watcher}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    for task in (run, watcher):
+        task.cancel()
+        with suppress(asyncio.CancelledError, Exception):
+            await task
+    return got
 
 
 def observation(

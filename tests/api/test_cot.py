@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from ogc_helpers import mixed_store
 
 from ceasefire.access.model import Role
-from ceasefire.interop.cot import CotFramer, parse_event, sidc_of
+from ceasefire.interop.cot import CotFramer, parse_event
+from ceasefire.interop.cot_out import sidc_of
 from ceasefire.interop.cot_server import GatewayConfig
 from ceasefire.reports.model import Classification
 

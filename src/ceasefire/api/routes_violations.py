@@ -8,7 +8,8 @@ may propose or decide, and an id the caller may not see answers exactly like a m
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy import select, tuple_
@@ -49,23 +50,25 @@ def violations(state: HQ, user: CurrentUser, query: Page) -> Response:
     stmt = stmt.order_by(v.c.observed_at, v.c.pk).limit(query.limit)
     with state.engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(stmt)]
-    items = [
-        {
-            "id": int(r["pk"]),
-            "incident_id": int(r["incident_pk"]),
-            "rule_id": r["rule_id"],
-            "article": r["article"],
-            "severity": int(r["severity"]),
-            "certainty": r["certainty"],
-            "zone_id": r["zone_id"],
-            "observed_at": iso_s(float(r["observed_at"])),
-        }
-        for r in rows
-    ]
+    items = [violation_item(r) for r in rows]
     cursor = None
     if len(rows) == query.limit:
         cursor = encode_cursor(float(rows[-1]["observed_at"]), int(rows[-1]["pk"]))
     return json_response({"items": items, "next_cursor": cursor})
+
+
+def violation_item(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored violation row as the list gives it (also the CoT gateway's, ``interop``)."""
+    return {
+        "id": int(row["pk"]),
+        "incident_id": int(row["incident_pk"]),
+        "rule_id": row["rule_id"],
+        "article": row["article"],
+        "severity": int(row["severity"]),
+        "certainty": row["certainty"],
+        "zone_id": row["zone_id"],
+        "observed_at": iso_s(float(row["observed_at"])),
+    }
 
 
 def _violation_marking(state: HQState, user: User, violation_pk: int) -> Pairs:

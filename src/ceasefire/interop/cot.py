@@ -1,8 +1,9 @@
-"""Cursor-on-Target: stream framing, observation CoT → report, incident → CoT (docs/cot.md).
+"""Cursor-on-Target in: stream framing and observation CoT → report (docs/cot.md).
 
-Pure functions and one small state machine (:class:`CotFramer`); the asyncio server is
-``interop.cot_server``. A CoT stream is one ``<event>`` after another, each optionally after an
-``<?xml …?>`` declaration, split or merged arbitrarily across reads.
+Pure functions and one small state machine (:class:`CotFramer`); what the gateway sends is
+built by ``interop.cot_out``, the asyncio server is ``interop.cot_server``. A CoT stream is
+one ``<event>`` after another, each optionally after an ``<?xml …?>`` declaration, split or
+merged arbitrarily across reads.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ceasefire.reports.model import Category, Classification
@@ -157,7 +157,7 @@ def parse_event(raw: bytes) -> CotEvent:
     detail = root.find("detail")
     contact = None if detail is None else detail.find("contact")
     remarks = None if detail is None else detail.find("remarks")
-    rel = attrs.get("releasableTo") or attrs.get("rel_to") or ""
+    rel = next((attrs[k] for k in _REL_ATTRS if attrs.get(k)), "")
     return CotEvent(
         uid=attrs["uid"],
         type=attrs["type"],
@@ -170,11 +170,28 @@ def parse_event(raw: bytes) -> CotEvent:
         ce=ce,
         access=attrs.get("access") or None,
         caveat=attrs.get("caveat") or None,
-        releasable_to=tuple(c for c in re.split(r"[\s,;]+", rel) if c),
+        releasable_to=releasable_codes(rel),
         callsign=None if contact is None else contact.attrib.get("callsign"),
         remarks=None if remarks is None or remarks.text is None else remarks.text.strip(),
         detail=detail,
     )
+
+
+#: Where a releasability list is read from: TAK Server 5.x reads ``releasableTo``
+#: (``CotEventContainer.getReleaseableTo``), older TAK code wrote ``releaseableTo``, pytak
+#: writes ``rel_to``.
+_REL_ATTRS = ("releasableTo", "releaseableTo", "rel_to")
+_REL_PREFIX = re.compile(r"^\s*REL(\s+TO)?\b", re.IGNORECASE)
+
+
+def releasable_codes(text: str) -> tuple[str, ...]:
+    """The codes of a releasability attribute: a list separated by commas, spaces or ``;``,
+    with or without the CAPCO ``REL TO`` the gateway itself writes (``cot_out``).
+
+    >>> releasable_codes("REL TO FRA, GBR"), releasable_codes("FRA,GBR"), releasable_codes("")
+    (('FRA', 'GBR'), ('FRA', 'GBR'), ())
+    """
+    return tuple(c for c in re.split(r"[\s,;]+", _REL_PREFIX.sub("", text)) if c)
 
 
 def is_ping(event: CotEvent) -> bool:
@@ -280,216 +297,3 @@ def report_of(event: CotEvent, *, principal: str) -> dict[str, Any] | None:
     if event.releasable_to:
         report["releasable_to"] = list(event.releasable_to)
     return report
-
-
-#: Incident category → CoT type (MOOTW "b-r-.-O-…", affiliation ``u``: who fired is for
-#: attribution, not for the map symbol). Categories absent here are ``b-r-u-O``.
-COT_TYPE = {
-    "explosion": "b-r-u-O-V-B",
-    "projectile_in_flight": "b-r-u-O-V",
-    "muzzle_flash": "b-r-u-O-V",
-    "illumination_flare": "b-r-u-O-V",
-    "burst_of_fire": "b-r-u-O-V-D",
-    "shots": "b-r-u-O-V-S",
-    "mine": "b-r-u-O-O-M",
-    "civilian_casualty": "b-r-u-O-V-M",
-    "infrastructure_damage": "b-r-u-O-V-A",
-    "attack_on_monitors": "b-r-u-O-O-K",
-    "attack_on_force": "b-r-u-O-V",
-    "heavy_weapon": "a-u-G-E-W",
-    "armour": "a-u-G-E-V-A",
-    "troop_movement": "a-u-G-U-C",
-    "aircraft": "a-u-A",
-    "uav": "a-u-A-M-F-Q",
-    "vessel": "a-u-S",
-}
-
-
-def sidc_of(cot_type: str) -> str | None:
-    """The MIL-STD-2525B/C letter SIDC of a CoT type (15 characters), or None.
-
-    >>> sidc_of("a-f-G-U-C-I"), sidc_of("b-r-h-O-V-S"), sidc_of("t-x-c-t")
-    ('SFGPUCI--------', 'OHVPS----------', None)
-    """
-    parts = cot_type.split("-")
-    if len(parts) >= 3 and parts[0] == "a" and re.fullmatch(r"[puafnshjkox]", parts[1]):
-        aff = "U" if parts[1] in "ox" else parts[1].upper()
-        fn = "".join(p for p in parts[3:] if len(p) == 1 and p.isupper())
-        return f"S{aff}{parts[2]}P{fn[:6]:-<6}-----"
-    if len(parts) >= 5 and parts[:2] == ["b", "r"] and parts[3] == "O":
-        fn = "".join(parts[5:])
-        return f"O{parts[2].upper()}{parts[4]}P{fn[:6]:-<6}-----"
-    return None
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def incident_event(
-    item: dict[str, Any], *, now: datetime, stale_after: timedelta, marking: str | None = None
-) -> bytes:
-    """An incident item (as ``/api/incidents`` gives it to the reader) as a CoT event."""
-    cot_type = COT_TYPE.get(str(item["category"]), "b-r-u-O")
-    ev = ET.Element(
-        "event",
-        {
-            "version": "2.0",
-            "uid": f"{INCIDENT_UID}{item['id']}",
-            "type": cot_type,
-            "how": "m-f",  # fused
-            "time": _iso(now),
-            "start": item["observed_at"],
-            "stale": _iso(now + stale_after),
-        },
-    )
-    if marking:
-        ev.set("access", marking)
-    ce = item.get("uncertainty_m") or UNKNOWN_ERROR_M
-    ET.SubElement(
-        ev,
-        "point",
-        {
-            "lat": repr(float(item["lat"])),
-            "lon": repr(float(item["lon"])),
-            "hae": "9999999.0",
-            "ce": repr(float(ce)),
-            "le": "9999999.0",
-        },
-    )
-    detail = ET.SubElement(ev, "detail")
-    rules = item.get("rules") or []
-    callsign = f"INC {item['id']} {item['category']}" + (f" ({', '.join(rules)})" if rules else "")
-    ET.SubElement(detail, "contact", {"callsign": callsign})
-    sidc = sidc_of(cot_type)
-    if sidc:
-        ET.SubElement(detail, "__milsym", {"id": sidc})
-    ET.SubElement(
-        detail,
-        "ceasefire",
-        {
-            "incident": str(item["id"]),
-            "state": str(item.get("state")),
-            "count": str(item.get("count_best")),
-            "rules": ";".join(rules),
-            "severity": "" if item.get("severity") is None else str(item["severity"]),
-            "partial": "true" if item.get("partial") else "false",
-        },
-    )
-    remarks = ET.SubElement(detail, "remarks")
-    remarks.text = (
-        f"{item['category']} x{item.get('count_best')} at {item['observed_at']}, "
-        f"state {item.get('state')}, sources {item.get('sources')}"
-        + (f", rules {', '.join(rules)}" if rules else "")
-    )
-    return _declared(ev)
-
-
-#: CoT uids of what the gateway sends: these prefixes and the HQ id.
-INCIDENT_UID = "ceasefire-incident-"
-VIOLATION_UID = "ceasefire-violation-"
-
-
-def violation_event(
-    item: dict[str, Any], *, lon: float, lat: float, now: datetime, stale_after: timedelta
-) -> bytes:
-    """A violation item (as ``/api/violations`` gives it) at its incident's position."""
-    ev = ET.Element(
-        "event",
-        {
-            "version": "2.0",
-            "uid": f"{VIOLATION_UID}{item['id']}",
-            "type": "b-r-u-O-V",
-            "how": "m-f",
-            "time": _iso(now),
-            "start": item["observed_at"],
-            "stale": _iso(now + stale_after),
-        },
-    )
-    ET.SubElement(
-        ev,
-        "point",
-        {
-            "lat": repr(float(lat)),
-            "lon": repr(float(lon)),
-            "hae": "9999999.0",
-            "ce": "9999999.0",
-            "le": "9999999.0",
-        },
-    )
-    detail = ET.SubElement(ev, "detail")
-    callsign = f"VIOL {item['rule_id']} sev {item['severity']} ({item['certainty']})"
-    ET.SubElement(detail, "contact", {"callsign": callsign})
-    ET.SubElement(detail, "__milsym", {"id": "OUVP-----------"})
-    ET.SubElement(
-        detail,
-        "ceasefire",
-        {
-            "violation": str(item["id"]),
-            "incident": str(item["incident_id"]),
-            "rule": str(item["rule_id"]),
-            "article": str(item.get("article") or ""),
-            "severity": str(item["severity"]),
-            "certainty": str(item["certainty"]),
-            "zone": str(item.get("zone_id") or ""),
-        },
-    )
-    ET.SubElement(
-        detail,
-        "link",
-        {"uid": f"{INCIDENT_UID}{item['incident_id']}", "relation": "p-p", "type": "b-r-u-O"},
-    )
-    remarks = ET.SubElement(detail, "remarks")
-    remarks.text = (
-        f"rule {item['rule_id']} (article {item.get('article')}) broken by incident "
-        f"{item['incident_id']}, severity {item['severity']}, {item['certainty']}"
-    )
-    return _declared(ev)
-
-
-def delete_event(uid: str, *, now: datetime) -> bytes:
-    """``t-x-d-d`` with a link and ``__forcedelete``: clients remove marker ``uid``."""
-    ev = ET.Element(
-        "event",
-        {
-            "version": "2.0",
-            "uid": f"{uid}-delete",
-            "type": "t-x-d-d",
-            "how": "m-g",
-            "time": _iso(now),
-            "start": _iso(now),
-            "stale": _iso(now + timedelta(minutes=1)),
-        },
-    )
-    ET.SubElement(
-        ev, "point", {"lat": "0", "lon": "0", "hae": "0", "ce": "9999999", "le": "9999999"}
-    )
-    detail = ET.SubElement(ev, "detail")
-    ET.SubElement(detail, "link", {"uid": uid, "relation": "none", "type": "none"})
-    ET.SubElement(detail, "__forcedelete")
-    return _declared(ev)
-
-
-def pong_event(*, now: datetime) -> bytes:
-    """The answer to a ``t-x-c-t`` ping."""
-    ev = ET.Element(
-        "event",
-        {
-            "version": "2.0",
-            "uid": "takPong",
-            "type": "t-x-c-t-r",
-            "how": "h-g-i-g-o",
-            "time": _iso(now),
-            "start": _iso(now),
-            "stale": _iso(now + timedelta(seconds=20)),
-        },
-    )
-    ET.SubElement(
-        ev, "point", {"lat": "0", "lon": "0", "hae": "0", "ce": "9999999", "le": "9999999"}
-    )
-    return _declared(ev)
-
-
-def _declared(ev: ET.Element) -> bytes:
-    body: bytes = ET.tostring(ev, encoding="utf-8", xml_declaration=False)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body

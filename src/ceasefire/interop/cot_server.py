@@ -6,11 +6,11 @@ token bucket (events per second); observation events become reports and go, in s
 batches, through the HQ's own ingest (``routes_reports._ingest``: validation, quarantine,
 fusion); unreadable events go to the same quarantine. Pings are answered.
 
-Outbound, every connected client is sent the incidents and violations it may see — the
-items of ``/api/incidents`` and ``/api/violations`` for its user (``interop.layers``,
-tearlines applied), as CoT with stale times — on connect and whenever they change; one it
-may no longer see is deleted
-(``t-x-d-d`` + ``__forcedelete``). Who a client is: the CN of its certificate on the TLS port
+Outbound, every connected client is sent the incidents, violations and guarantee alerts its
+user may see (``interop.cot_feed``: the HQ's own reads and releasability, one change feed per
+distinct viewer), as CoT with stale times and the marking of what it is shown: a snapshot on
+connect, then what changes; one it may no longer see is deleted (``t-x-d-d`` +
+``__forcedelete``). Who a client is: the CN of its certificate on the TLS port
 (a user of the HQ, hence nation and clearance); the configured ``tcp_user`` on the plain port.
 """
 
@@ -31,23 +31,26 @@ import orjson
 from ceasefire.access.model import Role, User, Viewer
 from ceasefire.api.state import HQState
 from ceasefire.interop.cot import (
-    INCIDENT_UID,
     MAX_EVENT_BYTES,
     MAX_GARBAGE_BYTES,
-    VIOLATION_UID,
     CotError,
     CotFramer,
-    delete_event,
-    incident_event,
     is_ping,
     parse_event,
-    pong_event,
     report_of,
+)
+from ceasefire.interop.cot_feed import Changes, Entry, ViewerFeed, entry_key
+from ceasefire.interop.cot_out import (
+    INCIDENT_UID,
+    VIOLATION_UID,
+    CotMarking,
+    alert_event,
+    delete_event,
+    incident_event,
+    pong_event,
     violation_event,
 )
-from ceasefire.interop.layers import read_features
 from ceasefire.store.access_sql import user_by_name
-from ceasefire.store.hq_queries import PageQuery
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +71,10 @@ class GatewayConfig:
     rate_per_s: float = 200.0  # events per second per connection (sustained)
     burst: int = 1000  # events a connection may send at once
     flush_s: float = 0.2  # reports are ingested in batches at most this far apart
-    poll_s: float = 1.0  # how often each client's incidents are compared with what it was sent
-    since_s: float | None = None  # feed incidents observed from then (None: the last day)
-    feed_limit: int = 5000  # incidents per client
-    stale_s: float = 3600.0  # a sent incident's stale time, after it was sent
+    poll_s: float = 1.0  # how often the change feed is read when this gateway ingests nothing
+    since_s: float | None = None  # snapshot: observed (fired) from then (None: the last day)
+    feed_limit: int = 5000  # snapshot: the newest incidents, and the newest violations
+    stale_s: float = 3600.0  # an event's stale time after it was sent (re-sent at half)
     queue_max: int = 20000  # events waiting for a slow client before it is dropped
 
 
@@ -81,8 +84,12 @@ class _Client:
     peer: str
     writer: asyncio.StreamWriter
     queue: asyncio.Queue[bytes] = field(default_factory=lambda: asyncio.Queue(maxsize=20000))
-    sent: dict[str, bytes] = field(default_factory=dict)
+    #: CoT uid → (comparison key, entry) of what the client holds
+    sent: dict[str, tuple[bytes, Entry]] = field(default_factory=dict)
+    #: incident pk → uids of the violations sent at it (deleted with the incident)
+    violations_of: dict[int, set[str]] = field(default_factory=dict)
     fresh: bool = True
+    refreshed_s: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -98,6 +105,10 @@ class GatewayStats:
     rate_dropped: int = 0
     refused: int = 0
     sent: int = 0
+    ingests: int = 0  # ingest calls (one per flush and sending account)
+    ingest_s: float = 0.0  # seconds in them (validation, placement, fusion, guarantees)
+    feeds: int = 0  # feed rounds that had clients
+    feed_s: float = 0.0  # seconds in them (change-feed reads, snapshots, event building)
 
 
 class CotGateway:
@@ -115,6 +126,7 @@ class CotGateway:
         self._pending: dict[int, tuple[User, list[bytes]]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._changed = asyncio.Event()
+        self._feeds: dict[Viewer, ViewerFeed] = {}
         self._tcp_user: User | None = None
 
     async def start(self) -> dict[str, int]:
@@ -297,11 +309,15 @@ class CotGateway:
         accepted = 0
         for user, pending in batches:
             lines = b"".join(pending)
+            began = time.perf_counter()
             try:
                 result: dict[str, Any] = await asyncio.to_thread(_ingest, self.state, lines, user)
             except Exception:  # a store error must not end the gateway; the lines are logged
                 log.exception("cot: ingest of %d bytes failed", len(lines))
                 continue
+            finally:
+                self.stats.ingests += 1
+                self.stats.ingest_s += time.perf_counter() - began
             self.stats.accepted += int(result["accepted"])
             self.stats.quarantined += int(result["quarantined"])
             accepted += int(result["accepted"])
@@ -313,50 +329,111 @@ class CotGateway:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), self.config.poll_s)
             self._changed.clear()
-            if self._clients:
+            if not self._clients:
+                self._feeds.clear()  # their cursors would be stale for the next client
+                continue
+            began = time.perf_counter()
+            try:
                 await self._feed()
+            except Exception:  # a store error must not end the feed; the next poll retries
+                log.exception("cot: feed failed")
+            self.stats.feeds += 1
+            self.stats.feed_s += time.perf_counter() - began
 
     async def _feed(self) -> None:
-        """Send each client what changed in its view (one read per distinct viewer)."""
-        views: dict[Viewer, dict[str, bytes]] = {}
-        clients = list(self._clients)
-        for client in clients:
-            viewer = self.state.viewer(client.user)
-            if viewer not in views:
-                views[viewer] = await asyncio.to_thread(self._view, client.user)
-        now = self.state.clock.now()
-        stale = timedelta(seconds=self.config.stale_s)
-        for client in clients:
-            view = views[self.state.viewer(client.user)]
-            for uid, payload in view.items():
-                if client.sent.get(uid) != payload:
-                    feat = orjson.loads(payload)
-                    if uid.startswith(VIOLATION_UID):
-                        lon, lat = feat["geometry"]["coordinates"]
-                        data = violation_event(
-                            feat["properties"], lon=lon, lat=lat, now=now, stale_after=stale
-                        )
-                    else:
-                        data = incident_event(feat["properties"], now=now, stale_after=stale)
-                    self._put(client, data)
-            for uid in set(client.sent) - set(view):
-                self._put(client, delete_event(uid, now=now))
-            client.sent = view
-
-    def _view(self, user: User) -> dict[str, bytes]:
-        """CoT uid → the feature behind it, of every incident and violation ``user`` sees."""
-        since = self.config.since_s
+        """Send each client what changed in its view: one read of the change feed per
+        distinct viewer, then a snapshot for clients that just connected."""
+        groups: dict[Viewer, list[_Client]] = {}
+        for client in list(self._clients):
+            groups.setdefault(self.state.viewer(client.user), []).append(client)
+        for gone in set(self._feeds) - set(groups):
+            del self._feeds[gone]  # no client of that viewer left
+        cfg = self.config
+        since = cfg.since_s
         if since is None:
             since = self.state.clock.now().timestamp() - 86400
-        query = PageQuery(since_s=since, limit=min(self.config.feed_limit, 5000))
-        out: dict[str, bytes] = {}
-        for layer, prefix in (("incidents", INCIDENT_UID), ("violations", VIOLATION_UID)):
-            n = 0
-            for feat in read_features(self.state, user, layer, query):
-                if feat["geometry"] is None:
-                    continue
-                out[f"{prefix}{feat['id']}"] = orjson.dumps(feat)
-                n += 1
-                if n >= self.config.feed_limit:
-                    break
-        return out
+        for viewer, clients in groups.items():
+            feed = self._feeds.get(viewer)
+            if feed is None:
+                feed = self._feeds[viewer] = await asyncio.to_thread(
+                    ViewerFeed, self.state, clients[0].user
+                )
+            changes = await asyncio.to_thread(feed.changes)
+            built: dict[tuple[str, bytes], bytes] = {}  # events are built once per viewer
+            fresh = [c for c in clients if c.fresh]
+            if fresh:
+                snapshot = await asyncio.to_thread(
+                    feed.snapshot, since_s=since, limit=cfg.feed_limit
+                )
+                keyed = _keyed(snapshot)
+                for client in fresh:
+                    client.fresh = False
+                    self._offer(client, keyed, built)
+            for client in clients:
+                self._apply(client, changes, built)
+
+    def _apply(
+        self, client: _Client, changes: Changes, built: dict[tuple[str, bytes], bytes]
+    ) -> None:
+        """Send ``client`` the changed entries, delete what was superseded, and re-send what
+        it holds before it goes stale."""
+        self._offer(client, _keyed(changes.entries), built)
+        now = self.state.clock.now()
+        for pk in changes.superseded:
+            for uid in {f"{INCIDENT_UID}{pk}", *client.violations_of.pop(pk, ())}:
+                if client.sent.pop(uid, None) is not None:
+                    self._put(client, delete_event(uid, now=now))
+        if time.monotonic() - client.refreshed_s > self.config.stale_s / 2:
+            client.refreshed_s = time.monotonic()
+            for uid, (key, entry) in client.sent.items():
+                self._put(client, self._built(uid, key, entry, built))
+
+    def _offer(
+        self,
+        client: _Client,
+        entries: dict[str, tuple[bytes, Entry]],
+        built: dict[tuple[str, bytes], bytes],
+    ) -> None:
+        """Send the entries ``client`` does not hold as they are."""
+        for uid, (key, entry) in entries.items():
+            held = client.sent.get(uid)
+            if held is not None and held[0] == key:
+                continue
+            client.sent[uid] = (key, entry)
+            if uid.startswith(VIOLATION_UID):
+                client.violations_of.setdefault(int(entry["item"]["incident_id"]), set()).add(uid)
+            self._put(client, self._built(uid, key, entry, built))
+
+    def _built(
+        self, uid: str, key: bytes, entry: Entry, built: dict[tuple[str, bytes], bytes]
+    ) -> bytes:
+        event = built.get((uid, key))
+        if event is None:
+            event = built[uid, key] = self._cot(uid, entry)
+        return event
+
+    def _cot(self, uid: str, entry: Entry) -> bytes:
+        """The CoT event of an entry, stale ``stale_s`` after now."""
+        now = self.state.clock.now()
+        stale = timedelta(seconds=self.config.stale_s)
+        marking = CotMarking(entry["marking"][0], tuple(entry["marking"][1]))
+        item, lon, lat = entry["item"], float(entry["lon"]), float(entry["lat"])
+        if entry["kind"] == "incident":
+            return incident_event(item, now=now, stale_after=stale, marking=marking)
+        if entry["kind"] == "violation":
+            return violation_event(
+                item, lon=lon, lat=lat, now=now, stale_after=stale, marking=marking
+            )
+        return alert_event(
+            item,
+            lon=lon,
+            lat=lat,
+            incident_ids=entry["incidents"],
+            now=now,
+            stale_after=stale,
+            marking=marking,
+        )
+
+
+def _keyed(entries: dict[str, Entry]) -> dict[str, tuple[bytes, Entry]]:
+    return {uid: (entry_key(entry), entry) for uid, entry in entries.items()}

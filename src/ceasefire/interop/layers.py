@@ -156,7 +156,7 @@ def _reports(state: HQState, user: User, query: PageQuery) -> tuple[list[Feature
     return feats, cursor
 
 
-def _violation_features(state: HQState, user: User, items: list[dict[str, Any]]) -> list[Feature]:
+def violation_features(state: HQState, user: User, items: list[dict[str, Any]]) -> list[Feature]:
     """Violation items placed at their incident as the reader sees it (whole: a violation is
     listed only for an incident whose every report the reader sees)."""
     pks = sorted({int(v["incident_id"]) for v in items})
@@ -180,7 +180,7 @@ def _violations(state: HQState, user: User, query: PageQuery) -> tuple[list[Feat
     list has no box, so pages are read on until ``limit`` fall inside or the list ends)."""
     if query.bbox is None:
         items, cursor = _page_json(bytes(list_violations(state, user, query).body))
-        return _violation_features(state, user, items), cursor
+        return violation_features(state, user, items), cursor
     lo_x, lo_y, hi_x, hi_y = query.bbox
     out: list[Feature] = []
     after = query.after
@@ -190,7 +190,7 @@ def _violations(state: HQState, user: User, query: PageQuery) -> tuple[list[Feat
     while True:
         page = replace(unboxed, after=after)
         items, cursor = _page_json(bytes(list_violations(state, user, page).body))
-        for feat in _violation_features(state, user, items):
+        for feat in violation_features(state, user, items):
             geom = feat["geometry"]
             if geom is None:
                 continue
