@@ -218,4 +218,3 @@ def _copy(cur: RawCursor, statement: str, rows: Any) -> None:
     with cur.dbapi.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)
-
