@@ -120,8 +120,15 @@ def ingest_together(
     elapsed = time.perf_counter() - t0
     for run, (_, err) in zip(runs, outputs, strict=True):
         if run.returncode != 0:
-            raise RuntimeError(f"an ingest failed (exit {run.returncode}):\n{err[-3000:]}")
+            raise RuntimeError(f"an ingest failed (exit {run.returncode}):\n{_tail(err)}")
     return elapsed, [json.loads(out) for out, _ in outputs]
+
+
+def _tail(err: str) -> str:
+    """The error's last lines, skipping SQLAlchemy's echo of a long statement's parameters
+    (the error's own line comes first there)."""
+    lines = [line for line in err.splitlines() if not line.startswith("[parameters:")]
+    return "\n".join(line[:500] for line in lines[-30:])
 
 
 @dataclass(frozen=True)

@@ -51,11 +51,11 @@ def test_each_chunk_logs_its_reports_once_in_commit_order(store: Store) -> None:
         assert cursor_of(conn, "fusion-test") == upto
 
 
+# PostgreSQL only: SQLite has one writer, the second transaction waits for the first whole
+@pytest.mark.parametrize("backend", ["postgres"])
 def test_a_key_committed_by_another_writer_first_is_a_write_conflict(
-    store: Store, fresh_db: str, backend: str
+    store: Store, fresh_db: str
 ) -> None:
-    if backend == "sqlite":
-        pytest.skip("SQLite has one writer: the second transaction waits for the first whole")
     version_pk, _ = store.add_agreement_version(make_version())
     run = store.start_ingest_run(["a.ndjson"], T0)
     failures: list[WriteConflictError] = []
