@@ -199,7 +199,7 @@ def ingest_files(
                 stamp_received_as_observed(store.engine, run_pk)
             with one_at_a_time(store.engine, FUSION_LOCK):
                 if fuse:
-                    fuse_incidents(store, plan.book, clock=clock)
+                    _fuse_patiently(store, plan.book, clock=clock)
                 if summary.accepted and guarantees_loaded(store.engine):
                     fired = refresh_guarantees(SqlGuarantees(store.engine), clock=clock).new.alerts
                     summary = dataclasses.replace(summary, alerts=fired)
@@ -234,6 +234,19 @@ def _store_chunk(
             continue
         return write, counts, attempt
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def _fuse_patiently(store: HasEngine, book: AgreementBook, *, clock: Clock) -> None:
+    """Fuse; on a write conflict with another writer (a deadlock PostgreSQL broke by
+    rolling fusion back), fuse again: fusion decides from what is stored, so a retry after
+    the other writer's commit is the run that would have happened after it."""
+    for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
+        try:
+            fuse_incidents(store, book, clock=clock)
+            return
+        except WriteConflictError:
+            if attempt == MAX_WRITE_ATTEMPTS:
+                raise
 
 
 def _answers(rows: Sequence[tuple[object, ...]]) -> Iterator[Quarantined]:

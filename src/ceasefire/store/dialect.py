@@ -8,11 +8,15 @@ query that uses it stays one query for both.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, String
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+
+from ceasefire.errors import WriteConflictError
 
 
 class utc_day(FunctionElement[str]):  # noqa: N801 - used like an SQL function
@@ -124,3 +128,21 @@ def draw_ids(cur: RawCursor, table: str, n: int) -> list[int]:
     cur.execute(f"SELECT coalesce(max(pk), 0) + 1 FROM {table}")
     first = int(cur.fetchone()[0])
     return list(range(first, first + n))
+
+
+@contextmanager
+def deadlocks_as_conflicts(what: str) -> Iterator[None]:
+    """Turn a deadlock or serialisation failure inside the block into ``WriteConflictError``
+    naming ``what``: PostgreSQL aborted the transaction to let another writer on, and the
+    caller may decide again and retry (SQLite, with one writer, never raises them)."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if not is_deadlock(exc.orig):
+            raise
+        raise WriteConflictError(f"{what}: another writer got in the way ({exc.orig})") from exc
+
+
+def is_deadlock(error: BaseException | None) -> bool:
+    """A deadlock or a serialisation failure (PostgreSQL's SQLSTATE 40P01 and 40001)."""
+    return getattr(error, "sqlstate", None) in {"40P01", "40001"}

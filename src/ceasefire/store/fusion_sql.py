@@ -35,7 +35,7 @@ from ceasefire.ledger.canonical import JsonValue
 from ceasefire.ledger.model import EventType, LedgerEvent
 from ceasefire.reports.model import LocationForm, Reliability
 from ceasefire.store import schema
-from ceasefire.store.dialect import draw_ids, raw_cursor
+from ceasefire.store.dialect import deadlocks_as_conflicts, draw_ids, raw_cursor
 from ceasefire.store.fusion import incident_fusion, incident_states
 from ceasefire.store.ledger import record_in
 from ceasefire.store.ledger_marking import incident_markings
@@ -242,6 +242,10 @@ def replace_incidents(
     The HQ's read model of every incident touched is rewritten in the same transaction
     (``store.read_model_write``; ``judge`` computes the tearlines it stores).
 
+    On PostgreSQL an ingest amending a report of an incident this run supersedes can
+    deadlock with it; the loser's transaction is rolled back and ``WriteConflictError``
+    raised, and the caller fuses again (``pipeline.ingest``).
+
     The changes go on the ledger in the same transaction as one ``incident.state`` entry
     (subject ``incidents``) listing the superseded incident pks and ``[pk, state, author]`` of
     every first state; a run that changes nothing chains nothing. Rows are written one
@@ -249,7 +253,7 @@ def replace_incidents(
     fusion of the 112,000-report demo adds 15,000 incidents and supersedes 104,000.
     """
     i, ir, v = schema.incidents, schema.incident_reports, schema.violations
-    with engine.begin() as conn:
+    with deadlocks_as_conflicts("incidents"), engine.begin() as conn:
         for ids in pk_slices(supersede):
             conn.execute(i.update().where(i.c.pk.in_(ids)).values(status="superseded"))
             conn.execute(v.update().where(v.c.incident_pk.in_(ids)).values(active=False))
