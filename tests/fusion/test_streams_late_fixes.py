@@ -83,3 +83,18 @@ def test_a_uav_fix_before_the_fire_does_not_join_it() -> None:
     engine = FusionEngine()
     engine.add(batch_of([make_report(id="a"), uav_fix(-20)]))
     assert len(engine.incidents()) == 2
+
+
+def test_in_a_burst_a_report_joins_the_event_closest_in_time() -> None:
+    """Post 1 hears two shells 220 m and 6 minutes apart; post 3 hears the second, placing it
+    nearer the first: its report gates with both groups (spans overlap, within the 300 m
+    radii), and joins the one closest in time."""
+    engine = FusionEngine()
+    engine.add(batch_of([
+        make_report(id="a", source="post-1"),
+        make_report(id="b", source="post-2", observed_at=at(0.5)),
+        make_report(id="c", source="post-1", observed_at=at(6), lat=LAT + 0.002),
+        make_report(id="d", source="post-3", observed_at=at(6.2), lat=LAT + 0.0008),
+    ]))  # fmt: skip
+    groups = sorted(tuple(k[1] for k in i.report_keys) for i in engine.incidents())
+    assert groups == [("a", "b"), ("c", "d")]

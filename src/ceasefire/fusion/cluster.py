@@ -10,8 +10,11 @@
 3. Otherwise (a burst of nearby events chained together, or one post reporting two of them)
    it is split greedily: reports in canonical order (observed time, then ``(source, id)``)
    join the existing group, among those holding one of their gate neighbours and none of
-   their source (a stream's tick: or the tick before it), whose fused position is the
-   closest; else they start a group. Canonical
+   their source (a stream's tick: or the tick before it) and within the gate of its fused
+   position, the one closest in space and time (the spatial Mahalanobis distance plus the
+   time difference's, against the mean of the group's span centres); else they start a
+   group. Time only ranks the candidates: in a burst, a post's report of the second shell
+   gates with both groups, and joins the one it follows, not the one with more reports. Canonical
    order makes the split deterministic; only unclean components pay for this Python loop.
 """
 
@@ -32,13 +35,16 @@ M_PER_DEG_LON = 111_320.0
 
 @dataclass(frozen=True)
 class Gaussians:
-    """Every row's position (degrees) and its covariance in local metres (east, north)."""
+    """Every row's position (degrees) and its covariance in local metres (east, north); the
+    middle of its gate span (epoch s) and that span's variance (s^2, half-width = 2 sigma)."""
 
     lon: FloatArray
     lat: FloatArray
     cxx: FloatArray
     cxy: FloatArray
     cyy: FloatArray
+    t: FloatArray
+    tvar: FloatArray
 
 
 def repeat_weight(group: IntArray, source: IntArray, stream: NDArray[np.bool_]) -> FloatArray:
@@ -200,6 +206,8 @@ class _Table:
     iyy: list[float]
     source: list[int]
     stream: list[bool]
+    t: list[float]
+    tvar: list[float]
 
 
 def _table(  # noqa: PLR0917 - one column of the table each
@@ -222,6 +230,8 @@ def _table(  # noqa: PLR0917 - one column of the table each
         iyy=(cxx / det).tolist(),
         source=source[rows].tolist(),
         stream=stream[rows].tolist(),
+        t=gauss.t[rows].tolist(),
+        tvar=gauss.tvar[rows].tolist(),
     )
 
 
@@ -235,7 +245,7 @@ def _greedy(table: _Table, lo: int, hi: int, neighbours: Neighbours, chi2: float
     ``repeat_weight`` would have it. Returns each member's group anchor (the group's first
     member)."""
     group_of: dict[int, int] = {}
-    state: list[list[float]] = []  # per group: Ixx, Ixy, Iyy, bx, by
+    state: list[list[float]] = []  # per group: Ixx, Ixy, Iyy, bx, by, 1/var t, t/var t
     sources: list[set[int]] = []
     anchor: list[int] = []
     out = []
@@ -244,28 +254,33 @@ def _greedy(table: _Table, lo: int, hi: int, neighbours: Neighbours, chi2: float
         row, src = table.row[k], table.source[k]
         ixx, ixy, iyy = table.ixx[k], table.ixy[k], table.iyy[k]
         x, y = table.x[k], table.y[k]
+        t, tvar = table.t[k], table.tvar[k]
         near = [o for o in neighbours.of(k) if o in group_of]
         candidates = {group_of[o] for o in near}
         # groups where this stream goes on: they hold a gate neighbour of its own source
         going_on = {group_of[o] for o in near if source_of[o] == src} if table.stream[k] else set()
-        best, best_cost = -1, chi2
+        best, best_cost = -1, np.inf
         det = ixx * iyy - ixy * ixy
         cxx, cxy, cyy = iyy / det, -ixy / det, ixx / det
         for g in candidates:
             if src in sources[g] and g not in going_on:
                 continue
-            gxx, gxy, gyy, bx, by = state[g]
+            gxx, gxy, gyy, bx, by, it, bt = state[g]
             gdet = gxx * gyy - gxy * gxy
             vxx, vxy, vyy = gyy / gdet, -gxy / gdet, gxx / gdet
             mx, my = vxx * bx + vxy * by, vxy * bx + vyy * by
             sxx, sxy, syy = cxx + vxx, cxy + vxy, cyy + vyy
             dx, dy = x - mx, y - my
             cost = (syy * dx * dx - 2 * sxy * dx * dy + sxx * dy * dy) / (sxx * syy - sxy * sxy)
+            if cost > chi2:
+                continue
+            if g not in going_on:  # a stream goes on in time: rank others by time too
+                cost += (t - bt / it) ** 2 / (tvar + 1.0 / it)
             if cost < best_cost:
                 best, best_cost = g, cost
         if best < 0:
             best = len(state)
-            state.append([0.0, 0.0, 0.0, 0.0, 0.0])
+            state.append([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
             sources.append(set())
             anchor.append(row)
         s = state[best]
@@ -278,6 +293,8 @@ def _greedy(table: _Table, lo: int, hi: int, neighbours: Neighbours, chi2: float
         s[2] += iyy
         s[3] += ixx * x + ixy * y
         s[4] += ixy * x + iyy * y
+        s[5] += 1.0 / tvar
+        s[6] += t / tvar
         sources[best].add(src)
         group_of[row] = best
         out.append(anchor[best])

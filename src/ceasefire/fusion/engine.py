@@ -257,7 +257,15 @@ class FusionEngine:
             source=self._source,
             stream=derived.stream,
             rank=rank,
-            gauss=Gaussians(derived.lon, derived.lat, derived.cxx, derived.cxy, derived.cyy),
+            gauss=Gaussians(
+                derived.lon,
+                derived.lat,
+                derived.cxx,
+                derived.cxy,
+                derived.cyy,
+                t=(derived.t0 + derived.t1) / 2.0,
+                tvar=np.maximum((derived.t1 - derived.t0) / 4.0, 1.0) ** 2,
+            ),
             chi2=self.params.gate_chi2,
         )
         self._group[members] = anchors
