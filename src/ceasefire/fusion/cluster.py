@@ -4,11 +4,17 @@
    arrival order can change it.
 2. A component is accepted as one incident when it is *clean*: every pair of its reports
    gates (a clique) and no source appears twice in it (two reports of one source at one time
-   are two events unless one ``amends`` the other, and an amended report is no longer active).
+   are two events unless one ``amends`` the other, and an amended report is no longer active)
+   — except a stream's (``model.STREAM_SOURCE_TYPES``): its consecutive ticks are one event,
+   and weigh together as one report (``repeat_weight``), not as n independent fixes.
 3. Otherwise (a burst of nearby events chained together, or one post reporting two of them)
    it is split greedily: reports in canonical order (observed time, then ``(source, id)``)
-   join the existing group with which they gate with *every* member and share no source,
-   the one at the smallest mean Mahalanobis distance; else they start a group. Canonical
+   join the existing group, among those holding one of their gate neighbours and none of
+   their source (a stream's tick: or the tick before it) and within the gate of its fused
+   position, the one closest in space and time (the spatial Mahalanobis distance plus the
+   time difference's, against the mean of the group's span centres); else they start a
+   group. Time only ranks the candidates: in a burst, a post's report of the second shell
+   gates with both groups, and joins the one it follows, not the one with more reports. Canonical
    order makes the split deterministic; only unclean components pay for this Python loop.
 """
 
@@ -29,13 +35,33 @@ M_PER_DEG_LON = 111_320.0
 
 @dataclass(frozen=True)
 class Gaussians:
-    """Every row's position (degrees) and its covariance in local metres (east, north)."""
+    """Every row's position (degrees) and its covariance in local metres (east, north); the
+    middle of its gate span (epoch s) and that span's variance (s^2, half-width = 2 sigma)."""
 
     lon: FloatArray
     lat: FloatArray
     cxx: FloatArray
     cxy: FloatArray
     cyy: FloatArray
+    t: FloatArray
+    tvar: FloatArray
+
+
+def repeat_weight(group: IntArray, source: IntArray, stream: NDArray[np.bool_]) -> FloatArray:
+    """Weight of each row in its group's position: ``1 / n`` for the ``n`` ticks of one
+    stream in one group, 1 for every other row. A stream's ticks share one observer and one
+    assumed range band: counted as n independent reports they would shrink the group's
+    along-ray variance n-fold on a range nobody measured.
+
+    >>> repeat_weight(np.array([0, 0, 0, 1]), np.array([7, 7, 8, 7]), np.array([1, 1, 0, 1], bool))
+    array([0.5, 0.5, 1. , 1. ])
+    """
+    if group.size == 0:
+        return np.ones(0)
+    _, key, n = np.unique(
+        np.stack((group, source)), axis=1, return_inverse=True, return_counts=True
+    )
+    return np.where(stream, 1.0 / n[key.ravel()], 1.0)
 
 
 def components(n: int, a: IntArray, b: IntArray) -> IntArray:
@@ -53,6 +79,7 @@ def split_components(
     b: IntArray,
     m: FloatArray,
     source: IntArray,
+    stream: NDArray[np.bool_],
     rank: IntArray,
     gauss: Gaussians,
     chi2: float,
@@ -61,7 +88,8 @@ def split_components(
 
     ``labels`` are the component labels of ``rows``; ``a``/``b``/``m`` the gated edges among
     them (any superset is fine: edges leaving ``rows`` are ignored); ``rank`` is each row's
-    canonical position (smaller = first), indexed by row.
+    canonical position (smaller = first), indexed by row; ``stream`` marks rows whose source
+    reports as a stream, indexed by row.
     """
     order = np.lexsort((rank[rows], labels))
     rows, labels = rows[order], labels[order]
@@ -84,9 +112,11 @@ def split_components(
     same = (comp_of[src_sorted][1:] == comp_of[src_sorted][:-1]) & (
         source[rows][src_sorted][1:] == source[rows][src_sorted][:-1]
     )
+    same &= ~stream[rows][src_sorted][1:]
     repeated = np.zeros(starts.size, dtype=bool)
     repeated[comp_of[src_sorted][1:][same]] = True
-    consistent = clique | _consistent(rows, comp_of, starts.size, gauss, chi2)
+    weight = repeat_weight(comp_of, source[rows], stream[rows])
+    consistent = clique | _consistent(rows, comp_of, starts.size, gauss, chi2, weight)
     dirty = np.flatnonzero(~consistent | repeated)
     if dirty.size == 0:
         return _unsort(group, order)
@@ -97,15 +127,20 @@ def split_components(
     # neighbours of the row at position p: others[ptr[p]:ptr[p + 1]] (lists: sliced per row)
     ptr = np.r_[0, np.cumsum(np.bincount(position[ends], minlength=rows.size))].tolist()
     neighbours = Neighbours(ptr, others[by_end].tolist())
-    table = _table(rows, starts, sizes, source, gauss)
+    table = _table(rows, starts, sizes, source, gauss, stream)
     for c in dirty.tolist():
         lo = int(starts[c])
         group[lo : lo + int(sizes[c])] = _greedy(table, lo, lo + int(sizes[c]), neighbours, chi2)
     return _unsort(group, order)
 
 
-def _consistent(
-    rows: IntArray, comp_of: IntArray, n_comp: int, gauss: Gaussians, chi2: float
+def _consistent(  # noqa: PLR0917 - the component's rows and how to weigh them
+    rows: IntArray,
+    comp_of: IntArray,
+    n_comp: int,
+    gauss: Gaussians,
+    chi2: float,
+    weight: FloatArray,
 ) -> NDArray[np.bool_]:
     """Components whose every report lies within ``chi2`` of the component's fused position
     (information-weighted mean), under the report's covariance plus the fused one's: one
@@ -122,8 +157,9 @@ def _consistent(
     def total(values: FloatArray) -> FloatArray:
         return np.bincount(comp_of, weights=values, minlength=n_comp).astype(np.float64)
 
-    gxx, gxy, gyy = total(ixx), total(ixy), total(iyy)
-    bx, by = total(ixx * x + ixy * y), total(ixy * x + iyy * y)
+    wxx, wxy, wyy = ixx * weight, ixy * weight, iyy * weight
+    gxx, gxy, gyy = total(wxx), total(wxy), total(wyy)
+    bx, by = total(wxx * x + wxy * y), total(wxy * x + wyy * y)
     gdet = np.maximum(gxx * gyy - gxy * gxy, 1e-30)
     vxx, vxy, vyy = gyy / gdet, -gxy / gdet, gxx / gdet
     mx, my = vxx * bx + vxy * by, vxy * bx + vyy * by
@@ -169,10 +205,18 @@ class _Table:
     ixy: list[float]
     iyy: list[float]
     source: list[int]
+    stream: list[bool]
+    t: list[float]
+    tvar: list[float]
 
 
-def _table(
-    rows: IntArray, starts: IntArray, sizes: IntArray, source: IntArray, gauss: Gaussians
+def _table(  # noqa: PLR0917 - one column of the table each
+    rows: IntArray,
+    starts: IntArray,
+    sizes: IntArray,
+    source: IntArray,
+    gauss: Gaussians,
+    stream: NDArray[np.bool_],
 ) -> _Table:
     scale = np.cos(np.radians(np.repeat(gauss.lat[rows[starts]], sizes))) * M_PER_DEG_LON
     cxx, cxy, cyy = gauss.cxx[rows], gauss.cxy[rows], gauss.cyy[rows]
@@ -185,6 +229,9 @@ def _table(
         ixy=(-cxy / det).tolist(),
         iyy=(cxx / det).tolist(),
         source=source[rows].tolist(),
+        stream=stream[rows].tolist(),
+        t=gauss.t[rows].tolist(),
+        tvar=gauss.tvar[rows].tolist(),
     )
 
 
@@ -193,43 +240,61 @@ def _greedy(table: _Table, lo: int, hi: int, neighbours: Neighbours, chi2: float
     associates measurements: each report joins the group, among those holding one of its
     gate neighbours and none of its source, whose fused position it is closest to
     (Mahalanobis under the sum of both covariances), if within ``chi2``; otherwise it starts
-    a group. Returns each member's group anchor (the group's first member)."""
+    a group. A stream's tick may also join a group holding its source when it gates with one
+    of that source's ticks there (the stream goes on); it then adds no information, as
+    ``repeat_weight`` would have it. Returns each member's group anchor (the group's first
+    member)."""
     group_of: dict[int, int] = {}
-    state: list[list[float]] = []  # per group: Ixx, Ixy, Iyy, bx, by
+    state: list[list[float]] = []  # per group: Ixx, Ixy, Iyy, bx, by, 1/var t, t/var t
     sources: list[set[int]] = []
     anchor: list[int] = []
     out = []
+    source_of = dict(zip(table.row[lo:hi], table.source[lo:hi], strict=True))
     for k in range(lo, hi):
         row, src = table.row[k], table.source[k]
         ixx, ixy, iyy = table.ixx[k], table.ixy[k], table.iyy[k]
         x, y = table.x[k], table.y[k]
-        candidates = {group_of[o] for o in neighbours.of(k) if o in group_of}
-        best, best_cost = -1, chi2
+        t, tvar = table.t[k], table.tvar[k]
+        near = [o for o in neighbours.of(k) if o in group_of]
+        candidates = {group_of[o] for o in near}
+        # groups where this stream goes on: they hold a gate neighbour of its own source
+        going_on = {group_of[o] for o in near if source_of[o] == src} if table.stream[k] else set()
+        best, best_cost = -1, np.inf
         det = ixx * iyy - ixy * ixy
         cxx, cxy, cyy = iyy / det, -ixy / det, ixx / det
         for g in candidates:
-            if src in sources[g]:
+            if src in sources[g] and g not in going_on:
                 continue
-            gxx, gxy, gyy, bx, by = state[g]
+            gxx, gxy, gyy, bx, by, it, bt = state[g]
             gdet = gxx * gyy - gxy * gxy
             vxx, vxy, vyy = gyy / gdet, -gxy / gdet, gxx / gdet
             mx, my = vxx * bx + vxy * by, vxy * bx + vyy * by
             sxx, sxy, syy = cxx + vxx, cxy + vxy, cyy + vyy
             dx, dy = x - mx, y - my
             cost = (syy * dx * dx - 2 * sxy * dx * dy + sxx * dy * dy) / (sxx * syy - sxy * sxy)
+            if cost > chi2:
+                continue
+            if g not in going_on:  # a stream goes on in time: rank others by time too
+                cost += (t - bt / it) ** 2 / (tvar + 1.0 / it)
             if cost < best_cost:
                 best, best_cost = g, cost
         if best < 0:
             best = len(state)
-            state.append([0.0, 0.0, 0.0, 0.0, 0.0])
+            state.append([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
             sources.append(set())
             anchor.append(row)
         s = state[best]
+        if src in sources[best]:  # a stream's next tick: no new information
+            group_of[row] = best
+            out.append(anchor[best])
+            continue
         s[0] += ixx
         s[1] += ixy
         s[2] += iyy
         s[3] += ixx * x + ixy * y
         s[4] += ixy * x + iyy * y
+        s[5] += 1.0 / tvar
+        s[6] += t / tvar
         sources[best].add(src)
         group_of[row] = best
         out.append(anchor[best])

@@ -12,6 +12,29 @@ from ceasefire.fusion.model import SOURCE_TYPES, IntArray
 _SECOND_HAND_CODES = np.array([s in SECOND_HAND for s in SOURCE_TYPES])
 
 
+def stream_totals(
+    count: IntArray, source: IntArray, stream: NDArray[np.bool_], group: IntArray
+) -> tuple[IntArray, IntArray]:
+    """``(rows kept, their counts)``: a stream's ticks in one group become one observer, its
+    first tick, with their summed count (each tick carries the rounds heard since the last:
+    the array heard the sum); every other row is kept as it is.
+
+    >>> stream_totals(np.array([3, 4, 5, 2]), np.array([7, 7, 8, 7]),
+    ...               np.array([1, 1, 0, 1], bool), np.array([0, 0, 0, 1]))
+    (array([0, 2, 3]), array([7, 5, 2]))
+    """
+    if not stream.any():
+        return np.arange(count.size), count
+    key = np.where(stream, group * (int(source.max()) + 1) + source, -1)
+    ticks = np.flatnonzero(stream)
+    _, first, inverse = np.unique(key[ticks], return_index=True, return_inverse=True)
+    summed = np.bincount(inverse.ravel(), weights=count[ticks]).astype(np.int64)
+    totals = count.copy()
+    totals[ticks[first]] = summed
+    kept = np.sort(np.concatenate((np.flatnonzero(~stream), ticks[first])))
+    return kept, totals[kept]
+
+
 def count_estimates(
     count: IntArray, source_type: NDArray[np.int8], group: IntArray, g_n: int
 ) -> tuple[IntArray, IntArray, IntArray]:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from ceasefire.fusion.cluster import Gaussians, components, split_components
-from ceasefire.fusion.counts import count_estimates
+from ceasefire.fusion.cluster import Gaussians, components, repeat_weight, split_components
+from ceasefire.fusion.counts import count_estimates, stream_totals
 from ceasefire.fusion.gating import (
     N_FAMILY_CODES,
     Derived,
@@ -197,6 +197,7 @@ class FusionEngine:
             lat=derived.lat,
             derived=derived,
             source=self._source,
+            observed=(rows.observed_at_s, rows.until_s),
             params=self.params,
         )
         live = self._active[a] & self._active[b]
@@ -254,8 +255,17 @@ class FusionEngine:
             b=b,
             m=m,
             source=self._source,
+            stream=derived.stream,
             rank=rank,
-            gauss=Gaussians(derived.lon, derived.lat, derived.cxx, derived.cxy, derived.cyy),
+            gauss=Gaussians(
+                derived.lon,
+                derived.lat,
+                derived.cxx,
+                derived.cxy,
+                derived.cyy,
+                t=(derived.t0 + derived.t1) / 2.0,
+                tvar=np.maximum((derived.t1 - derived.t0) / 4.0, 1.0) ** 2,
+            ),
             chi2=self.params.gate_chi2,
         )
         self._group[members] = anchors
@@ -279,7 +289,13 @@ class FusionEngine:
         uniq, group = np.unique(anchors, return_inverse=True)
         g_n = uniq.size
         located = locate_groups(
-            members, group, g_n, batch=rows, derived=derived, params=self.params
+            members,
+            group,
+            g_n,
+            batch=rows,
+            derived=derived,
+            params=self.params,
+            weight=repeat_weight(group, self._source[members], derived.stream[members]),
         )
         confidence, witnesses = grade_groups(
             group,
@@ -310,9 +326,10 @@ class FusionEngine:
         w_order = quality[stated[quality]]
         w_first = np.full(g_n, -1, dtype=np.int64)
         w_first[group[w_order][::-1]] = weapon[w_order][::-1]
-        low, best, high = count_estimates(
-            rows.count[members], rows.source_type[members], group, g_n
+        kept, totals = stream_totals(
+            rows.count[members], self._source[members], derived.stream[members], group
         )
+        low, best, high = count_estimates(totals, rows.source_type[members][kept], group[kept], g_n)
         n_codes = len(self._source_code) + 1
         pairs = np.unique(group * n_codes + self._source[members])  # distinct (group, source)
         n_sources = np.bincount(pairs // n_codes, minlength=g_n)

@@ -30,7 +30,10 @@ from ceasefire.fusion.model import (
     CATEGORIES,
     FAMILY_OF,
     FAMILY_PERSISTENCE_S,
+    IMAGERY_LOOKBACK_S,
     SOURCE_TYPES,
+    STREAM_GAP_S,
+    STREAM_SOURCE_TYPES,
     TIME_PRECISION_S,
     WEAPON_GROUPS,
     WEAPONS,
@@ -40,7 +43,12 @@ from ceasefire.fusion.model import (
     FusionParams,
     IntArray,
 )
-from ceasefire.reports.model import DEFAULT_BEARING_ERROR_DEG, Category, LocationForm
+from ceasefire.reports.model import (
+    DEFAULT_BEARING_ERROR_DEG,
+    FIRE_CATEGORIES,
+    Category,
+    LocationForm,
+)
 
 #: metres per degree of latitude, and of longitude at the equator (spherical, ~0.3 % at 48 N:
 #: far below any report's uncertainty over the few km fusion compares).
@@ -75,6 +83,14 @@ PERSISTENCE_S: Final = np.array(
     ]
 )
 PRECISION_S: Final = np.array([TIME_PRECISION_S[s] for s in SOURCE_TYPES])
+#: per (source type, category): how far an imagery fix of fire reaches back
+LOOKBACK_S: Final = np.array(
+    [
+        [IMAGERY_LOOKBACK_S.get(s, 0.0) if c in FIRE_CATEGORIES else 0.0 for c in CATEGORIES]
+        for s in SOURCE_TYPES
+    ]
+)
+STREAM_CODES: Final = np.array([s in STREAM_SOURCE_TYPES for s in SOURCE_TYPES])
 
 
 def _weapon_groups() -> NDArray[np.int64]:
@@ -103,20 +119,26 @@ class Derived:
     cxx: FloatArray
     cxy: FloatArray
     cyy: FloatArray
+    stream: NDArray[np.bool_]  # the source reports as a stream (``STREAM_SOURCE_TYPES``)
 
 
 def time_spans(batch: FusionBatch, params: FusionParams) -> tuple[FloatArray, FloatArray]:
     """Each row's gate span ``t0``..``t1`` (epoch s): two rows may gate only if theirs overlap
-    (closed intervals). The one definition, shared by the gate and by windowed re-fusion."""
+    (closed intervals). The one definition, shared by the gate and by windowed re-fusion.
+    An imagery fix of fire reaches back ``IMAGERY_LOOKBACK_S`` further."""
     slack = params.time_sigmas * PRECISION_S[batch.source_type]
-    return batch.observed_at_s - slack, batch.until_s + slack + PERSISTENCE_S[batch.category]
+    back = LOOKBACK_S[batch.source_type, batch.category]
+    return (
+        batch.observed_at_s - slack - back,
+        batch.until_s + slack + PERSISTENCE_S[batch.category],
+    )
 
 
 def span_reach_s(params: FusionParams) -> tuple[float, float]:
     """``(before_s, after_s)``: the most a span reaches before ``observed_at`` and after
     ``observed_until`` (the largest time slack; the slack plus the longest persistence)."""
     slack = params.time_sigmas * float(PRECISION_S.max())
-    return slack, slack + float(PERSISTENCE_S.max())
+    return slack + float(LOOKBACK_S.max()), slack + float(PERSISTENCE_S.max())
 
 
 def derive(batch: FusionBatch, params: FusionParams) -> Derived:
@@ -158,6 +180,7 @@ def derive(batch: FusionBatch, params: FusionParams) -> Derived:
         cxx=cxx,
         cxy=cxy,
         cyy=cyy,
+        stream=STREAM_CODES[batch.source_type],
     )
 
 
@@ -253,13 +276,19 @@ def gate(
     lat: FloatArray,
     derived: Derived,
     source: IntArray,
+    observed: tuple[FloatArray, FloatArray],
     params: FusionParams,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """The pairs that pass the gate, each with ``a < b``, and their squared Mahalanobis
-    distance (different sources, compatible weapon groups, positions consistent)."""
+    distance (compatible weapon groups, positions consistent; different sources, or
+    consecutive ticks of one stream: two instants, at most ``STREAM_GAP_S`` apart).
+    ``observed``: every row's ``(observed_at, until)``."""
     a, b = np.minimum(i, j), np.maximum(i, j)
     wa, wb = derived.weapon_group[a], derived.weapon_group[b]
-    ok = (source[a] != source[b]) & ((wa < 0) | (wb < 0) | (wa == wb))
+    start, until = observed
+    instants = (until[a] <= start[a]) & (until[b] <= start[b])
+    ticks = derived.stream[a] & instants & (np.abs(start[a] - start[b]) <= STREAM_GAP_S)
+    ok = ((source[a] != source[b]) | ticks) & ((wa < 0) | (wb < 0) | (wa == wb))
     a, b = a[ok], b[ok]
     m = mahalanobis2(a, b, lon=lon, lat=lat, derived=derived)
     ok = m <= params.gate_chi2

@@ -53,18 +53,21 @@ def locate_groups(
     batch: FusionBatch,
     derived: Derived,
     params: FusionParams,
+    weight: FloatArray | None = None,
 ) -> Located:
     """Locate ``n_groups`` groups; ``rows[k]`` (a row of ``batch``) belongs to ``group[k]``.
 
-    Rows without a resolved position are ignored; a group with none gets NaN.
+    Rows without a resolved position are ignored; a group with none gets NaN. ``weight``
+    scales each row's information (``cluster.repeat_weight``: a stream's ticks count once).
     """
     ok = np.isfinite(derived.lon[rows])
-    rows, group = rows[ok], group[ok]
+    w = np.ones(rows.size) if weight is None else weight
+    rows, group, w = rows[ok], group[ok], w[ok]
     lon, lat = derived.lon[rows], derived.lat[rows]
     # information-weighted start point (per group, in degrees via a shared local scale)
     cxx, cxy, cyy = derived.cxx[rows], derived.cxy[rows], derived.cyy[rows]
     det = np.maximum(cxx * cyy - cxy * cxy, 1e-6)
-    ixx, ixy, iyy = cyy / det, -cxy / det, cxx / det
+    ixx, ixy, iyy = w * cyy / det, -w * cxy / det, w * cxx / det
     scale = np.cos(np.radians(lat)) * M_PER_DEG_LON
     x, y = lon * scale, lat * M_PER_DEG_LAT
 
@@ -100,7 +103,7 @@ def locate_groups(
     for _ in range(params.locate_iterations):
         gx, gy = ex[group], ey[group]
         # points: J = I / sigma, r = (g - p) / sigma
-        wp = np.where(point, 1.0 / sigma_p**2, 0.0)
+        wp = np.where(point, w / sigma_p**2, 0.0)
         jxx, jxy, jyy = wp, np.zeros_like(wp), wp
         rx, ry = np.where(point, (gx - px) * wp, 0.0), np.where(point, (gy - py) * wp, 0.0)
         # bearings: angle and range residuals
@@ -111,7 +114,7 @@ def locate_groups(
         ax, ay = dy / d2 / sigma_t, -dx / d2 / sigma_t
         rxx, ryy = dx / d / sigma_r, dy / d / sigma_r
         ra, rr = angle / sigma_t, (d - mid) / sigma_r
-        b_ = bearing.astype(np.float64)
+        b_ = bearing * w
         jxx = jxx + b_ * np.nan_to_num(ax * ax + rxx * rxx)
         jxy = jxy + b_ * np.nan_to_num(ax * ay + rxx * ryy)
         jyy = jyy + b_ * np.nan_to_num(ay * ay + ryy * ryy)

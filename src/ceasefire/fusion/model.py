@@ -77,6 +77,20 @@ TIME_PRECISION_S: Final[dict[SourceType, float]] = {
     SourceType.PARTY_NOTIFICATION: 600.0,
 }
 
+#: Source types that may report as a stream: by machine, once per detection, every few seconds
+#: while a fire lasts (an acoustic array's bearing per tick). Consecutive ticks of one stream
+#: are one event, where two reports of one post or patrol are two events (a person writes one
+#: line per event, and so does a sensor that sums a fire up in one report with an
+#: ``observed_until``, as on the paris-2026 simulator). What tells a stream of one event from a
+#: sensor's reports of two events: both are ticks (an instant: no ``observed_until``), each
+#: gates in space with the tick before it and follows it within ``STREAM_GAP_S``
+#: (``gating.gate``). Acoustic arrays only so far: no scenario has a camera's or radar's stream
+#: to measure the rule on.
+STREAM_SOURCE_TYPES: Final = frozenset({SourceType.ACOUSTIC})
+#: Longest silence, seconds, between two ticks of one stream about one event (a stream reports
+#: every few seconds while the fire lasts; a minute without a tick starts a new event).
+STREAM_GAP_S: Final = 60.0
+
 #: Extra time over which reports of one family may still be one event, seconds: a heavy
 #: weapon stands for hours (a patrol at noon and a UAV at dusk see the same battery); damage
 #: and casualties are found hours after the fire that caused them.
@@ -87,6 +101,16 @@ FAMILY_PERSISTENCE_S: Final[dict[Family, float]] = {
     Family.OTHER: 0.0,
 }
 AFTERMATH_PERSISTENCE_S: Final = 6 * 3600.0
+
+#: How long before its ``observed_at`` an imagery fix of fire can show it, seconds. The spec's
+#: ``observed_at`` is when the source observed, and imagery observes the crater, the smoke
+#: and the damage, not the firing: a UAV sent to a reported impact fixes it minutes to half an
+#: hour later, a satellite pass images craters half a day old. Their spans reach back this
+#: far (``gating.time_spans``), so a late fix still gates with the posts that heard the fire.
+IMAGERY_LOOKBACK_S: Final[dict[SourceType, float]] = {
+    SourceType.UAV: 1800.0,
+    SourceType.SATELLITE: 12 * 3600.0,
+}
 AFTERMATH: Final = frozenset({Category.INFRASTRUCTURE_DAMAGE, Category.CIVILIAN_CASUALTY})
 
 
