@@ -32,8 +32,7 @@ from ceasefire.geo.placement import place_points
 from ceasefire.pipeline.agreements import AgreementBook
 from ceasefire.reports.columns import ReportColumns
 from ceasefire.store.base import Store
-from ceasefire.store.fusion_sql import (
-    NewIncident,
+from ceasefire.store.fusion_reads import (
     active_incidents_of,
     active_report_sets,
     changed_report_pks,
@@ -41,8 +40,8 @@ from ceasefire.store.fusion_sql import (
     load_active_reports,
     load_reports,
     longest_report_s,
-    replace_incidents,
 )
+from ceasefire.store.fusion_sql import NewIncident, replace_incidents
 from ceasefire.store.isotime import iso
 from ceasefire.store.read_model_write import TearlineJudge
 

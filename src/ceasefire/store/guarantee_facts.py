@@ -14,9 +14,9 @@ The incident's later life becomes revisions of the fact, each recorded at its ow
 - verification: fusion's first automatic state (reported/corroborated) holds from the
   moment the fact is known; every later state in ``incident_states`` (an analyst's verified,
   disputed, rejected; fusion's demotion) from its ``at``. A first state that is an analyst's
-  decision carried over from a superseded incident holds from its ``at``, fusion's rule on
-  distinct sources (two or more: ``corroborated``) before it; so does an incident with no
-  state at all (ingested with fusion off).
+  decision carried over from a superseded incident holds from its ``at``, fusion's rule
+  (``fusion.verification.automatic_state``) on its distinct sources before it; so does an
+  incident with no state at all (ingested with fusion off).
 - attribution: a Special Commission decision *upholding* a proposal on one of the
   incident's violations sets ``attributed_to`` (the party) and ``attribution_id``
   (``attribution-<pk>``, the proposal) from ``decided_at``; a later rejection withdraws it
@@ -40,6 +40,7 @@ from sqlalchemy import Connection, Engine, case, func, insert, inspect, or_, sel
 from ceasefire.clock import Clock
 from ceasefire.fusion.grading import SECOND_HAND
 from ceasefire.fusion.verification import SYSTEM as FUSION_AUTHOR
+from ceasefire.fusion.verification import automatic_state
 from ceasefire.guarantees.alerts import Alert
 from ceasefire.guarantees.evaluate import replay
 from ceasefire.guarantees.facts import MonitoringFact, VerificationState
@@ -341,7 +342,7 @@ def _verification(state: str | None, sources: int) -> VerificationState:
     """Fusion's latest state, or its automatic rule when the incident has no state yet."""
     if state is not None:
         return VerificationState(state)
-    return VerificationState.CORROBORATED if sources >= 2 else VerificationState.REPORTED
+    return VerificationState(automatic_state(sources).value)
 
 
 def guarantees_loaded(engine: Engine) -> bool:

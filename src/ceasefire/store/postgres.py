@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 from sqlalchemy import Connection, Engine, create_engine, event
 
 from ceasefire.store.base import (
@@ -33,7 +32,7 @@ from ceasefire.store.base import (
 )
 from ceasefire.store.chunk_ledger import chunk_events, insert_quarantine
 from ceasefire.store.core_store import CoreStore
-from ceasefire.store.dialect import RawCursor, raw_cursor
+from ceasefire.store.dialect import RawCursor, draw_ids, raw_cursor
 from ceasefire.store.isotime import iso
 from ceasefire.store.ledger import record_in
 from ceasefire.store.status_change import apply_status
@@ -89,7 +88,7 @@ class PostgresStore(CoreStore):
     def _write_chunk_in(self, conn: Connection, chunk: ChunkWrite) -> None:
         received_at = iso(chunk.received_at)
         cur = raw_cursor(conn)
-        report_pks = _draw_ids(cur, "reports", len(chunk.report_rows))
+        report_pks = draw_ids(cur, "reports", len(chunk.report_rows))
         user_pk = chunk.submitter.user_pk
         constants = (received_at, int(chunk.run_pk), "active", chunk.submitter.principal, user_pk)
         columns = ", ".join(f'"{name}"' for name in REPORT_ROW_FIELDS)
@@ -110,7 +109,7 @@ class PostgresStore(CoreStore):
             (new_report_pks,),
         )
         incident_reports = report_pks[chunk.incident_report_local].tolist()
-        incident_pks = _draw_ids(cur, "incidents", len(incident_reports))
+        incident_pks = draw_ids(cur, "incidents", len(incident_reports))
         cur.execute(
             "INSERT INTO incidents (pk, status, observed_at, lon, lat, uncertainty_m, "
             "category, weapon_class, count, agreement_version_pk) "
@@ -174,17 +173,6 @@ class PostgresStore(CoreStore):
             submitter=chunk.submitter.principal,
         )
         record_in(conn, events, at=chunk.received_at)
-
-
-def _draw_ids(cur: RawCursor, table: str, n: int) -> NDArray[np.int64]:
-    """``n`` fresh ids from ``table``'s sequence, ascending, in one statement."""
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    cur.execute(
-        f"SELECT nextval(pg_get_serial_sequence('{table}', 'pk')) FROM generate_series(1, ?)",
-        (n,),
-    )
-    return np.sort(np.fromiter((row[0] for row in cur.fetchall()), dtype=np.int64, count=n))
 
 
 def _copy(cur: RawCursor, statement: str, rows: Any) -> None:
