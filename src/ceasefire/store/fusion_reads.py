@@ -37,33 +37,17 @@ _RELIABILITY = {r.value: i for i, r in enumerate(Reliability)}
 _FORM = {f.value: i for i, f in enumerate(LocationForm)}
 
 
+#: The report columns fusion reads, in the order ``_as_batch`` takes them.
+_REPORT_COLUMNS = (
+    *("pk", "source", "id", "source_type", "reliability", "credibility", "observed_at"),
+    *("observed_until", "category", "weapon_class", "count", "located_lon", "located_lat"),
+    *("located_uncertainty_m", "location_form", "observer_lon", "observer_lat", "bearing_deg"),
+    *("bearing_error_deg", "distance_min_m", "distance_max_m", "heading_deg", "submitter"),
+)
+
+
 def _report_columns() -> tuple[ColumnElement[Any], ...]:
-    r = schema.reports
-    return (
-        r.c.pk,
-        r.c.source,
-        r.c.id,
-        r.c.source_type,
-        r.c.reliability,
-        r.c.credibility,
-        r.c.observed_at,
-        r.c.observed_until,
-        r.c.category,
-        r.c.weapon_class,
-        r.c.count,
-        r.c.located_lon,
-        r.c.located_lat,
-        r.c.located_uncertainty_m,
-        r.c.location_form,
-        r.c.observer_lon,
-        r.c.observer_lat,
-        r.c.bearing_deg,
-        r.c.bearing_error_deg,
-        r.c.distance_min_m,
-        r.c.distance_max_m,
-        r.c.heading_deg,
-        r.c.submitter,
-    )
+    return tuple(schema.reports.c[name] for name in _REPORT_COLUMNS)
 
 
 def _is_active() -> ColumnElement[bool]:

@@ -224,7 +224,7 @@ def _read_slice(  # noqa: PLR0917 - the accumulators of read_facts, filled in pl
         )
         .join(r, r.c.pk == ir.c.report_pk)
         .where(_only(ir.c.incident_pk, pks))
-        .order_by(ir.c.incident_pk, r.c.received_at)
+        .order_by(ir.c.incident_pk, r.c.received_at, r.c.pk)  # pk: one chunk's shared time
     )
     for row in conn.execute(members):
         firsts.setdefault(row.incident_pk, row)
