@@ -19,16 +19,6 @@ from ceasefire.store.base import open_store
 from ceasefire.store.core_store import CoreStore
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _geography_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """PostgreSQL stores cache compiled geographies under the user's cache folder, one folder
-    per database: the tests' databases are many and short-lived, so their caches go to this
-    session's temporary folder (inherited by the ``ceasefire`` subprocesses some tests run)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
-        yield
-
-
 @pytest.fixture
 def mini_clones(backend: str, databases: Databases, tmp_path: Path) -> Iterator[Clones]:
     """Clones of the mini template on ``backend``, dropped when the test ends."""
