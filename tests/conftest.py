@@ -45,6 +45,17 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
     found.drop_templates()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _geography_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """PostgreSQL stores cache compiled geographies in the user's cache folder, one folder per
+    database (``pipeline.agreements.geography_cache_dir``): the tests' databases are many and
+    short-lived, so their caches go to this session's temporary folder instead (inherited by
+    the ``ceasefire`` subprocesses some tests run)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        yield
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     """``sqlite`` or ``postgres``: every test that uses it runs on both."""

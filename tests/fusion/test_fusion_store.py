@@ -1,22 +1,29 @@
-"""Fusion through the store and the CLI: ingest → fused incidents, rules, states, decisions."""
+"""Fusion through the store and the CLI: ingest → fused incidents, rules, states, decisions.
+
+On both backends (``fresh_db``), but for the migration 0013 test, which reads SQLite's
+catalogue and downgrades below the PostgreSQL-only revision 0016.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, Table, select, text
 from typer.testing import CliRunner, Result
 
 from ceasefire.cli.main import app
 from ceasefire.scenarios import scenario_dir
+from ceasefire.settings import Settings
 from ceasefire.store import schema
+from ceasefire.store.base import open_store
+from ceasefire.store.core_store import CoreStore
 from ceasefire.store.fusion import FUSION_TABLES, incident_states
 from ceasefire.store.ledger import ledger_entries
-from ceasefire.store.sqlite import SQLiteStore
 
 # A point just behind the paris-2026 line near Pokrovsk, where fire breaks the ceasefire.
 LON, LAT = 37.45, 48.15
@@ -44,17 +51,32 @@ def _report(rid: str, source: str, source_type: str, **extra: object) -> dict[st
 class Run:
     """``run("incidents", "--json")`` = ``ceasefire --db <tmp db> incidents --json``."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: str) -> None:
         self.db = db
 
     def __call__(self, *args: str) -> Result:
-        return CliRunner().invoke(app, ["--db", str(self.db), *args], catch_exceptions=False)
+        return CliRunner().invoke(app, ["--db", self.db, *args], catch_exceptions=False)
+
+
+def _open(db: str) -> CoreStore:
+    store = open_store(Settings(db=db))
+    assert isinstance(store, CoreStore)
+    return store
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+def run(fresh_db: str, monkeypatch: pytest.MonkeyPatch) -> Run:
+    return _initialised(Run(fresh_db), monkeypatch)
+
+
+@pytest.fixture
+def sqlite_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+    """``run`` on SQLite only, for what only SQLite has."""
+    return _initialised(Run(f"sqlite:///{tmp_path / 'cf.db'}"), monkeypatch)
+
+
+def _initialised(invoke: Run, monkeypatch: pytest.MonkeyPatch) -> Run:
     monkeypatch.delenv("CEASEFIRE_DB", raising=False)
-    invoke = Run(tmp_path / "cf.db")
     assert invoke("init").exit_code == 0
     loaded = invoke("agreement", "load", str(scenario_dir("paris-2026") / "agreement.yaml"))
     assert loaded.exit_code == 0, loaded.output
@@ -85,7 +107,7 @@ def test_two_posts_and_a_uav_become_one_incident_with_history(run: Run, tmp_path
     assert fused["state"] == "corroborated"
     assert abs(fused["lat"] - (LAT + 0.0002)) < 0.0005  # the UAV's fix dominates
 
-    store = SQLiteStore(f"sqlite:///{run.db}")
+    store = _open(run.db)
     with store.engine.connect() as conn:
         violations = conn.execute(
             select(schema.violations.c.incident_pk).where(schema.violations.c.active.is_(True))
@@ -148,7 +170,7 @@ def test_two_posts_and_a_uav_become_one_incident_with_history(run: Run, tmp_path
     )
     assert record["proposed_by"] == "staff"
     # every state and every attribution step is on the ledger's hash chain
-    store = SQLiteStore(f"sqlite:///{run.db}")
+    store = _open(run.db)
     with store.engine.connect() as conn:
         entries = conn.execute(
             select(
@@ -169,8 +191,9 @@ def test_two_posts_and_a_uav_become_one_incident_with_history(run: Run, tmp_path
     assert run("attribution", "decide", "9", "--decision", "upheld", "--by", "m").exit_code != 0
 
 
-def test_migration_creates_exactly_the_fusion_tables(tmp_path: Path) -> None:
-    store = SQLiteStore(f"sqlite:///{tmp_path / 'm.db'}")
+@pytest.mark.filterwarnings("ignore:Did not recognize type 'geometry':sqlalchemy.exc.SAWarning")
+def test_migration_creates_exactly_the_fusion_tables(fresh_db: str) -> None:
+    store = _open(fresh_db)
     store.init_schema()
     ours = MetaData()
     for table in (*schema.MONITORING_TABLES, *FUSION_TABLES):
@@ -178,15 +201,24 @@ def test_migration_creates_exactly_the_fusion_tables(tmp_path: Path) -> None:
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), ours)
     names = {t.name for t in FUSION_TABLES}
-    assert [d for d in diff if any(n in repr(d) for n in names)] == []
+    assert [d for d in diff if _table_of(d) in names] == []
     store.close()
 
 
-def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
-    store = SQLiteStore(f"sqlite:///{db}")
+def _table_of(difference: Any) -> str:
+    """The table an ``alembic.autogenerate.compare_metadata`` difference is about."""
+    item = difference[0] if isinstance(difference, list) else difference
+    if item[0] in {"add_column", "remove_column"} or item[0].startswith("modify_"):
+        return str(item[2])
+    found = item[1]
+    return str(found.name if isinstance(found, Table) else found.table.name)
+
+
+def _rows(db: str, sql: str) -> list[tuple[object, ...]]:
+    store = _open(db)
     try:
         with store.engine.connect() as conn:
-            return [tuple(row) for row in conn.exec_driver_sql(sql).all()]
+            return [tuple(row) for row in conn.execute(text(sql)).all()]
     finally:
         store.close()
 
@@ -239,8 +271,11 @@ def test_records_carry_the_marking_of_what_their_author_saw(run: Run, tmp_path: 
 
 
 def test_migration_0013_marks_older_records_for_readers_of_the_whole(
-    run: Run, tmp_path: Path
+    sqlite_run: Run, tmp_path: Path
 ) -> None:
+    """SQLite only: it reads SQLite's catalogue (``sqlite_master``) to see the columns go
+    and come back; the migration's SQL is the same on both backends."""
+    run = sqlite_run
     from alembic import command  # noqa: PLC0415
 
     from ceasefire.store.migrate import alembic_config  # noqa: PLC0415
@@ -256,7 +291,7 @@ def test_migration_0013_marks_older_records_for_readers_of_the_whole(
     assert run("attribution", "propose", str(violation[0]), "--by", "staff").exit_code == 0
     assert run("attribution", "decide", "1", "--decision", "upheld", "--by", "m").exit_code == 0
     assert run("attribution", "remedy", "1", "--remedy", "r", "--by", "m").exit_code == 0
-    config = alembic_config(f"sqlite:///{run.db}")
+    config = alembic_config(run.db)
     command.downgrade(config, "0013-1")  # the records as written before markings existed
     for table in ("incident_states", "attributions", "attribution_decisions", "remedies"):
         sql = _rows(run.db, f"SELECT sql FROM sqlite_master WHERE name = '{table}'")

@@ -11,7 +11,9 @@ import pytest
 from geo_builders import SYNTHETIC_YAML, write_synthetic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.engine import make_url
 
+from backend_databases import Databases, drop_pg_database
 from ceasefire.geo import Geography, place_points
 from ceasefire.geo.cache import cache_key, cache_path, load_geography, save_geography
 from ceasefire.pipeline import agreements
@@ -191,3 +193,30 @@ def test_a_changed_agreement_misses_the_cache(
         band.width_m for v in book.versions for band in v.geography.zone("band10").bands
     )
     assert widths == [10_000.0, 10_000.0, 10_000.0, 15_000.0]  # each version its own geography
+
+
+def test_a_postgresql_store_caches_in_the_user_cache_folder_per_database(
+    databases: Databases,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    synthetic_geo: Geography,
+) -> None:
+    """A server database has no file to sit beside: its cache is the user's, one folder per
+    database, and a new process (an HQ worker) reads it instead of compiling."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    url = databases.fresh("postgres", tmp_path)
+    parsed = make_url(url)
+    store = open_store(Settings(db=url))
+    try:
+        store.init_schema()
+        load_agreement_file(store, write_synthetic(tmp_path / "agreement"))
+        cache_dir = geography_cache_dir(store)
+        expected = f"{parsed.host}-{parsed.port or 5432}-{parsed.database}"
+        assert cache_dir == tmp_path / "xdg" / "ceasefire" / expected
+        assert len(list(cache_dir.glob("geography-*.npz"))) == 1
+        _forbid_compiling(monkeypatch)  # as a new process: nothing compiled in memory
+        book = AgreementBook.from_store(store)
+        assert_same_placements(synthetic_geo, book.versions[0].geography, [36.95], [48.0], [0.0])
+    finally:
+        store.close()
+        drop_pg_database(str(parsed.database))

@@ -1,23 +1,21 @@
 """Independent per-oblast counts of reports, incidents, violations and coverage.
 
-Plain ``sqlite3`` over the stored rows and one shapely ``contains`` per point (``report_checks``'
-``IndependentOblasts``), none of the aggregation under test. ``visible`` is an SQL predicate
-over the reports table aliased ``r`` (``"1"``: every report), the same filter the test hands
-the report as a SQLAlchemy clause; its ``?`` parameters are ``params``.
+Plain SQL over the stored rows (``report_checks.rows``, either backend) and one shapely
+``contains`` per point (``report_checks``' ``IndependentOblasts``), none of the aggregation
+under test. ``visible`` is an SQL predicate over the reports table aliased ``r`` (``"TRUE"``:
+every report), the same filter the test hands the report as a SQLAlchemy clause; its ``?``
+parameters are ``params``.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
-from report_checks import FIRE_HEADERS, IndependentOblasts, _bounds
+from report_checks import CURRENT, FIRE_HEADERS, IndependentOblasts, _bounds, rows
 
 IMPEDIMENTS = ("sensor_impeded", "movement_restriction")
-CURRENT = "r.status = 'active' AND r.withdrawn = 0"
 
 
 @dataclass
@@ -36,42 +34,45 @@ class OblastCounts:
 
 
 def independent_sector_counts(
-    db: Path, day: date, visible: str = "1", params: tuple[object, ...] = ()
+    db: str, day: date, visible: str = "TRUE", params: tuple[object, ...] = ()
 ) -> dict[str, OblastCounts]:
     """``{oblast name: counts}`` of ``day`` (a Kyiv day) for a reader who sees ``visible``."""
     oblasts = IndependentOblasts()
     start, end = _bounds(day)
     out: dict[str, OblastCounts] = {}
 
-    def at(lon: float | None, lat: float | None) -> OblastCounts:
-        return out.setdefault(oblasts.name_of(lon, lat), OblastCounts())
+    def at(lon: object, lat: object) -> OblastCounts:
+        where = oblasts.name_of(*(None if v is None else float(str(v)) for v in (lon, lat)))
+        return out.setdefault(where, OblastCounts())
 
-    with sqlite3.connect(db) as conn:
-        reports = conn.execute(
-            f"SELECT category, count, located_lon, located_lat FROM reports r "
-            f"WHERE {CURRENT} AND ({visible}) AND observed_at >= ? AND observed_at < ?",
-            (*params, start, end),
-        ).fetchall()
-        incidents = conn.execute(
-            f"SELECT i.pk, i.category, i.lon, i.lat FROM incidents i "
-            f"WHERE i.status = 'active' AND i.observed_at >= ? AND i.observed_at < ? "
-            f"AND EXISTS (SELECT 1 FROM incident_reports ir JOIN reports r ON r.pk = ir.report_pk "
-            f"WHERE ir.incident_pk = i.pk AND {CURRENT} AND ({visible}))",
-            (start, end, *params),
-        ).fetchall()
-        violations = Counter(
-            dict(
-                conn.execute(
-                    "SELECT incident_pk, count(*) FROM violations WHERE active = 1 "
-                    "GROUP BY incident_pk"
-                ).fetchall()
+    reports: list[tuple[str, int, float | None, float | None]] = rows(  # type: ignore[assignment]
+        db,
+        f"SELECT category, count, located_lon, located_lat FROM reports r "
+        f"WHERE {CURRENT} AND ({visible}) AND observed_at >= ? AND observed_at < ?",
+        (*params, start, end),
+    )
+    incidents: list[tuple[int, str, float | None, float | None]] = rows(  # type: ignore[assignment]
+        db,
+        f"SELECT i.pk, i.category, i.lon, i.lat FROM incidents i "
+        f"WHERE i.status = 'active' AND i.observed_at >= ? AND i.observed_at < ? "
+        f"AND EXISTS (SELECT 1 FROM incident_reports ir JOIN reports r ON r.pk = ir.report_pk "
+        f"WHERE ir.incident_pk = i.pk AND {CURRENT} AND ({visible}))",
+        (start, end, *params),
+    )
+    violations = Counter(
+        {
+            int(str(pk)): int(str(n))
+            for pk, n in rows(
+                db, "SELECT incident_pk, count(*) FROM violations WHERE active GROUP BY incident_pk"
             )
-        )
-        windows = conn.execute(
-            "SELECT start_s, end_s, lon, lat FROM coverage_declarations "
-            "WHERE end_s > ? AND start_s < ?",
-            (start, start + 86_400),
-        ).fetchall()
+        }
+    )
+    windows: list[tuple[float, float, float, float]] = rows(  # type: ignore[assignment]
+        db,
+        "SELECT start_s, end_s, lon, lat FROM coverage_declarations "
+        "WHERE end_s > ? AND start_s < ?",
+        (start, start + 86_400),
+    )
     for category, count, lon, lat in reports:
         row = at(lon, lat)
         row.reports += 1

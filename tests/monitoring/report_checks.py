@@ -1,16 +1,17 @@
 """Helpers of the report tests: an HTML reader, independent counts, running the demo.
 
-The "independent" helpers read the SQLite file with the standard library and place points with
-one shapely ``contains`` per point and oblast: none of the code under test is used, so a wrong
-query, a wrong oblast or a wrong sum in the report shows up as a difference.
+The "independent" helpers read the stored rows with plain SQL through the driver (``rows``:
+sqlite3 or psycopg, on either backend) and place points with one shapely ``contains`` per point
+and oblast: none of the code under test is used, so a wrong query, a wrong oblast or a wrong
+sum in the report shows up as a difference.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import sqlite3
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
@@ -19,9 +20,11 @@ from zoneinfo import ZoneInfo
 
 import shapely
 from shapely.geometry import shape
+from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
 from ceasefire.cli.main import app
+from ceasefire.reporting.demo import DemoScenario, run_demo
 
 OBLAST_FILE = (
     Path(__file__).resolve().parents[2]
@@ -141,6 +144,24 @@ class IndependentOblasts:
 KYIV = ZoneInfo("Europe/Kyiv")
 
 
+#: A report that counts: active and no withdrawal notice (booleans as SQL booleans: the same
+#: text on SQLite and PostgreSQL).
+CURRENT = "r.status = 'active' AND NOT r.withdrawn"
+
+
+def rows(db: str, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+    """The rows of one plain statement with ``?`` placeholders, straight through the driver
+    (``%s`` for psycopg), on a short-lived engine of its own."""
+    engine = create_engine(db)
+    try:
+        if engine.dialect.name == "postgresql":
+            sql = sql.replace("%", "%%").replace("?", "%s")
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.exec_driver_sql(sql, tuple(params)).all()]
+    finally:
+        engine.dispose()
+
+
 def _bounds(day: date) -> tuple[float, float]:
     """A report's day is a Kyiv calendar day (23 or 25 hours on a clock change)."""
     start = datetime(day.year, day.month, day.day, tzinfo=KYIV).timestamp()
@@ -148,62 +169,67 @@ def _bounds(day: date) -> tuple[float, float]:
     return start, datetime(nxt.year, nxt.month, nxt.day, tzinfo=KYIV).timestamp()
 
 
-def independent_fire_counts(db: Path, day: date) -> dict[str, dict[str, int]]:
+def independent_fire_counts(db: str, day: date) -> dict[str, dict[str, int]]:
     """Fire counts per oblast and category, straight from the stored rows of ``day``."""
     oblasts = IndependentOblasts()
     start, end = _bounds(day)
     counts: Counter[tuple[str, str]] = Counter()
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT category, count, located_lon, located_lat FROM reports "
-            "WHERE status = 'active' AND withdrawn = 0 AND observed_at >= ? AND observed_at < ?",
-            (start, end),
-        ).fetchall()
-    for category, count, lon, lat in rows:
+    found = rows(
+        db,
+        "SELECT category, count, located_lon, located_lat FROM reports r "
+        f"WHERE {CURRENT} AND observed_at >= ? AND observed_at < ?",
+        (start, end),
+    )
+    for category, count, lon, lat in found:
         if category in FIRE_HEADERS:
-            counts[(oblasts.name_of(lon, lat), FIRE_HEADERS[category])] += count
+            where = oblasts.name_of(_float(lon), _float(lat))
+            counts[(where, FIRE_HEADERS[str(category)])] += int(str(count))
     out: dict[str, dict[str, int]] = {}
     for (oblast, header), n in counts.items():
         out.setdefault(oblast, dict.fromkeys(FIRE_HEADERS.values(), 0))[header] = n
     return out
 
 
-def independent_category_totals(db: Path, day: date) -> Counter[str]:
+def _float(value: object) -> float | None:
+    return None if value is None else float(str(value))
+
+
+def independent_category_totals(db: str, day: date) -> Counter[str]:
     """Sum of ``count`` per category of the current reports of ``day``."""
     start, end = _bounds(day)
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT category, sum(count) FROM reports WHERE status = 'active' AND withdrawn = 0 "
-            "AND observed_at >= ? AND observed_at < ? GROUP BY category",
-            (start, end),
-        ).fetchall()
-    return Counter({c: int(n) for c, n in rows})
+    found = rows(
+        db,
+        f"SELECT category, sum(count) FROM reports r WHERE {CURRENT} "
+        "AND observed_at >= ? AND observed_at < ? GROUP BY category",
+        (start, end),
+    )
+    return Counter({str(c): int(str(n)) for c, n in found})
 
 
 def independent_rule_counts(
-    db: Path, day: date, visible: str = "1", params: tuple[object, ...] = ()
+    db: str, day: date, visible: str = "TRUE", params: tuple[object, ...] = ()
 ) -> dict[tuple[str, str], tuple[int, int]]:
     """``{(rule, zone or 'anywhere'): (certain, possible)}`` of the day's active violations
     whose incident has a current report of the day for which ``visible`` (SQL over ``r``)
     holds."""
     start, end = _bounds(day)
     out: dict[tuple[str, str], list[int]] = {}
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT v.pk, v.rule_id, coalesce(v.zone_id, 'anywhere'), v.certainty "
-            "FROM violations v JOIN incidents i ON i.pk = v.incident_pk "
-            "JOIN incident_reports ir ON ir.incident_pk = i.pk "
-            "JOIN reports r ON r.pk = ir.report_pk "
-            "WHERE v.active = 1 AND i.status = 'active' AND r.status = 'active' "
-            f"AND r.withdrawn = 0 AND r.observed_at >= ? AND r.observed_at < ? AND ({visible})",
-            (start, end, *params),
-        ).fetchall()
-    seen: set[int] = set()
-    for pk, rule, zone, certainty in rows:
+    found = rows(
+        db,
+        "SELECT v.pk, v.rule_id, coalesce(v.zone_id, 'anywhere'), v.certainty "
+        "FROM violations v JOIN incidents i ON i.pk = v.incident_pk "
+        "JOIN incident_reports ir ON ir.incident_pk = i.pk "
+        "JOIN reports r ON r.pk = ir.report_pk "
+        f"WHERE v.active AND i.status = 'active' AND {CURRENT} "
+        f"AND r.observed_at >= ? AND r.observed_at < ? AND ({visible})",
+        (start, end, *params),
+    )
+    seen: set[object] = set()
+    for pk, rule, zone, certainty in found:
         if pk in seen:
             continue
         seen.add(pk)
-        pair = out.setdefault((rule, zone), [0, 0])
+        pair = out.setdefault((str(rule), str(zone)), [0, 0])
         pair[0 if certainty == "certain" else 1] += 1
     return {k: (v[0], v[1]) for k, v in out.items()}
 
@@ -232,21 +258,32 @@ def previous(day: date) -> date:
 
 @dataclass(frozen=True)
 class Demo:
-    """A demo run: its folder, the database file, the report paths it printed."""
+    """A demo run: its folder, the database's URL, the report paths it printed."""
 
     directory: Path
-    db: Path
+    db: str
     reports: tuple[Path, ...]
     stdout: str
 
 
 def run_demo_cli(directory: Path, *args: str) -> Demo:
+    """``ceasefire demo --dir DIRECTORY ARGS`` (its SQLite file in the folder)."""
     result = CliRunner().invoke(app, ["demo", "--dir", str(directory), *args])
     assert result.exit_code == 0, result.output + repr(result.exception)
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     return Demo(
         directory=directory,
-        db=directory / "ceasefire.db",
+        db=f"sqlite:///{directory / 'ceasefire.db'}",
         reports=tuple(Path(line) for line in lines if line.endswith("report.html")),
         stdout=result.stdout,
     )
+
+
+def build_demo(backend_db: str | None, directory: Path, scenario: str, *, days: int = 30) -> Demo:
+    """The demo on SQLite through the command (``backend_db`` None), or in the given new
+    database through the same steps (``reporting.demo.run_demo``: the command builds its
+    database in its folder only)."""
+    if backend_db is None:
+        return run_demo_cli(directory, "--scenario", scenario, "--days", str(days))
+    built = run_demo(DemoScenario(scenario), directory, days=days, db=backend_db)
+    return Demo(directory, backend_db, tuple(p.resolve() for p in built.reports), "")

@@ -79,7 +79,7 @@ def test_real_ucdp_days_counts_equal_independent_counts(minsk_demo: Demo) -> Non
 def test_trend_grouped_in_sql_equals_binning_the_rows(paris_demo: Demo) -> None:
     """The 30-day trend (hour groups in SQL, folded into Kyiv days) against numpy binning."""
     day = day_of_report(paris_demo.reports[-1])
-    settings = Settings.from_cli(str(paris_demo.db))
+    settings = Settings.from_cli(paris_demo.db)
     store = open_store(settings)
     try:
         with engine_of(store).connect() as conn:

@@ -4,10 +4,10 @@ a Markdown link or a broken table, in the Markdown nor in the HTML."""
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 
 import orjson
+from report_checks import rows
 from typer.testing import CliRunner
 
 from ceasefire.cli.main import app
@@ -43,15 +43,16 @@ def _live_markup(text: str, *, markdown: bool) -> list[str]:
     return [p.pattern for p in (LIVE_MD if markdown else LIVE_HTML) if p.search(text)]
 
 
-def test_hostile_report_text_stays_text_in_the_daily_and_flash_reports(tmp_path: Path) -> None:
-    db = str(tmp_path / "hq.db")
+def test_hostile_report_text_stays_text_in_the_daily_and_flash_reports(
+    fresh_db: str, tmp_path: Path
+) -> None:
+    db = fresh_db
     _cli("--db", db, "init")
     _cli("--db", db, "agreement", "load", str(MINI))
     reports = tmp_path / "hostile.ndjson"
     reports.write_bytes(orjson.dumps(HOSTILE) + b"\n")
     assert orjson.loads(_cli("--db", db, "ingest", str(reports), "--json"))["accepted"] == 1
-    with sqlite3.connect(db) as conn:
-        (incident,) = conn.execute("SELECT pk FROM incidents WHERE status = 'active'").fetchone()
+    ((incident,),) = rows(db, "SELECT pk FROM incidents WHERE status = 'active'")
     _cli("--db", db, "report", "flash", str(incident), "--out", str(tmp_path / "flash"))
     _cli("--db", db, "report", "daily", "--date", "2026-03-10", "--out", str(tmp_path / "daily"))
     flash_md = (tmp_path / "flash" / "report.md").read_text("utf-8")

@@ -5,14 +5,13 @@ the Markdown beside it, ``--region`` and the flash report, as a reader would fin
 from __future__ import annotations
 
 import io
-import sqlite3
 import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
 from matplotlib.image import imread
-from report_checks import Demo, day_of_report, read_report, table_as_counts
+from report_checks import Demo, day_of_report, read_report, rows, table_as_counts
 from typer.testing import CliRunner
 
 from ceasefire.cli.main import app
@@ -62,7 +61,7 @@ def test_region_option_limits_the_report_to_an_oblast(paris_demo: Demo, tmp_path
         app,
         [
             "--db",
-            str(paris_demo.db),
+            paris_demo.db,
             "report",
             "daily",
             "--date",
@@ -89,7 +88,7 @@ def test_region_option_limits_the_report_to_an_oblast(paris_demo: Demo, tmp_path
         app,
         [
             "--db",
-            str(paris_demo.db),
+            paris_demo.db,
             "report",
             "daily",
             "--out",
@@ -103,30 +102,29 @@ def test_region_option_limits_the_report_to_an_oblast(paris_demo: Demo, tmp_path
 
 
 def test_flash_report_on_an_incident_with_a_violation(paris_demo: Demo, tmp_path: Path) -> None:
-    with sqlite3.connect(paris_demo.db) as conn:
-        incident, rule = conn.execute(
-            "SELECT v.incident_pk, v.rule_id FROM violations v WHERE v.active = 1 "
-            "ORDER BY v.severity DESC, v.pk LIMIT 1"
-        ).fetchone()
+    ((incident, rule),) = rows(
+        paris_demo.db,
+        "SELECT v.incident_pk, v.rule_id FROM violations v WHERE v.active "
+        "ORDER BY v.severity DESC, v.pk LIMIT 1",
+    )
     result = CliRunner().invoke(
-        app, ["--db", str(paris_demo.db), "report", "flash", str(incident), "--out", str(tmp_path)]
+        app, ["--db", paris_demo.db, "report", "flash", str(incident), "--out", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
     report = read_report(tmp_path / "report.html")
     assert list(report.sections) == list(FLASH_SECTIONS)
-    assert rule in report.text["rules"]
+    assert str(rule) in report.text["rules"]
     _check_png(report.images["map"][0], min_width=1000)
 
     missing = CliRunner().invoke(
-        app, ["--db", str(paris_demo.db), "report", "flash", "999999999", "--out", str(tmp_path)]
+        app, ["--db", paris_demo.db, "report", "flash", "999999999", "--out", str(tmp_path)]
     )
     assert missing.exit_code == 1
     assert "does not exist" in missing.output
 
 
-def test_report_on_an_empty_database_says_so(tmp_path: Path) -> None:
-    db = tmp_path / "empty.db"
-    assert CliRunner().invoke(app, ["--db", str(db), "init"]).exit_code == 0
-    result = CliRunner().invoke(app, ["--db", str(db), "report", "daily", "--out", str(tmp_path)])
+def test_report_on_an_empty_database_says_so(fresh_db: str, tmp_path: Path) -> None:
+    assert CliRunner().invoke(app, ["--db", fresh_db, "init"]).exit_code == 0
+    result = CliRunner().invoke(app, ["--db", fresh_db, "report", "daily", "--out", str(tmp_path)])
     assert result.exit_code == 1
     assert "no reports" in result.output

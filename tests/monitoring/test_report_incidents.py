@@ -1,6 +1,6 @@
 """Incidents, violations and coverage per oblast, and a reader who may see only some reports.
 
-The report's incidents-and-coverage table against ``sqlite3`` counts over the stored rows
+The report's incidents-and-coverage table against plain SQL counts over the stored rows
 (``incident_checks``), for the simulated paris-2026 day of the demo, with and without a
 releasability filter; the filtered report must not name a hidden report's source or id.
 """
@@ -8,7 +8,6 @@ releasability filter; the filtered report must not name a hidden report's source
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from report_checks import (
     day_of_report,
     independent_rule_counts,
     read_report,
+    rows,
     shown_rule_counts,
     table_as_counts,
 )
@@ -51,7 +51,7 @@ COLUMNS = {
 
 
 def _write(demo: Demo, out: Path, visible: ColumnElement[bool] | None) -> Path:
-    store = open_store(Settings.from_cli(str(demo.db)))
+    store = open_store(Settings.from_cli(demo.db))
     try:
         return build_daily_report(
             store, day_of_report(demo.reports[-1]), out, visible_reports=visible
@@ -97,12 +97,11 @@ def test_incident_counts_equal_independent_counts(paris_demo: Demo) -> None:
     assert sum(as_int(c["Reports"]) for c in shown.values()) == total_reports
 
 
-def _hidden_sources(db: Path) -> set[str]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT DISTINCT source FROM reports WHERE source_type IN ('observation_post', 'uav')"
-        ).fetchall()
-    return {s for (s,) in rows}
+def _hidden_sources(db: str) -> set[str]:
+    found = rows(
+        db, "SELECT DISTINCT source FROM reports WHERE source_type IN ('observation_post', 'uav')"
+    )
+    return {str(s) for (s,) in found}
 
 
 def _names(text: str, names: set[str]) -> set[str]:
@@ -143,13 +142,13 @@ def test_a_reader_filter_changes_counts_as_computed_independently(
     for written in (html, html.parent / "report.md"):
         text = written.read_text(encoding="utf-8")
         assert not _names(text, hidden), written.name
-    with sqlite3.connect(paris_demo.db) as conn:
-        hidden_ids = {
-            i
-            for (i,) in conn.execute(
-                "SELECT id FROM reports WHERE source_type IN ('observation_post', 'uav')"
-            )
-        }
+    hidden_ids = {
+        str(i)
+        for (i,) in rows(
+            paris_demo.db,
+            "SELECT id FROM reports WHERE source_type IN ('observation_post', 'uav')",
+        )
+    }
     assert not _names(html.read_text(encoding="utf-8"), hidden_ids)
 
 
@@ -166,22 +165,23 @@ def test_a_sector_silenced_for_the_reader_is_flagged_quiet_but_degraded(
         key=lambda k: everything[k].impediments,
     )
     oblasts = IndependentOblasts()
-    with sqlite3.connect(paris_demo.db) as conn:
-        located = [
-            pk
-            for pk, lon, lat in conn.execute(
-                "SELECT pk, located_lon, located_lat FROM reports WHERE located_lon IS NOT NULL"
-            )
-            if oblasts.name_of(lon, lat) == target
-        ]
-        in_incidents = [
-            pk
-            for pk, lon, lat in conn.execute(
-                "SELECT ir.report_pk, i.lon, i.lat FROM incident_reports ir "
-                "JOIN incidents i ON i.pk = ir.incident_pk WHERE i.lon IS NOT NULL"
-            )
-            if oblasts.name_of(lon, lat) == target
-        ]
+    located = [
+        int(str(pk))
+        for pk, lon, lat in rows(
+            paris_demo.db,
+            "SELECT pk, located_lon, located_lat FROM reports WHERE located_lon IS NOT NULL",
+        )
+        if oblasts.name_of(float(str(lon)), float(str(lat))) == target
+    ]
+    in_incidents = [
+        int(str(pk))
+        for pk, lon, lat in rows(
+            paris_demo.db,
+            "SELECT ir.report_pk, i.lon, i.lat FROM incident_reports ir "
+            "JOIN incidents i ON i.pk = ir.incident_pk WHERE i.lon IS NOT NULL",
+        )
+        if oblasts.name_of(float(str(lon)), float(str(lat))) == target
+    ]
     hidden = sorted(set(located) | set(in_incidents))
     r = schema.reports
     visible = or_(r.c.pk.notin_(hidden), r.c.category.in_(IMPEDIMENTS))

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import itertools
 import math
-import shutil
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pipeline_helpers import make_report, write_ndjson
+from pipeline_helpers import Clones, make_report, open_mini, write_ndjson
 from sqlalchemy import text
 
 from ceasefire.clock import SystemClock
@@ -25,7 +24,7 @@ from ceasefire.pipeline.agreements import AgreementBook
 from ceasefire.pipeline.fuse import fuse_incidents
 from ceasefire.pipeline.ingest import ingest_files
 from ceasefire.reports.gazetteer import Gazetteer
-from ceasefire.store.sqlite import SQLiteStore
+from ceasefire.store.core_store import CoreStore
 
 GAZETTEER = Gazetteer.default()
 T0 = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
@@ -106,12 +105,7 @@ def histories(draw: st.DrawFn) -> tuple[list[Report], list[int]]:
     return reports, sorted(cuts)
 
 
-def _store(template: Path, path: Path) -> SQLiteStore:
-    shutil.copy(template, path)
-    return SQLiteStore(f"sqlite:///{path}")
-
-
-def _incidents(store: SQLiteStore) -> Incidents:
+def _incidents(store: CoreStore) -> Incidents:
     """Active incidents by their reports' (source, id): place, counts, grading, violations."""
     with store.engine.connect() as conn:
         members: dict[int, set[tuple[str, str]]] = {}
@@ -149,38 +143,40 @@ def _cut(reports: list[Report], cuts: list[int]) -> Iterator[list[Report]]:
 @settings(
     max_examples=30,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 @given(histories())
 def test_windowed_fusion_after_each_ingest_equals_one_full_fusion(
-    mini_db_template: Path, history: tuple[list[Report], list[int]]
+    mini_clones: Clones,
+    tmp_path_factory: pytest.TempPathFactory,
+    history: tuple[list[Report], list[int]],
 ) -> None:
     reports, cuts = history
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        stepwise = _store(mini_db_template, folder / "stepwise.db")
-        once = _store(mini_db_template, folder / "once.db")
-        try:
-            for k, part in enumerate(_cut(reports, cuts)):
-                path = write_ndjson(folder / f"part-{k}.ndjson", part)
-                summary = ingest_files(stepwise, [path], gazetteer=GAZETTEER, parallel=False)
-                assert summary.quarantined == 0
-            path = write_ndjson(folder / "all.ndjson", reports)
-            ingest_files(once, [path], gazetteer=GAZETTEER, parallel=False, fuse=False)
-            full = fuse_incidents(
-                once, AgreementBook.from_store(once), clock=SystemClock(), full=True
-            )
-            expected = _incidents(once)
-            assert full.incidents == len(expected)
-            assert _incidents(stepwise) == expected
-            # and a full re-fusion of the step-by-step store finds nothing to change
-            again = fuse_incidents(
-                stepwise, AgreementBook.from_store(stepwise), clock=SystemClock(), full=True
-            )
-            assert (again.added, again.superseded) == (0, 0)
-        finally:
-            stepwise.close()
-            once.close()
+    folder = tmp_path_factory.mktemp("history")
+    stepwise, once = (open_mini(url) for url in mini_clones.as_built(2))
+    try:
+        for k, part in enumerate(_cut(reports, cuts)):
+            path = write_ndjson(folder / f"part-{k}.ndjson", part)
+            summary = ingest_files(stepwise, [path], gazetteer=GAZETTEER, parallel=False)
+            assert summary.quarantined == 0
+        path = write_ndjson(folder / "all.ndjson", reports)
+        ingest_files(once, [path], gazetteer=GAZETTEER, parallel=False, fuse=False)
+        full = fuse_incidents(once, AgreementBook.from_store(once), clock=SystemClock(), full=True)
+        expected = _incidents(once)
+        assert full.incidents == len(expected)
+        assert _incidents(stepwise) == expected
+        # and a full re-fusion of the step-by-step store finds nothing to change
+        again = fuse_incidents(
+            stepwise, AgreementBook.from_store(stepwise), clock=SystemClock(), full=True
+        )
+        assert (again.added, again.superseded) == (0, 0)
+    finally:
+        stepwise.close()
+        once.close()
 
 
 def _event(rid: str, source: str, hours: float, **extra: object) -> Report:
@@ -188,7 +184,7 @@ def _event(rid: str, source: str, hours: float, **extra: object) -> Report:
     return make_report(id=rid, source=source, observed_at=when.isoformat(), **extra)
 
 
-def test_an_ingest_refuses_only_what_it_can_reach(mini_store: SQLiteStore, tmp_path: Path) -> None:
+def test_an_ingest_refuses_only_what_it_can_reach(mini_store: CoreStore, tmp_path: Path) -> None:
     early = [_event("a", "post-1", 0.0), _event("b", "post-2", 0.02)]
     late = [_event("c", "post-1", 48.0), _event("d", "post-2", 48.02)]
     path = write_ndjson(tmp_path / "first.ndjson", early + late)
@@ -208,7 +204,7 @@ def test_an_ingest_refuses_only_what_it_can_reach(mini_store: SQLiteStore, tmp_p
     assert (quiet.reports, quiet.added, quiet.superseded) == (0, 0, 0)
 
 
-def test_withdrawing_a_report_refuses_its_incident(mini_store: SQLiteStore, tmp_path: Path) -> None:
+def test_withdrawing_a_report_refuses_its_incident(mini_store: CoreStore, tmp_path: Path) -> None:
     three = [_event("a", "post-1", 0.0), _event("b", "post-2", 0.01), _event("c", "uav-1", 0.02)]
     ingest_files(mini_store, [write_ndjson(tmp_path / "1.ndjson", three)], gazetteer=GAZETTEER)
     off = _event("a-off", "post-1", 0.0, amends="a", withdrawn=True)
@@ -216,7 +212,7 @@ def test_withdrawing_a_report_refuses_its_incident(mini_store: SQLiteStore, tmp_
     assert set(_pks_by_reports(mini_store)) == {frozenset({("post-2", "b"), ("uav-1", "c")})}
 
 
-def _pks_by_reports(store: SQLiteStore) -> dict[frozenset[tuple[str, str]], int]:
+def _pks_by_reports(store: CoreStore) -> dict[frozenset[tuple[str, str]], int]:
     with store.engine.connect() as conn:
         rows = conn.execute(
             text(

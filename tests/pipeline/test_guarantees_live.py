@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pipeline_helpers import MINI_AGREEMENT, make_report, write_ndjson
+from pipeline_helpers import MINI_AGREEMENT, column, make_report, query, write_ndjson
 from typer.testing import CliRunner, Result
 
 from ceasefire.cli.main import app
@@ -40,26 +40,33 @@ instruments:
 """
 
 
+@dataclass(frozen=True)
+class Cli:
+    """The ``ceasefire`` command on one (empty) database; files go to the test's folder."""
+
+    db: str
+    runner: CliRunner
+
+
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def run(fresh_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CEASEFIRE_DB", raising=False)
-    return CliRunner()
+    return Cli(fresh_db, CliRunner())
 
 
-def ok(runner: CliRunner, *args: str) -> Result:
-    result = runner.invoke(app, ["--db", "cf.db", *args])
+def ok(cli: Cli, *args: str) -> Result:
+    result = cli.runner.invoke(app, ["--db", cli.db, *args])
     assert result.exit_code == 0, (args, result.output)
     return result
 
 
-def ledger_types(db: Path) -> list[str]:
-    with sqlite3.connect(db) as conn:
-        return [row[0] for row in conn.execute("SELECT event_type FROM ledger_entries ORDER BY 1")]
+def ledger_types(db: str) -> list[str]:
+    return [str(t) for t in column(db, "SELECT event_type FROM ledger_entries ORDER BY 1")]
 
 
 def test_a_breach_ingested_raises_an_alert_and_everything_is_on_the_chain(
-    run: CliRunner, tmp_path: Path
+    run: Cli, tmp_path: Path
 ) -> None:
     (tmp_path / "guarantees.yaml").write_text(GUARANTEES)
     reports = write_ndjson(
@@ -77,27 +84,22 @@ def test_a_breach_ingested_raises_an_alert_and_everything_is_on_the_chain(
     summary = json.loads(ingested.output)
     assert (summary["accepted"], summary["quarantined"], summary["alerts"]) == (1, 1, 1)
 
-    db = tmp_path / "cf.db"
-    with sqlite3.connect(db) as conn:
-        alerts = conn.execute("SELECT id, trigger_id FROM guarantee_alerts").fetchall()
-        obligations = conn.execute(
-            "SELECT alert_id, owner, kind FROM guarantee_obligations"
-        ).fetchall()
-        accepted = conn.execute(
-            "SELECT payload FROM ledger_entries WHERE event_type = 'report.accepted'"
-        ).fetchall()
-        [(raw,)] = conn.execute("SELECT raw FROM reports WHERE id = 'b1'").fetchall()
+    db = run.db
+    alerts = query(db, "SELECT id, trigger_id FROM guarantee_alerts")
+    obligations = query(db, "SELECT alert_id, owner, kind FROM guarantee_obligations")
+    accepted = column(db, "SELECT payload FROM ledger_entries WHERE event_type = 'report.accepted'")
+    [raw] = column(db, "SELECT raw FROM reports WHERE id = 'b1'")
     assert [trigger for _, trigger in alerts] == ["breach"]
     assert obligations == [(alerts[0][0], "GBR", "consult")]
-    [(payload,)] = accepted
-    [(source, report_id, digest)] = json.loads(payload)["reports"]
+    [payload] = accepted
+    [(source, report_id, digest)] = json.loads(str(payload))["reports"]
     assert (source, report_id) == ("op-1", "b1")
     # a nation holding the report as received can check that this is what was chained
-    assert digest == hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    assert digest == hashlib.sha256(str(raw).encode("utf-8")).hexdigest()
     types = set(ledger_types(db))
     assert {"report.accepted", "report.quarantined", "trigger.fired", "obligation.state"} <= types
-    with sqlite3.connect(db) as conn:
-        markings = dict(conn.execute("SELECT event_type, marking FROM ledger_entries").fetchall())
+    rows = query(db, "SELECT event_type, marking FROM ledger_entries")
+    markings = {str(row[0]): row[1] for row in rows}
     # the alert and its obligation are marked as their evidence (b1: the default audience)
     assert markings["trigger.fired"] == markings["obligation.state"] == '[["UNCLASSIFIED",""]]'
     assert markings["report.quarantined"] is None  # HQ only
@@ -117,14 +119,14 @@ def test_a_breach_ingested_raises_an_alert_and_everything_is_on_the_chain(
     assert ledger_types(db) == before  # the re-sent file chains nothing
 
 
-def cases(runner: CliRunner) -> list[dict[str, object]]:
+def cases(runner: Cli) -> list[dict[str, object]]:
     doc = json.loads(ok(runner, "guarantees", "cases", "--json").output)
     found: list[dict[str, object]] = doc["cases"]
     return found
 
 
 def test_a_special_commission_case_follows_the_attribution_records(
-    run: CliRunner, tmp_path: Path
+    run: Cli, tmp_path: Path
 ) -> None:
     """breach alert → case; ``attribution propose/decide/remedy`` move it, each step naming
     fusion's record, and ``guarantees explain`` shows where the case stands."""
@@ -155,7 +157,7 @@ def test_a_special_commission_case_follows_the_attribution_records(
         "origin",
     )
     # the command itself moved the case (chained), before anyone asks for the cases
-    assert ledger_types(tmp_path / "cf.db").count("case.stage") == 1
+    assert ledger_types(run.db).count("case.stage") == 1
     [case] = cases(run)
     steps: Any = case["steps"]
     assert case["stage"] == "attribution_proposed"
@@ -184,4 +186,4 @@ def test_a_special_commission_case_follows_the_attribution_records(
     explained = ok(run, "guarantees", "explain", str(case["alert"])).output
     assert "remedy_determined" in explained
     assert "attribution-1/decision-1" in explained
-    assert ledger_types(tmp_path / "cf.db").count("case.stage") == 3
+    assert ledger_types(run.db).count("case.stage") == 3

@@ -11,18 +11,17 @@ the other has its evaluation marks removed before every ingest (whole history).
 from __future__ import annotations
 
 import random
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pipeline_helpers import MINI_AGREEMENT, make_report, write_ndjson
+from pipeline_helpers import Clones, build_mini, make_report, open_mini, write_ndjson
 from sqlalchemy import delete, func, select
 
+from backend_databases import Databases
 from ceasefire.clock import FixedClock
 from ceasefire.guarantees.loader import parse_instruments
-from ceasefire.pipeline.agreements import load_agreement_file
 from ceasefire.pipeline.ingest import ingest_files
 from ceasefire.reports.gazetteer import Gazetteer
 from ceasefire.reports.parse import ReportFormat
@@ -35,7 +34,6 @@ from ceasefire.store.guarantees import (
     save_instrument_file,
 )
 from ceasefire.store.schema import incidents
-from ceasefire.store.sqlite import SQLiteStore
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
 GUARANTEES = """\
@@ -82,9 +80,19 @@ def batch(rng: random.Random, now: datetime, k: int) -> list[dict[str, object]]:
     return out
 
 
+def build_pact(url: str) -> None:
+    """The mini template with the pact's instruments loaded."""
+    build_mini(url)
+    store = open_mini(url)
+    save_instrument_file(
+        store.engine, GUARANTEES, "g.yaml", parse_instruments(GUARANTEES), clock=FixedClock(START)
+    )
+    store.close()
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_incremental_refresh_after_refusion_records_what_a_full_replay_records(
-    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+    backend: str, databases: Databases, tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = random.Random(seed)
     covered: list[bool] = []
@@ -95,17 +103,15 @@ def test_incremental_refresh_after_refusion_records_what_a_full_replay_records(
         return result
 
     monkeypatch.setattr(guarantee_facts, "successors_cover", spy)
-    live_db = tmp_path / "live" / "cf.db"
-    live = SQLiteStore(f"sqlite:///{live_db}")
-    live.init_schema()
-    load_agreement_file(live, MINI_AGREEMENT)
-    save_instrument_file(
-        live.engine, GUARANTEES, "g.yaml", parse_instruments(GUARANTEES), clock=FixedClock(START)
-    )
-    live.close()
-    shutil.copytree(tmp_path / "live", tmp_path / "full")
-    live = SQLiteStore(f"sqlite:///{live_db}")
-    full = SQLiteStore(f"sqlite:///{tmp_path / 'full' / 'cf.db'}")
+    clones = Clones(backend, databases, tmp_path, key="pact", build=build_pact)
+    try:
+        _replay(clones, rng, covered, tmp_path)
+    finally:
+        clones.drop_all()
+
+
+def _replay(clones: Clones, rng: random.Random, covered: list[bool], tmp_path: Path) -> None:
+    live, full = open_mini(clones.new()), open_mini(clones.new())
     gazetteer = Gazetteer.default()
     now = START
     for k in range(1, 16):

@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pipeline_helpers import make_report, snapshot, write_ndjson
+from pipeline_helpers import Clones, make_report, open_mini, snapshot, write_ndjson
 
 from ceasefire.errors import StoreError
 from ceasefire.pipeline.ingest import IngestSummary, ingest_files
 from ceasefire.reports.gazetteer import Gazetteer
 from ceasefire.store.base import ReportQuery, ReportStatus, ViolationQuery
-from ceasefire.store.sqlite import SQLiteStore
+from ceasefire.store.core_store import CoreStore
 
 GAZETTEER = Gazetteer.default()
 
 
-def ingest(db: Path, path: Path, *, chunk_size: int = 50_000) -> IngestSummary:
-    store = SQLiteStore(f"sqlite:///{db}")
+def ingest(db: str, path: Path, *, chunk_size: int = 50_000) -> IngestSummary:
+    store = open_mini(db)
     try:
         return ingest_files(store, [path], gazetteer=GAZETTEER, chunk_size=chunk_size)
     finally:
         store.close()
 
 
-def test_resending_a_file_changes_nothing(mini_db: Path, tmp_path: Path) -> None:
+def test_resending_a_file_changes_nothing(mini_db: str, tmp_path: Path) -> None:
     path = write_ndjson(
         tmp_path / "a.ndjson", [make_report(id=f"r{i}", lon=37.0 + i / 10) for i in range(8)]
     )
@@ -47,20 +46,21 @@ def test_resending_a_file_changes_nothing(mini_db: Path, tmp_path: Path) -> None
     assert snapshot(mini_db) == before
 
 
-def test_same_id_with_other_content_is_quarantined_whole(mini_db: Path, tmp_path: Path) -> None:
+def test_same_id_with_other_content_is_quarantined_whole(mini_db: str, tmp_path: Path) -> None:
     changed = make_report(count=5)
     path = write_ndjson(tmp_path / "a.ndjson", [make_report(), changed, make_report()])
     summary = ingest(mini_db, path)
     assert (summary.accepted, summary.duplicates, summary.quarantined) == (1, 1, 1)
-    store = SQLiteStore(f"sqlite:///{mini_db}")
+    store = open_mini(mini_db)
     (item,) = store.list_quarantine()
     assert (item.field, item.rule) == ("id", "duplicate_id_different_content")
     assert item.raw == path.read_text().splitlines()[1]
     (stored,) = store.list_reports(ReportQuery())
+    store.close()
     assert stored.count == 1
 
 
-def test_placement_of_a_hand_checked_point(mini_store: SQLiteStore, tmp_path: Path) -> None:
+def test_placement_of_a_hand_checked_point(mini_store: CoreStore, tmp_path: Path) -> None:
     # 0.1 degree of longitude west of 37.5 E at 48 N = 7.46 km (geodesic) on the Ukrainian side
     path = write_ndjson(tmp_path / "a.ndjson", [make_report()])
     ingest_files(mini_store, [path], gazetteer=GAZETTEER)
@@ -72,7 +72,7 @@ def test_placement_of_a_hand_checked_point(mini_store: SQLiteStore, tmp_path: Pa
     assert (report.located_lon, report.located_lat, report.location_form) == (37.4, 48.0, "point")
 
 
-def test_violations_certain_possible_and_exempt(mini_store: SQLiteStore, tmp_path: Path) -> None:
+def test_violations_certain_possible_and_exempt(mini_store: CoreStore, tmp_path: Path) -> None:
     mlrs = {"category": "heavy_weapon", "weapon_class": "mlrs"}
     reports = [
         make_report(id="fire-before", observed_at="2026-02-20T10:00:00Z"),
@@ -109,9 +109,7 @@ def test_violations_certain_possible_and_exempt(mini_store: SQLiteStore, tmp_pat
     assert {v.reports[0][1] for v in only_r3} == {"mlrs-in", "mlrs-edge"}
 
 
-def test_amendment_supersedes_and_withdrawal_retires(
-    mini_store: SQLiteStore, tmp_path: Path
-) -> None:
+def test_amendment_supersedes_and_withdrawal_retires(mini_store: CoreStore, tmp_path: Path) -> None:
     first = write_ndjson(tmp_path / "a.ndjson", [make_report(id="r1"), make_report(id="r2")])
     ingest_files(mini_store, [first], gazetteer=GAZETTEER)
     later = write_ndjson(
@@ -143,23 +141,23 @@ def test_amendment_supersedes_and_withdrawal_retires(
 
 
 def test_amendment_in_the_same_chunk_equals_one_in_a_later_chunk(
-    mini_db: Path, tmp_path: Path
+    mini_db: str, mini_clones: Clones, tmp_path: Path
 ) -> None:
     reports = [make_report(id="r1"), make_report(id="r1-fix", amends="r1", count=2)]
     path = write_ndjson(tmp_path / "a.ndjson", reports)
-    other = tmp_path / "other.db"
-    shutil.copy(mini_db, other)
+    other = mini_clones.new()
     ingest(mini_db, path, chunk_size=100)
     ingest(other, path, chunk_size=1)
     assert snapshot(mini_db) == snapshot(other)
 
 
-def test_ingest_without_an_agreement_is_refused(tmp_path: Path) -> None:
-    store = SQLiteStore(f"sqlite:///{tmp_path / 'empty.db'}")
+def test_ingest_without_an_agreement_is_refused(fresh_db: str, tmp_path: Path) -> None:
+    store = open_mini(fresh_db)
     store.init_schema()
     path = write_ndjson(tmp_path / "a.ndjson", [make_report()])
     with pytest.raises(StoreError, match="agreement load"):
         ingest_files(store, [path], gazetteer=GAZETTEER)
+    store.close()
 
 
 REPORT_POOL = st.fixed_dictionaries(
@@ -183,7 +181,7 @@ REPORT_POOL = st.fixed_dictionaries(
     st.integers(1, 5),
 )
 def test_twice_equals_once_whatever_the_chunking(
-    mini_db_template: Path,
+    mini_clones: Clones,
     tmp_path_factory: pytest.TempPathFactory,
     items: list[dict[str, object]],
     chunk: int,
@@ -207,23 +205,22 @@ def test_twice_equals_once_whatever_the_chunking(
         for item in items
     ]
     path = write_ndjson(work / "a.ndjson", reports)
-    once, twice = work / "once.db", work / "twice.db"
-    shutil.copy(mini_db_template, once)
-    shutil.copy(mini_db_template, twice)
+    once, twice = mini_clones.as_built(2)
     ingest(once, path)
     ingest(twice, path, chunk_size=chunk)
     ingest(twice, path, chunk_size=chunk + 1)
     assert snapshot(once) == snapshot(twice)
 
 
-def test_the_worker_process_gives_the_same_database(mini_db: Path, tmp_path: Path) -> None:
+def test_the_worker_process_gives_the_same_database(
+    mini_db: str, mini_clones: Clones, tmp_path: Path
+) -> None:
     reports = [make_report(id=f"r{i}", lon=36.5 + i / 50, count=1 + i % 3) for i in range(60)]
     reports += [make_report(id="r3", count=7), make_report(id="fix", amends="r5")]
     path = write_ndjson(tmp_path / "a.ndjson", [*reports, "not json"])
-    other = tmp_path / "other.db"
-    shutil.copy(mini_db, other)
+    other = mini_clones.new()
     for db, parallel in ((mini_db, False), (other, True)):
-        store = SQLiteStore(f"sqlite:///{db}")
+        store = open_mini(db)
         ingest_files(store, [path], gazetteer=GAZETTEER, chunk_size=16, parallel=parallel)
         store.close()
     assert snapshot(mini_db) == snapshot(other)

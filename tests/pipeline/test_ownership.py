@@ -8,8 +8,6 @@ which only its own nation ever sent anything, and other nations' reports never c
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from datetime import UTC, datetime
 from itertools import count as counter
 from itertools import groupby
@@ -20,7 +18,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pipeline_helpers import make_report, write_ndjson
+from pipeline_helpers import Clones, count_rows, make_report, open_mini, query, write_ndjson
 from typer.testing import CliRunner
 
 from ceasefire.access.model import Role
@@ -31,7 +29,7 @@ from ceasefire.pipeline.ingest import Quarantined, ingest_files
 from ceasefire.reports.gazetteer import Gazetteer
 from ceasefire.reports.model import Classification
 from ceasefire.store.base import SYSTEM_SUBMITTER, Submitter
-from ceasefire.store.sqlite import SQLiteStore
+from ceasefire.store.core_store import CoreStore
 
 GAZETTEER = Gazetteer.default()
 FRA_1, FRA_2 = Submitter("FRA", 1), Submitter("FRA", 2)
@@ -43,7 +41,7 @@ Answer = tuple[dict[str, int], list[Quarantined]]
 
 
 def send(
-    store: SQLiteStore, folder: Path, by: Submitter, reports: list[dict[str, Any]], **kw: Any
+    store: CoreStore, folder: Path, by: Submitter, reports: list[dict[str, Any]], **kw: Any
 ) -> Answer:
     """Ingest ``reports`` as ``by``; what the sender is told."""
     path = write_ndjson(folder / f"batch-{next(_FILES)}.ndjson", reports)
@@ -57,16 +55,16 @@ def send(
 _FILES = counter()
 
 
-def owned_rows(db: Path, *, not_of: str) -> list[tuple[Any, ...]]:
+def owned_rows(db: str, *, not_of: str) -> list[tuple[Any, ...]]:
     """Reports (with status) and incident statuses of every principal but ``not_of``."""
-    with sqlite3.connect(db) as conn:
-        return conn.execute(
-            "SELECT r.pk, r.submitter, r.source, r.id, r.status, r.count, i.status "
-            "FROM reports AS r LEFT JOIN incident_reports AS ir ON ir.report_pk = r.pk "
-            "LEFT JOIN incidents AS i ON i.pk = ir.incident_pk "
-            "WHERE r.submitter != ? ORDER BY r.pk",
-            (not_of,),
-        ).fetchall()
+    return query(
+        db,
+        "SELECT r.pk, r.submitter, r.source, r.id, r.status, r.count, i.status "
+        "FROM reports AS r LEFT JOIN incident_reports AS ir ON ir.report_pk = r.pk "
+        "LEFT JOIN incidents AS i ON i.pk = ir.incident_pk "
+        "WHERE r.submitter != :not_of ORDER BY r.pk, i.pk",
+        {"not_of": not_of},
+    )
 
 
 REPORT = st.builds(
@@ -100,7 +98,7 @@ EXISTING = st.lists(
     chunk=st.integers(1, 4),
 )
 def test_answers_do_not_depend_on_other_nations_reports(  # noqa: PLR0917 - hypothesis
-    mini_db_template: Path,
+    mini_clones: Clones,
     tmp_path_factory: pytest.TempPathFactory,
     existing: list[tuple[Submitter, dict[str, Any]]],
     attacker: Submitter,
@@ -109,12 +107,12 @@ def test_answers_do_not_depend_on_other_nations_reports(  # noqa: PLR0917 - hypo
 ) -> None:
     work = tmp_path_factory.mktemp("worlds")
     answers: list[list[Answer]] = []
-    for world, keep in (("mixed", lambda _: True), ("alone", lambda s: s.principal == "USA")):
-        db = work / f"{world}.db"
-        shutil.copy(mini_db_template, db)
-        store = SQLiteStore(f"sqlite:///{db}")
+    # the mixed world, where every nation sent its reports, and the one where only USA did
+    for db, only_usa in zip(mini_clones.as_built(2), (False, True), strict=True):
+        store = open_mini(db)
+        sent = [e for e in existing if not only_usa or e[0].principal == "USA"]
         try:
-            for by, group in groupby((e for e in existing if keep(e[0])), key=lambda e: e[0]):
+            for by, group in groupby(sent, key=lambda e: e[0]):
                 send(store, work, by, [r for _, r in group])
             others = owned_rows(db, not_of="USA")
             answers.append(
@@ -127,8 +125,8 @@ def test_answers_do_not_depend_on_other_nations_reports(  # noqa: PLR0917 - hypo
     assert mixed == alone
 
 
-def test_the_same_key_is_one_report_per_nation(mini_db: Path, tmp_path: Path) -> None:
-    store = SQLiteStore(f"sqlite:///{mini_db}")
+def test_the_same_key_is_one_report_per_nation(mini_db: str, tmp_path: Path) -> None:
+    store = open_mini(mini_db)
     try:
         original = make_report(id="r1", count=3)
         assert send(store, tmp_path, FRA_1, [original])[0]["accepted"] == 1
@@ -144,10 +142,10 @@ def test_the_same_key_is_one_report_per_nation(mini_db: Path, tmp_path: Path) ->
         assert send(store, tmp_path, FRA_1, [withdraw])[0]["withdrawn"] == 1
     finally:
         store.close()
-    with sqlite3.connect(mini_db) as conn:
-        rows = conn.execute(
-            "SELECT submitter, submitter_pk, id, status FROM reports WHERE id = 'r1' ORDER BY pk"
-        ).fetchall()
+    rows = query(
+        mini_db,
+        "SELECT submitter, submitter_pk, id, status FROM reports WHERE id = 'r1' ORDER BY pk",
+    )
     assert rows == [
         ("FRA", 1, "r1", "withdrawn"),
         ("USA", 4, "r1", "active"),
@@ -156,9 +154,9 @@ def test_the_same_key_is_one_report_per_nation(mini_db: Path, tmp_path: Path) ->
 
 
 def test_a_non_owner_of_the_same_nation_is_answered_as_for_an_unused_key(
-    mini_db: Path, tmp_path: Path
+    mini_db: str, tmp_path: Path
 ) -> None:
-    store = SQLiteStore(f"sqlite:///{mini_db}")
+    store = open_mini(mini_db)
     try:
         send(store, tmp_path, FRA_1, [make_report(id="r1")])
         withdraw = make_report(id="w1", amends="r1", withdrawn=True)
@@ -181,12 +179,12 @@ def test_a_non_owner_of_the_same_nation_is_answered_as_for_an_unused_key(
 
 
 def test_quarantine_keeps_one_row_per_sender_and_names_it(
-    mini_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    mini_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same bad line from two nations: two rows, each answered to its sender in full."""
     monkeypatch.delenv("CEASEFIRE_DB", raising=False)
     bad = make_report(id="x", lat=91.0)
-    store = SQLiteStore(f"sqlite:///{mini_db}")
+    store = open_mini(mini_db)
     try:
         answers = [send(store, tmp_path, by, [bad])[1] for by in (FRA_1, USA_1, USA_2, FRA_1)]
     finally:
@@ -198,16 +196,16 @@ def test_quarantine_keeps_one_row_per_sender_and_names_it(
     assert [item["submitter"] for item in orjson.loads(out)] == ["FRA", "USA"]
 
 
-def run(db: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, ["--db", str(db), *args], catch_exceptions=False)
+def run(db: str, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["--db", db, *args], catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 
 
 def test_cli_ingest_as_records_the_account_and_its_nation(
-    mini_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    mini_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("CEASEFIRE_DB", raising=False)
-    store = SQLiteStore(f"sqlite:///{mini_db}")
+    store = open_mini(mini_db)
     made = create_account(
         store.engine,
         name="fra-mon",
@@ -230,12 +228,11 @@ def test_cli_ingest_as_records_the_account_and_its_nation(
     assert code == 2
     assert "nobody" in err
     assert "[unknown_user]" in err or "unknown_user" in err
-    with sqlite3.connect(mini_db) as conn:
-        rows = conn.execute("SELECT submitter, submitter_pk FROM reports ORDER BY pk").fetchall()
+    rows = query(mini_db, "SELECT submitter, submitter_pk FROM reports ORDER BY pk")
     assert rows == [("FRA", made.user.pk), ("HQ", None)]
 
 
-def test_users_delegate_grants_and_revokes(mini_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_users_delegate_grants_and_revokes(mini_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CEASEFIRE_DB", raising=False)
     for name, nation in (("fra-a", "FRA"), ("usa-a", "USA")):
         assert run(mini_db, "users", "add", name, "--nation", nation, "--role", "monitor")[0] == 0
@@ -248,16 +245,16 @@ def test_users_delegate_grants_and_revokes(mini_db: Path, monkeypatch: pytest.Mo
     assert "other_principal" in err
     code, out, _ = run(mini_db, "users", "delegate", "--nation", "FRA", "--to", "fra-a", "--revoke")
     assert out.strip() == "delegation of fra-a by FRA: revoked"
-    with sqlite3.connect(mini_db) as conn:
-        assert conn.execute("SELECT count(*) FROM report_delegations").fetchone()[0] == 0
-        chained = conn.execute(
-            "SELECT payload FROM ledger_entries WHERE event_type = 'report.delegation' ORDER BY seq"
-        ).fetchall()
-    assert [orjson.loads(p)["granted"] for (p,) in chained] == [True, False]
+    assert count_rows(mini_db, "report_delegations") == 0
+    chained = query(
+        mini_db,
+        "SELECT payload FROM ledger_entries WHERE event_type = 'report.delegation' ORDER BY seq",
+    )
+    assert [orjson.loads(str(p))["granted"] for (p,) in chained] == [True, False]
 
 
-def test_the_hq_principal_is_reserved(mini_db: Path) -> None:
-    store = SQLiteStore(f"sqlite:///{mini_db}")
+def test_the_hq_principal_is_reserved(mini_db: str) -> None:
+    store = open_mini(mini_db)
     try:
         with pytest.raises(InputError, match=r"\[reserved\]"):
             create_account(

@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from ceasefire.fusion.verification import SYSTEM as FUSION_AUTHOR
+from ceasefire.fusion.verification import automatic_state
 from ceasefire.guarantees.facts import MonitoringFact, VerificationState
 from ceasefire.guarantees.ports import DecisionRow, FactRows
 from ceasefire.guarantees.revisions import FactChange, revisions_of
@@ -111,9 +112,9 @@ def verification_changes(
 
 
 def initial_verification(sources: int) -> VerificationState:
-    """Fusion's automatic rule for an incident with no state yet: two or more distinct
-    sources corroborate it."""
-    return VerificationState.CORROBORATED if sources >= 2 else VerificationState.REPORTED
+    """Fusion's automatic rule for an incident with no state yet, the one corroboration rule
+    (``fusion.verification.automatic_state``), in the guarantees' vocabulary."""
+    return VerificationState(automatic_state(sources).value)
 
 
 def attribution_changes(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import re
 import tempfile
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -116,21 +118,43 @@ _COMPILED_MAX = 8
 
 
 def geography_cache_dir(store: Store) -> Path | None:
-    """Where compiled geographies of ``store`` are cached: ``<db file>-cache/`` beside it.
+    """Where compiled geographies of ``store`` are cached; ``None``: no file cache.
 
-    Like SQLite's own ``-wal`` and ``-shm`` files, the cache sits next to the database file
-    (and goes with it). ``None`` (no file cache) for in-memory and non-file databases.
+    SQLite: ``<db file>-cache/`` beside the file: like SQLite's own ``-wal`` and ``-shm``
+    files the cache sits next to the database (and goes with it); none for in-memory and
+    URI databases. PostgreSQL: a folder per database under the user's cache folder,
+    ``$XDG_CACHE_HOME/ceasefire/<host>-<port>-<database>/`` (``~/.cache`` without
+    ``XDG_CACHE_HOME``), shared by every process of that user on that machine (HQ workers,
+    ingests), so only the first compiles. Entries are keyed by the agreement's content and
+    written atomically (``ceasefire.geo.cache``), so a stale or concurrent cache is never
+    wrong, only compiled again.
     """
     url = getattr(getattr(store, "engine", None), "url", None)
     database = getattr(url, "database", None)
-    if not str(getattr(url, "drivername", "")).startswith("sqlite"):
-        return None
+    driver = str(getattr(url, "drivername", ""))
     if not isinstance(database, str) or database in {"", ":memory:"}:
+        return None
+    if driver.startswith("postgresql"):
+        host = str(getattr(url, "host", None) or "localhost")
+        port = str(getattr(url, "port", None) or 5432)
+        name = _SAFE.sub("_", f"{host}-{port}-{database}")
+        return _user_cache_home() / "ceasefire" / name
+    if not driver.startswith("sqlite"):
         return None
     if database.startswith("file:"):  # URI filenames may be in-memory or shared-cache
         return None
     path = Path(database)
     return path.with_name(f"{path.name}-cache")
+
+
+#: What a cache folder's name keeps of a host and database name (the rest becomes ``_``).
+_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def _user_cache_home() -> Path:
+    """The user's cache folder (XDG Base Directory: ``$XDG_CACHE_HOME``, else ``~/.cache``)."""
+    found = os.environ.get("XDG_CACHE_HOME", "")
+    return Path(found) if os.path.isabs(found) else Path.home() / ".cache"
 
 
 def _compiled(

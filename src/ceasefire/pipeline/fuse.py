@@ -34,16 +34,15 @@ from ceasefire.reports.columns import ReportColumns
 from ceasefire.store.base import Store
 from ceasefire.store.changes import move_cursor
 from ceasefire.store.fusion_progress import FUSION, changed_report_pks
-from ceasefire.store.fusion_sql import (
-    NewIncident,
+from ceasefire.store.fusion_reads import (
     active_incidents_of,
     active_report_sets,
     load_active_observed_in,
     load_active_reports,
     load_reports,
     longest_report_s,
-    replace_incidents,
 )
+from ceasefire.store.fusion_sql import NewIncident, replace_incidents
 from ceasefire.store.isotime import iso
 from ceasefire.store.read_model_write import TearlineJudge
 

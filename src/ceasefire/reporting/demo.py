@@ -63,17 +63,21 @@ def _quiet(_: str) -> None:
     """The default log: say nothing."""
 
 
-def fresh_store(directory: Path) -> tuple[Settings, Store]:
+def fresh_store(directory: Path, db: str | None = None) -> tuple[Settings, Store]:
     """Delete the demo database (and its WAL files, reports and simulation) and create it anew.
 
     Only what the demo itself writes is deleted; other files in ``directory`` are left alone.
+    With ``db`` (a URL, e.g. a PostgreSQL database) the demo is built there instead of in
+    ``directory/ceasefire.db``: the database must be new (the demo never empties a server's
+    database); the reports and the simulation still go to ``directory``.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    for name in (DB_FILE, f"{DB_FILE}-wal", f"{DB_FILE}-shm", f"{DB_FILE}-journal"):
-        (directory / name).unlink(missing_ok=True)
+    if db is None:
+        for name in (DB_FILE, f"{DB_FILE}-wal", f"{DB_FILE}-shm", f"{DB_FILE}-journal"):
+            (directory / name).unlink(missing_ok=True)
     for sub in ("reports", "simulation"):
         shutil.rmtree(directory / sub, ignore_errors=True)
-    settings = Settings.from_cli(str(directory / DB_FILE))
+    settings = Settings.from_cli(db or str(directory / DB_FILE))
     store = open_store(settings)
     store.init_schema()
     return settings, store
@@ -141,14 +145,16 @@ def run_demo(
     days: int = DEFAULT_DAYS,
     seed: int = DEFAULT_SEED,
     log: Log = _quiet,
+    db: str | None = None,
 ) -> DemoResult:
     """Build the demo from nothing: database, agreement, reports (simulated or real), reports.
 
     paris-2026: ``days`` simulated days, then the latest day's report. minsk-2015: the real
     UCDP events of 2015-2018, then the reports of the latest day and of the busiest day under
-    the ceasefire (most fire observed after the agreement's entry into force).
+    the ceasefire (most fire observed after the agreement's entry into force). ``db``: a
+    new database to build it in instead of ``directory/ceasefire.db`` (``fresh_store``).
     """
-    settings, store = fresh_store(directory)
+    settings, store = fresh_store(directory, db)
     try:
         log(f"database {settings.db} created")
         load_scenario_agreement(store, scenario)

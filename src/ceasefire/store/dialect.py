@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Connection, Engine, String
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
@@ -112,22 +114,30 @@ def json_ids(placeholder: str = "?", *, postgresql: bool) -> str:
     return f"json_each({placeholder})"
 
 
-def draw_ids(cur: RawCursor, table: str, n: int) -> list[int]:
-    """``n`` fresh ids for ``table``'s ``pk``, ascending: from its sequence on PostgreSQL (in
-    one statement; two writers never get the same id and never wait for each other), and
-    ``max(pk) + 1`` onwards on SQLite (its one writer is inside the transaction that inserts
-    them). The PostgreSQL ids of one call ascend but need not be contiguous."""
+def draw_ids(cur: RawCursor, table: str, n: int) -> NDArray[np.int64]:
+    """``n`` new primary keys for ``table`` (its ``pk`` column), ascending, in one statement.
+
+    PostgreSQL: drawn from the table's identity sequence (``nextval`` over
+    ``generate_series``): any number of writers draw at once, never the same id and never
+    waiting for each other; the ids of one draw ascend but need not be contiguous, and ids
+    of a transaction that rolls back are not given again. SQLite: ``max(pk) + 1 …
+    max(pk) + n`` read inside the writer's transaction: the embedded store has one writer,
+    and should a second one commit rows in between, SQLite's WAL refuses this transaction's
+    first write on its older snapshot (``SQLITE_BUSY_SNAPSHOT``), so an id is never given
+    twice.
+    """
     if n == 0:
-        return []
+        return np.zeros(0, dtype=np.int64)
     if cur.postgresql:
         cur.execute(
             f"SELECT nextval(pg_get_serial_sequence('{table}', 'pk')) FROM generate_series(1, ?)",
             (n,),
         )
-        return sorted(int(row[0]) for row in cur.fetchall())
-    cur.execute(f"SELECT coalesce(max(pk), 0) + 1 FROM {table}")
-    first = int(cur.fetchone()[0])
-    return list(range(first, first + n))
+        drawn = np.fromiter((row[0] for row in cur.fetchall()), dtype=np.int64, count=n)
+        return np.sort(drawn)
+    cur.execute(f"SELECT coalesce(max(pk), 0) FROM {table}")
+    top = int(cur.fetchone()[0])
+    return np.arange(top + 1, top + 1 + n, dtype=np.int64)
 
 
 @contextmanager

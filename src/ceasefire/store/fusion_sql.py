@@ -1,39 +1,29 @@
-"""Reading reports for fusion and writing its result: SQLAlchemy Core on the store's engine.
+"""Writing fusion's result: SQLAlchemy Core on the store's engine, on both backends.
 
 ``replace_incidents`` turns the 1:1 incidents the ingest wrote into fused ones: incidents
 whose report set fusion no longer produces are marked ``superseded`` (their violations
 inactive); new report sets become new incidents with their fusion details, violations and a
-first verification state. Incidents whose report set is unchanged are kept as they are.
+first verification state (``fusion.carryover`` decides it). Incidents whose report set is
+unchanged are kept as they are. New incidents and violations take database-assigned ids
+(``store.dialect.draw_ids``). Reading reports for fusion is ``store.fusion_reads``.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import numpy as np
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Engine,
-    Row,
-    Table,
-    and_,
-    func,
-    or_,
-    select,
-)
+from sqlalchemy import Connection, Engine, Table, select
 
 from ceasefire.access.marking import decode_marking, encode_marking, pairs_of
 from ceasefire.access.releasability import Pairs
-from ceasefire.fusion.model import CATEGORIES, SOURCE_TYPES, WEAPONS, FusionBatch, Incident
-from ceasefire.fusion.verification import ANALYST, SYSTEM, StateChange, automatic_state
+from ceasefire.fusion.carryover import Decision, first_states, standing_decision
+from ceasefire.fusion.model import Incident
+from ceasefire.fusion.verification import StateChange
 from ceasefire.ledger.canonical import JsonValue
 from ceasefire.ledger.model import EventType, LedgerEvent
-from ceasefire.reports.model import LocationForm, Reliability
 from ceasefire.store import schema
 from ceasefire.store.dialect import deadlocks_as_conflicts, draw_ids, raw_cursor
 from ceasefire.store.fusion import incident_fusion, incident_states
@@ -41,166 +31,6 @@ from ceasefire.store.ledger import record_in
 from ceasefire.store.ledger_marking import incident_markings
 from ceasefire.store.read_model_write import TearlineJudge, refresh_read_model
 from ceasefire.store.slices import pk_slices
-
-_CAT = {c.value: i for i, c in enumerate(CATEGORIES)}
-_WEAPON = {w.value: i for i, w in enumerate(WEAPONS)}
-_SOURCE = {s.value: i for i, s in enumerate(SOURCE_TYPES)}
-_RELIABILITY = {r.value: i for i, r in enumerate(Reliability)}
-_FORM = {f.value: i for i, f in enumerate(LocationForm)}
-
-
-def _report_columns() -> tuple[ColumnElement[Any], ...]:
-    r = schema.reports
-    return (
-        r.c.pk,
-        r.c.source,
-        r.c.id,
-        r.c.source_type,
-        r.c.reliability,
-        r.c.credibility,
-        r.c.observed_at,
-        r.c.observed_until,
-        r.c.category,
-        r.c.weapon_class,
-        r.c.count,
-        r.c.located_lon,
-        r.c.located_lat,
-        r.c.located_uncertainty_m,
-        r.c.location_form,
-        r.c.observer_lon,
-        r.c.observer_lat,
-        r.c.bearing_deg,
-        r.c.bearing_error_deg,
-        r.c.distance_min_m,
-        r.c.distance_max_m,
-        r.c.heading_deg,
-        r.c.submitter,
-    )
-
-
-def _is_active() -> ColumnElement[bool]:
-    """An observation that counts: not amended, not withdrawn, not a withdrawal notice."""
-    r = schema.reports
-    return and_(r.c.status == "active", r.c.withdrawn.is_(False))
-
-
-def fusion_key(source: str, report_id: str, submitter: str) -> tuple[str, str]:
-    """A stored report's key for fusion: ``(source, id)`` made unique across scopes.
-
-    Keys are unique per submitting principal, so two nations may each store ``op-1/r1``;
-    fusion needs one identity per report. The scope rides on the id after ``\x1f`` (never in
-    a principal code, so the split from the right is unambiguous), leaving ``source`` as
-    given: fusion's notion of a source, and its canonical order for equal times, do not
-    change with the scoping. ``fusion_id`` drops the suffix again (``_fusion_row``).
-    """
-    return source, f"{report_id}\x1f{submitter}"
-
-
-def _as_batch(rows: Sequence[Row[Any]]) -> tuple[list[int], FusionBatch]:
-    """Rows of ``_report_columns`` (in pk order) as fusion columns, with their pks."""
-    n = len(rows)
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 23
-
-    def floats(k: int) -> np.ndarray[tuple[int], np.dtype[np.float64]]:
-        return np.array(cols[k], dtype=np.float64).reshape(n)  # None -> NaN
-
-    observed = floats(6)
-    until = floats(7)
-    batch = FusionBatch(
-        keys=[fusion_key(*key) for key in zip(cols[1], cols[2], cols[22], strict=True)],
-        amends=[None] * n,
-        withdrawn=np.zeros(n, dtype=bool),
-        source_type=np.array([_SOURCE[v] for v in cols[3]], np.int8).reshape(n),
-        observed_at_s=observed,
-        until_s=np.where(np.isnan(until), observed, np.maximum(until, observed)),
-        category=np.array([_CAT[v] for v in cols[8]], np.int16).reshape(n),
-        weapon_class=np.array([_WEAPON.get(v, -1) for v in cols[9]], np.int16).reshape(n),
-        count=np.array(cols[10], dtype=np.int64).reshape(n),
-        reliability=np.array([_RELIABILITY[v] for v in cols[4]], np.int8).reshape(n),
-        credibility=np.array(cols[5], dtype=np.int8).reshape(n),
-        lon=floats(11),
-        lat=floats(12),
-        uncertainty_m=floats(13),
-        observer_lon=floats(15),
-        observer_lat=floats(16),
-        bearing_deg=floats(17),
-        bearing_error_deg=floats(18),
-        distance_min_m=floats(19),
-        distance_max_m=floats(20),
-        location_form=np.array([_FORM.get(v, -1) for v in cols[14]], np.int8).reshape(n),
-        heading_deg=floats(21),
-    )
-    return [int(p) for p in cols[0]], batch
-
-
-def load_active_reports(engine: Engine) -> tuple[list[int], FusionBatch]:
-    """Every active observation report (not amended, not withdrawn) as fusion columns, in
-    arrival order, with the report pks in the same order."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(*_report_columns()).where(_is_active()).order_by(schema.reports.c.pk)
-        ).all()
-    return _as_batch(rows)
-
-
-def load_active_observed_in(
-    engine: Engine, ranges: Sequence[tuple[float, float]]
-) -> tuple[list[int], FusionBatch]:
-    """The active observation reports whose ``observed_at`` lies in one of ``ranges``
-    (closed, epoch s; the ``ix_reports_observed_at`` index), in arrival order."""
-    if not ranges:
-        return _as_batch([])
-    observed = schema.reports.c.observed_at
-    within = or_(*(observed.between(lo, hi) for lo, hi in ranges))
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(*_report_columns()).where(_is_active(), within).order_by(schema.reports.c.pk)
-        ).all()
-    return _as_batch(rows)
-
-
-def load_reports(engine: Engine, pks: Sequence[int]) -> tuple[list[int], FusionBatch]:
-    """The reports ``pks`` whatever their status, in arrival order (for their time spans)."""
-    pk = schema.reports.c.pk
-    with engine.connect() as conn:
-        rows = [
-            row
-            for part in pk_slices(sorted(set(pks)))
-            for row in conn.execute(
-                select(*_report_columns()).where(pk.in_(part)).order_by(pk)
-            ).all()
-        ]
-    return _as_batch(rows)
-
-
-def longest_report_s(engine: Engine) -> float:
-    """The longest ``observed_until - observed_at`` of any stored report, seconds (0: none).
-
-    Bounds how long before a window a report may start and still reach into it. A scan
-    of ``reports`` (~30 ms per 100,000) unless an index on that expression exists.
-    """
-    r = schema.reports
-    with engine.connect() as conn:
-        longest = conn.execute(select(func.max(r.c.observed_until - r.c.observed_at))).scalar()
-    return max(float(longest or 0.0), 0.0)
-
-
-def active_incidents_of(engine: Engine, report_pks: Sequence[int]) -> dict[int, frozenset[int]]:
-    """Active incidents holding any of ``report_pks`` → all their report pks."""
-    i, ir = schema.incidents, schema.incident_reports
-    members: defaultdict[int, set[int]] = defaultdict(set)
-    with engine.connect() as conn:
-        for part in pk_slices(sorted(set(report_pks))):
-            holding = (
-                select(ir.c.incident_pk)
-                .join(i, i.c.pk == ir.c.incident_pk)
-                .where(ir.c.report_pk.in_(part), i.c.status == "active")
-            )
-            for incident_pk, report_pk in conn.execute(
-                select(ir.c.incident_pk, ir.c.report_pk).where(ir.c.incident_pk.in_(holding))
-            ):
-                members[int(incident_pk)].add(int(report_pk))
-    return {k: frozenset(v) for k, v in members.items()}
 
 
 @dataclass(frozen=True)
@@ -211,20 +41,6 @@ class NewIncident:
     report_pks: frozenset[int]
     agreement_version_pk: int
     violations: Sequence[tuple[str, str, int, str, str | None]]  # rule, article, sev, cert, zone
-
-
-def active_report_sets(engine: Engine) -> dict[frozenset[int], int]:
-    """Report pks of every active incident → its pk."""
-    i, ir = schema.incidents, schema.incident_reports
-    members: defaultdict[int, set[int]] = defaultdict(set)
-    with engine.connect() as conn:
-        for incident_pk, report_pk in conn.execute(
-            select(ir.c.incident_pk, ir.c.report_pk)
-            .join(i, i.c.pk == ir.c.incident_pk)
-            .where(i.c.status == "active")
-        ):
-            members[incident_pk].add(report_pk)
-    return {frozenset(v): k for k, v in members.items()}
 
 
 def replace_incidents(
@@ -268,10 +84,12 @@ def replace_incidents(
             )
         carried = _carried_states(conn, supersede)
         first = [(pk, new) for pk, new in keep if pk not in fused]
-        # ids from the database: several processes' fusions and ingests draw them at once
         cur = raw_cursor(conn)
-        incident_pks = draw_ids(cur, "incidents", len(add))
-        violation_pks = iter(draw_ids(cur, "violations", sum(len(n.violations) for n in add)))
+        incident_pks = draw_ids(cur, "incidents", len(add)).tolist()
+        violation_pks = iter(
+            draw_ids(cur, "violations", sum(len(new.violations) for new in add)).tolist()
+        )
+        cur.close()
         incident_rows: list[dict[str, object]] = []
         member_rows: list[dict[str, object]] = []
         violation_rows: list[dict[str, object]] = []
@@ -407,31 +225,33 @@ def _report_kinds(conn: Connection, report_pks: Sequence[int]) -> dict[int, tupl
     return out
 
 
-def _carried_states(
-    conn: Connection, superseded: Sequence[int]
-) -> dict[int, tuple[str, str, str, str]]:
-    """Report pk → (state, author, old incident pk, marking) of an analyst decision on a
-    superseded incident holding it: a decision survives re-fusion of the same event.
-    Verdicts on a tearline are not carried (they never were the incident's state)."""
+def _carried_states(conn: Connection, superseded: Sequence[int]) -> dict[int, Decision]:
+    """Report pk → the analyst decision standing on a superseded incident holding it
+    (``fusion.carryover.standing_decision`` of each incident's own history)."""
     if not superseded:
         return {}
     s, ir = incident_states, schema.incident_reports
-    latest: dict[int, tuple[str, str, str]] = {}
+    histories: dict[int, list[tuple[str, str, Pairs]]] = {}
     for part in pk_slices(superseded):  # an incident's states all fall in one slice
         for incident_pk, state, author, marking in conn.execute(
             select(s.c.incident_pk, s.c.state, s.c.author, s.c.marking)
             .where(s.c.incident_pk.in_(part), s.c.tearline.is_(False))
             .order_by(s.c.pk)
         ):
-            latest[incident_pk] = (state, author, marking)
-    decided = {k: val for k, val in latest.items() if val[0] in {st.value for st in ANALYST}}
-    out: dict[int, tuple[str, str, str, str]] = {}
+            histories.setdefault(int(incident_pk), []).append(
+                (str(state), str(author), decode_marking(marking))
+            )
+    decided = {
+        pk: decision
+        for pk, history in histories.items()
+        if (decision := standing_decision(pk, history)) is not None
+    }
+    out: dict[int, Decision] = {}
     for part in pk_slices(list(decided)):
         for incident_pk, report_pk in conn.execute(
             select(ir.c.incident_pk, ir.c.report_pk).where(ir.c.incident_pk.in_(part))
         ):
-            state, author, marking = decided[incident_pk]
-            out[report_pk] = (state, author, str(incident_pk), marking)
+            out[int(report_pk)] = decided[int(incident_pk)]
     return out
 
 
@@ -439,40 +259,25 @@ def _first_states(
     pk: int,
     new: NewIncident,
     signature: Pairs,
-    carried: dict[int, tuple[str, str, str, str]],
+    carried: dict[int, Decision],
     at_iso: str,
 ) -> list[dict[str, object]]:
-    """The incident's first state rows, marked with all its reports (``signature``).
-
-    An analyst decision carried over from a superseded incident is the new incident's state
-    when its author saw every kind of report the new incident holds (same marking);
-    otherwise fusion's state is, and the decision follows as a verdict on the tearline of
-    what its author saw (shown only where that marking allows).
-    """
-    automatic = {
-        "incident_pk": pk,
-        "at": at_iso,
-        "previous": None,
-        "state": automatic_state(new.incident.independent_sources).value,
-        "author": SYSTEM,
-        "note": None,
-        "marking": encode_marking(signature),
-        "tearline": False,
-    }
-    inherited = sorted({carried[r] for r in new.report_pks if r in carried})
-    if not inherited:
-        return [automatic]
-    state, author, old, marking = inherited[0]
-    decision = {
-        **automatic,
-        "state": state,
-        "author": author,
-        "note": f"carried over from incident {old}",
-    }
-    if decode_marking(marking) == signature:
-        return [decision]
-    previous = automatic["state"]
-    return [automatic, {**decision, "previous": previous, "marking": marking, "tearline": True}]
+    """The incident's first state rows (``fusion.carryover.first_states``), marked with all
+    its reports (``signature``) unless a verdict on a tearline."""
+    inherited = [carried[r] for r in new.report_pks if r in carried]
+    return [
+        {
+            "incident_pk": pk,
+            "at": at_iso,
+            "previous": None if first.previous is None else first.previous.value,
+            "state": first.state.value,
+            "author": first.author,
+            "note": first.note,
+            "marking": encode_marking(first.marking) if first.marking else "",
+            "tearline": first.tearline,
+        }
+        for first in first_states(new.incident.independent_sources, signature, inherited)
+    ]
 
 
 def record_state(

@@ -130,7 +130,7 @@ def _read_slice(conn: Connection, pks: list[int] | None, out: FactRows) -> None:
         )
         .join(r, r.c.pk == ir.c.report_pk)
         .where(_only(ir.c.incident_pk, pks))
-        .order_by(ir.c.incident_pk, r.c.received_at)
+        .order_by(ir.c.incident_pk, r.c.received_at, r.c.pk)  # pk: one chunk's shared time
     )
     for row in conn.execute(members):
         if row.incident_pk not in out.firsts:

@@ -28,9 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import psycopg
-from numpy.typing import NDArray
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 
@@ -109,7 +107,7 @@ class PostgresStore(CoreStore):
     def _write_chunk_in(self, conn: Connection, chunk: ChunkWrite) -> None:
         received_at = iso(chunk.received_at)
         cur = raw_cursor(conn)
-        report_pks = _draw_ids(cur, "reports", len(chunk.report_rows))
+        report_pks = draw_ids(cur, "reports", len(chunk.report_rows))
         user_pk = chunk.submitter.user_pk
         constants = (received_at, int(chunk.run_pk), "active", chunk.submitter.principal, user_pk)
         columns = ", ".join(f'"{name}"' for name in REPORT_ROW_FIELDS)
@@ -130,7 +128,7 @@ class PostgresStore(CoreStore):
             (new_report_pks,),
         )
         incident_reports = report_pks[chunk.incident_report_local].tolist()
-        incident_pks = _draw_ids(cur, "incidents", len(incident_reports))
+        incident_pks = draw_ids(cur, "incidents", len(incident_reports))
         cur.execute(
             "INSERT INTO incidents (pk, status, observed_at, lon, lat, uncertainty_m, "
             "category, weapon_class, count, agreement_version_pk) "
@@ -204,11 +202,6 @@ def _is_conflict(error: BaseException | None) -> bool:
         # the only unique key of ``reports`` a writer can clash on (ids come from a sequence)
         return error.diag.table_name == "reports"
     return isinstance(error, psycopg.errors.DeadlockDetected | psycopg.errors.SerializationFailure)
-
-
-def _draw_ids(cur: RawCursor, table: str, n: int) -> NDArray[np.int64]:
-    """``n`` fresh ids from ``table``'s sequence, ascending, in one statement."""
-    return np.asarray(draw_ids(cur, table, n), dtype=np.int64)
 
 
 def _copy(cur: RawCursor, statement: str, rows: Any) -> None:
