@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -12,14 +14,28 @@ from typing import Any
 import orjson
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
 
+from backend_databases import drop_pg_database
 from ceasefire.access.model import Role
 from ceasefire.api.accounts import create_account
+from ceasefire.api.app import create_app
 from ceasefire.api.state import HQState
+from ceasefire.clock import Clock
+from ceasefire.pipeline.agreements import AgreementBook, load_agreement_file
 from ceasefire.pipeline.ingest import ingest_files
 from ceasefire.reports.gazetteer import Gazetteer
 from ceasefire.reports.model import Classification
 from ceasefire.reports.parse import ReportFormat
+from ceasefire.settings import Settings
+from ceasefire.store.base import open_store
+from ceasefire.store.queries import engine_of
+
+MINI = Path(__file__).resolve().parents[1] / "data" / "mini-agreement" / "agreement.yaml"
+
+#: A new database for one test, a clone of the HQ template, in the given folder: its URL
+#: (the ``hq_db`` fixture).
+FreshHQDB = Callable[[Path], str]
 
 #: A point on the Ukrainian side of the mini agreement's line (37.5 E), inside its zones.
 WEST = (37.45, 48.0)
@@ -27,11 +43,12 @@ WEST = (37.45, 48.0)
 
 @dataclass
 class HQ:
-    """The app under test, its client and its database folder."""
+    """The app under test, its client, a folder for its files and its database URL."""
 
     app: FastAPI
     client: TestClient
     folder: Path
+    db: str
 
     @property
     def state(self) -> HQState:
@@ -74,6 +91,48 @@ class HQ:
             gazetteer=self.state.gazetteer(),
             parallel=False,
         )
+
+
+def build_hq_template(url: str) -> None:
+    """The HQ template's content: the schema and the mini agreement (on SQLite, with the
+    compiled-geography cache next to the file, copied with it)."""
+    store = open_store(Settings(db=url))
+    store.init_schema()
+    load_agreement_file(store, MINI)
+    engine_of(store).dispose()
+    AgreementBook.from_store(store)  # SQLite: writes the compiled-geography cache
+    store.close()
+
+
+@contextmanager
+def open_hq(url: str, folder: Path, *, clock: Clock | None = None) -> Iterator[HQ]:
+    """An HQ app on the database at ``url`` with its test client; files go to ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    app = create_app(Settings(db=url), clock=clock)
+    with TestClient(app) as client:
+        yield HQ(app=app, client=client, folder=folder, db=url)
+
+
+@contextmanager
+def fresh_hq(fresh: FreshHQDB, folder: Path, *, clock: Clock | None = None) -> Iterator[HQ]:
+    """An HQ on a new clone of the template (``fresh``: the ``hq_db`` fixture), in an empty
+    ``folder``; a PostgreSQL clone is dropped afterwards (property tests make one per example)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    url = fresh(folder)
+    try:
+        with open_hq(url, folder, clock=clock) as found:
+            yield found
+    finally:
+        drop_db(url)
+
+
+def drop_db(url: str) -> None:
+    """Drop a test's PostgreSQL database (an SQLite file goes with the test's folder)."""
+    if url.startswith("postgresql"):
+        name = make_url(url).database
+        assert name is not None
+        drop_pg_database(name)
 
 
 @cache
