@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, MetaData, Table
 from sqlalchemy.engine import make_url
 
 from backend_databases import drop_pg_database
@@ -102,6 +105,37 @@ def build_hq_template(url: str) -> None:
     engine_of(store).dispose()
     AgreementBook.from_store(store)  # SQLite: writes the compiled-geography cache
     store.close()
+
+
+def schema_drift(
+    engine: Engine, tables: Sequence[Table], *, targets: Sequence[Table] = ()
+) -> list[Any]:
+    """Alembic's differences between the migrated database and ``tables`` (``targets``: the
+    tables their foreign keys name), only those about ``tables``: the database holds every
+    other table too. By table name, not by text: PostgreSQL reflects column comments, which
+    name other tables.
+    """
+    ours = MetaData()
+    for table in (*targets, *tables):
+        table.to_metadata(ours)
+    names = {table.name for table in tables}
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), ours)
+    return [d for d in diff if _diff_table(d) in names]
+
+
+def _diff_table(diff: Any) -> str:
+    """The table an alembic difference is about."""
+    if isinstance(diff, list):  # modify_* entries: [(op, schema, table, column, ...)]
+        return str(diff[0][2])
+    op, target = diff[0], diff[1]
+    if op in ("add_column", "remove_column"):
+        return str(diff[2])
+    if op in ("add_table", "remove_table"):
+        return str(target.name)
+    if op in ("add_fk", "remove_fk"):
+        return str(target.parent.name)
+    return str(target.table.name)  # indexes and constraints
 
 
 @contextmanager

@@ -227,6 +227,7 @@ def _cursor(observed_at_s: float, pk: int) -> str:
 #: Values past an edge the generated cases rarely reach: (method, url, request, field named).
 EDGES = [
     ("GET", f"/api/incidents/{2**63}", {}, "incident_id"),
+    ("GET", f"/api/incidents/{2**31}", {}, "incident_id"),  # past PostgreSQL's integer
     ("POST", "/api/incidents/0/verify", {"json": {}}, "incident_id"),
     (
         "POST",
@@ -241,6 +242,7 @@ EDGES = [
         "violation_id",
     ),
     ("GET", f"/api/incidents?cursor={_cursor(1.0, 2**64)}", {}, "cursor"),
+    ("GET", f"/api/violations?cursor={_cursor(1.0, 2**31)}", {}, "cursor"),
     ("GET", f"/api/reports?cursor={_cursor(1.0, -1)}", {}, "cursor"),
     ("GET", f"/api/violations?cursor={_cursor(float('nan'), 1)}", {}, "cursor"),
     ("GET", f"/api/violations?limit={10**30}", {}, "limit"),
