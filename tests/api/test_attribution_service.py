@@ -22,6 +22,7 @@ from ceasefire.errors import InputError, NotFoundError
 from ceasefire.reports.model import Classification
 from ceasefire.store import schema
 from ceasefire.store.attribution_sql import SqlAttributions, list_attributions
+from ceasefire.store.guarantee_cases import link_attribution_records
 from ceasefire.store.ledger import ledger_entries
 
 NOW = datetime(2026, 3, 10, 12, tzinfo=UTC)
@@ -33,7 +34,13 @@ EVENT = [
 
 
 def service(hq: HQ) -> AttributionService:
-    return AttributionService(SqlAttributions(hq.state.engine), hq.state.book, FixedClock(NOW))
+    engine = hq.state.engine
+    return AttributionService(
+        SqlAttributions(engine),
+        hq.state.book,
+        FixedClock(NOW),
+        advance_cases=lambda clock: link_attribution_records(engine, clock=clock),
+    )
 
 
 def reader(hq: HQ, nation: str) -> Author:

@@ -24,6 +24,7 @@ from ceasefire.assessment.attribution_service import AttributionService, Author
 from ceasefire.fusion.items import iso_s
 from ceasefire.store import schema
 from ceasefire.store.attribution_sql import SqlAttributions
+from ceasefire.store.guarantee_cases import link_attribution_records
 from ceasefire.store.hq_queries import fully_visible_violation
 
 router = APIRouter(prefix="/api", tags=["violations"])
@@ -73,10 +74,12 @@ Commission = Annotated[User, Depends(require(Role.COMMISSION))]
 def _workflow(state: HQState) -> AttributionService:
     """The one attribution workflow (``assessment.attribution_service``, shared with the
     CLI) on the HQ's store, its agreement book, clock and writer lock."""
+    engine = state.engine
     return AttributionService(
-        SqlAttributions(state.engine, visible=state.visible_to),
+        SqlAttributions(engine, visible=state.visible_to),
         state.book,
         state.clock,
+        advance_cases=lambda clock: link_attribution_records(engine, clock=clock),
         write_lock=state.write_lock,
     )
 

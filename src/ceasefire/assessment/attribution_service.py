@@ -131,10 +131,6 @@ class AttributionStore(Protocol):
         """Store and chain a remedy; its pk."""
         ...
 
-    def advance_cases(self, clock: Clock) -> None:
-        """Move the Special Commission cases along the records just made."""
-        ...
-
 
 class _Version(Protocol):
     @property
@@ -150,6 +146,13 @@ class Agreements(Protocol):
     def assign(self, observed_at_s: NDArray[np.float64]) -> NDArray[np.intp]: ...
 
 
+class CaseLink(Protocol):
+    """Moves the Special Commission cases along the records just made (the guarantees'
+    ``link_attribution_records`` on the same store), each step chained on the ledger."""
+
+    def __call__(self, clock: Clock) -> object: ...
+
+
 class AgreementSource(Protocol):
     """Gives the compiled agreement when a step needs it (compiling costs seconds)."""
 
@@ -159,8 +162,9 @@ class AgreementSource(Protocol):
 class AttributionService:
     """Propose, decide and remedy attributions with one set of rules (module docstring).
 
-    ``write_lock`` serialises the record and the case update with the caller's other
-    writes (the HQ's one writer lock on SQLite); ``None`` for a process of its own.
+    ``advance_cases`` moves the Commission's cases after each record (at once, not at the
+    next ingest). ``write_lock`` serialises the record and the case update with the caller's
+    other writes (the HQ's one writer lock on SQLite); ``None`` for a process of its own.
     """
 
     def __init__(
@@ -169,9 +173,11 @@ class AttributionService:
         agreements: AgreementSource,
         clock: Clock,
         *,
+        advance_cases: CaseLink,
         write_lock: AbstractContextManager[object] | None = None,
     ) -> None:
         self._store = store
+        self._advance_cases = advance_cases
         self._agreements = agreements
         self._clock = clock
         self._lock: AbstractContextManager[object] = write_lock or nullcontext()
@@ -248,7 +254,7 @@ class AttributionService:
         move the cases, under the writer lock; the step's pk."""
         with self._lock:
             pk = add(Stamp(author.name, self._clock.now(), context.pairs))
-            self._store.advance_cases(self._clock)
+            self._advance_cases(self._clock)
         return pk
 
     def _seen(self, found: RecordRef | None, author: Author, missing: str) -> ViolationContext:

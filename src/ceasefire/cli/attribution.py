@@ -34,11 +34,14 @@ def _service(store: Store) -> AttributionService:
     from ceasefire.assessment.attribution_service import AttributionService  # noqa: PLC0415
     from ceasefire.pipeline.agreements import AgreementBook  # noqa: PLC0415
     from ceasefire.store.attribution_sql import SqlAttributions  # noqa: PLC0415
+    from ceasefire.store.guarantee_cases import link_attribution_records  # noqa: PLC0415
 
+    engine = store_engine(store)
     return AttributionService(
-        SqlAttributions(store_engine(store)),
+        SqlAttributions(engine),
         lambda: AgreementBook.from_store(store),
         SystemClock(),
+        advance_cases=lambda clock: link_attribution_records(engine, clock=clock),
     )
 
 

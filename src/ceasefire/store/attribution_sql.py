@@ -20,7 +20,6 @@ from ceasefire.access.model import Viewer
 from ceasefire.access.releasability import Pairs
 from ceasefire.assessment.attribution import Decision
 from ceasefire.assessment.attribution_service import RecordRef, Stamp, ViolationContext
-from ceasefire.clock import Clock
 from ceasefire.errors import NotFoundError
 from ceasefire.ledger.canonical import JsonValue
 from ceasefire.ledger.model import EventType, LedgerEvent
@@ -274,8 +273,3 @@ class SqlAttributions:
         values = {"decision_pk": decision_pk, "remedy": remedy}
         values |= {"recorded_by": stamp.by, "recorded_at": iso(stamp.at)}
         return add_remedy(self._engine, values, marking=stamp.marking)
-
-    def advance_cases(self, clock: Clock) -> None:
-        from ceasefire.store.guarantee_cases import link_attribution_records  # noqa: PLC0415
-
-        link_attribution_records(self._engine, clock=clock)
