@@ -15,13 +15,12 @@ import pyproj
 import pytest
 import shapely
 import sqlalchemy
-from sqlalchemy.engine import make_url
 
 from backend_databases import (
     BACKENDS,
     Databases,
     drop_orphans,
-    drop_pg_database,
+    drop_url,
     postgres_version,
 )
 
@@ -67,12 +66,4 @@ def fresh_db(backend: str, databases: Databases, tmp_path: Path) -> Iterator[str
     """The URL of a new, empty database on ``backend`` (not initialised)."""
     url = databases.fresh(backend, tmp_path)
     yield url
-    drop_clone(url)
-
-
-def drop_clone(url: str) -> None:
-    """Drop a test's PostgreSQL database (an SQLite file goes with ``tmp_path``)."""
-    if url.startswith("postgresql"):
-        name = make_url(url).database
-        assert name is not None
-        drop_pg_database(name)
+    drop_url(url)

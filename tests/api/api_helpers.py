@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -10,16 +12,32 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, MetaData, Table
 
+from backend_databases import drop_url
 from ceasefire.access.model import Role
 from ceasefire.api.accounts import create_account
+from ceasefire.api.app import create_app
 from ceasefire.api.state import HQState
+from ceasefire.clock import Clock
+from ceasefire.pipeline.agreements import AgreementBook, load_agreement_file
 from ceasefire.pipeline.ingest import ingest_files
 from ceasefire.reports.gazetteer import Gazetteer
 from ceasefire.reports.model import Classification
 from ceasefire.reports.parse import ReportFormat
+from ceasefire.settings import Settings
+from ceasefire.store.base import open_store
+from ceasefire.store.queries import engine_of
+
+MINI = Path(__file__).resolve().parents[1] / "data" / "mini-agreement" / "agreement.yaml"
+
+#: A new database for one test, a clone of the HQ template, in the given folder: its URL
+#: (the ``hq_db`` fixture).
+FreshHQDB = Callable[[Path], str]
 
 #: A point on the Ukrainian side of the mini agreement's line (37.5 E), inside its zones.
 WEST = (37.45, 48.0)
@@ -27,11 +45,12 @@ WEST = (37.45, 48.0)
 
 @dataclass
 class HQ:
-    """The app under test, its client and its database folder."""
+    """The app under test, its client, a folder for its files and its database URL."""
 
     app: FastAPI
     client: TestClient
     folder: Path
+    db: str
 
     @property
     def state(self) -> HQState:
@@ -74,6 +93,71 @@ class HQ:
             gazetteer=self.state.gazetteer(),
             parallel=False,
         )
+
+
+def build_hq_template(url: str) -> None:
+    """The HQ template's content: the schema and the mini agreement (on SQLite, with the
+    compiled-geography cache next to the file, copied with it)."""
+    store = open_store(Settings(db=url))
+    store.init_schema()
+    load_agreement_file(store, MINI)
+    engine_of(store).dispose()
+    AgreementBook.from_store(store)  # SQLite: writes the compiled-geography cache
+    store.close()
+
+
+def schema_drift(
+    engine: Engine, tables: Sequence[Table], *, targets: Sequence[Table] = ()
+) -> list[Any]:
+    """Alembic's differences between the migrated database and ``tables`` (``targets``: the
+    tables their foreign keys name), only those about ``tables``: the database holds every
+    other table too. By table name, not by text: PostgreSQL reflects column comments, which
+    name other tables.
+    """
+    ours = MetaData()
+    for table in (*targets, *tables):
+        table.to_metadata(ours)
+    names = {table.name for table in tables}
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), ours)
+    return [d for d in diff if _diff_table(d) in names]
+
+
+def _diff_table(diff: Any) -> str:
+    """The table an alembic difference is about."""
+    if isinstance(diff, list):  # modify_* entries: [(op, schema, table, column, ...)]
+        return str(diff[0][2])
+    op, target = diff[0], diff[1]
+    if op in ("add_column", "remove_column"):
+        return str(diff[2])
+    if op in ("add_table", "remove_table"):
+        return str(target.name)
+    if op in ("add_fk", "remove_fk"):
+        return str(target.parent.name)
+    return str(target.table.name)  # indexes and constraints
+
+
+@contextmanager
+def open_hq(url: str, folder: Path, *, clock: Clock | None = None) -> Iterator[HQ]:
+    """An HQ app on the database at ``url`` with its test client; files go to ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    app = create_app(Settings(db=url), clock=clock)
+    with TestClient(app) as client:
+        yield HQ(app=app, client=client, folder=folder, db=url)
+
+
+@contextmanager
+def fresh_hq(fresh: FreshHQDB, folder: Path, *, clock: Clock | None = None) -> Iterator[HQ]:
+    """An HQ on a new clone of the template (``fresh``: the ``hq_db`` fixture), in an empty
+    ``folder``; a PostgreSQL clone is dropped afterwards (property tests make one per example)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    url = fresh(folder)
+    try:
+        with open_hq(url, folder, clock=clock) as found:
+            yield found
+    finally:
+        drop_url(url)
 
 
 @cache

@@ -1,46 +1,42 @@
 """Fixtures for HQ API tests: a store with the mini agreement, users, and a test client.
 
-The agreement is loaded once per session into a template database; each test copies it (with
-its compiled-geography cache), so tests never share state.
+The agreement is loaded once per session into a template database per backend (on SQLite the
+template's compiled-geography cache sits next to its file and is copied with it); each test
+gets its own clone, so tests never share state. Every test using ``hq`` runs on SQLite and on
+PostgreSQL/PostGIS (``backend`` in ``tests/conftest.py``).
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_helpers import HQ
-from fastapi.testclient import TestClient
+from api_helpers import HQ, FreshHQDB, build_hq_template, open_hq
 
-from ceasefire.api.app import create_app
-from ceasefire.pipeline.agreements import AgreementBook, load_agreement_file
-from ceasefire.settings import Settings
-from ceasefire.store.sqlite import SQLiteStore
-
-MINI = Path(__file__).resolve().parents[1] / "data" / "mini-agreement" / "agreement.yaml"
-
-
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database with the schema and the mini agreement, built once."""
-    folder = tmp_path_factory.mktemp("hq-template")
-    store = SQLiteStore(f"sqlite:///{folder / 'hq.db'}")
-    store.init_schema()
-    load_agreement_file(store, MINI)
-    store.engine.dispose()
-    AgreementBook.from_store(store)  # writes the compiled-geography cache next to the file
-    store.close()
-    return folder
+from backend_databases import Databases, drop_url
 
 
 @pytest.fixture
-def hq(template_db: Path, tmp_path: Path) -> Iterator[HQ]:
-    """A fresh HQ app on a copy of the template database, with its test client."""
+def hq_db(backend: str, databases: Databases) -> Iterator[FreshHQDB]:
+    """Clones of the HQ template on ``backend``, as many as a test asks (a property test takes
+    one per example); PostgreSQL clones are dropped when the test ends."""
+    made: list[str] = []
+
+    def fresh(folder: Path) -> str:
+        folder.mkdir(parents=True, exist_ok=True)
+        url: str = databases.fresh(backend, folder, key="hq", build=build_hq_template)
+        made.append(url)
+        return url
+
+    yield fresh
+    for url in made:
+        drop_url(url)
+
+
+@pytest.fixture
+def hq(hq_db: FreshHQDB, tmp_path: Path) -> Iterator[HQ]:
+    """A fresh HQ app on a clone of the template database, with its test client."""
     folder = tmp_path / "hq"
-    shutil.copytree(template_db, folder)
-    settings = Settings(db=f"sqlite:///{folder / 'hq.db'}")
-    app = create_app(settings)
-    with TestClient(app) as client:
-        yield HQ(app=app, client=client, folder=folder)
+    with open_hq(hq_db(folder), folder) as found:
+        yield found

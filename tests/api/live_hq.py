@@ -1,5 +1,5 @@
-"""A real HQ for attacker tests: `ceasefire serve` (uvicorn) on a free port of a SQLite
-database with users, its process id for /proc, and raw-socket helpers."""
+"""A real HQ for attacker tests: `ceasefire serve` (uvicorn) on a free port of a database
+(SQLite or PostgreSQL) with users, its process id for /proc, and raw-socket helpers."""
 
 from __future__ import annotations
 
@@ -16,19 +16,21 @@ import httpx
 from ceasefire.access.model import Role
 from ceasefire.api.accounts import create_account
 from ceasefire.reports.model import Classification
-from ceasefire.store.sqlite import SQLiteStore
+from ceasefire.settings import Settings
+from ceasefire.store.base import open_store
+from ceasefire.store.queries import engine_of
 
 PASSWORD = "live-password-1"
 
 
 @dataclass
 class LiveHQ:
-    """A running server: its URL, port, process and database."""
+    """A running server: its URL, port, process and database URL."""
 
     url: str
     port: int
     process: subprocess.Popen[bytes]
-    db: Path
+    db: str
 
     def rss_bytes(self, field: str = "VmRSS") -> int:
         """The server process's resident memory now (``VmRSS`` of /proc/PID/status), or its
@@ -55,15 +57,16 @@ def free_port() -> int:
         return port
 
 
-def make_users(db: Path, names: list[str], *, nation: str = "FRA") -> dict[str, str]:
-    """Users with the password ``PASSWORD`` (and tokens: name -> token), made in-process."""
-    store = SQLiteStore(f"sqlite:///{db}")
+def make_users(db: str, names: list[str], *, nation: str = "FRA") -> dict[str, str]:
+    """Users with the password ``PASSWORD`` (and tokens: name -> token), made in-process
+    in the database at URL ``db``."""
+    store = open_store(Settings(db=db))
     store.init_schema()
     tokens = {}
     try:
         for name in names:
             account = create_account(
-                store.engine,
+                engine_of(store),
                 name=name,
                 nation=nation,
                 organisation=None,
@@ -78,14 +81,14 @@ def make_users(db: Path, names: list[str], *, nation: str = "FRA") -> dict[str, 
     return tokens
 
 
-def start_live_hq(db: Path, log: Path) -> LiveHQ:
+def start_live_hq(db: str, log: Path) -> LiveHQ:
     """`ceasefire --db DB serve --port P`; returns once /healthz answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     cli = Path(sys.executable).parent / "ceasefire"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(cli), "--db", str(db), "serve", "--port", str(port)],
+            [str(cli), "--db", db, "serve", "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
         )

@@ -4,30 +4,23 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from api_helpers import HQ, report
-from sqlalchemy import Engine, MetaData, func, select
+from api_helpers import HQ, report, schema_drift
+from sqlalchemy import Engine, func, select
 
 from ceasefire.access.model import Viewer
 from ceasefire.access.releasability import groups_containing, releasable
+from ceasefire.settings import Settings
 from ceasefire.store.access import ACCESS_TABLES, release_groups, release_labels
 from ceasefire.store.access_sql import load_release_groups, shipped_release_groups
-from ceasefire.store.sqlite import SQLiteStore, create_sqlite_engine
+from ceasefire.store.base import open_store
+from ceasefire.store.queries import engine_of
 
 
-def test_migration_creates_exactly_the_access_tables(tmp_path: Path) -> None:
-    store = SQLiteStore(f"sqlite:///{tmp_path / 'm.db'}")
+def test_migration_creates_exactly_the_access_tables(fresh_db: str) -> None:
+    store = open_store(Settings(db=fresh_db))
     store.init_schema()
-    ours = MetaData()
-    for table in ACCESS_TABLES:
-        table.to_metadata(ours)
-    with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), ours)
-    names = {t.name for t in ACCESS_TABLES}
-    assert [d for d in diff if any(n in repr(d) for n in names)] == []
+    assert schema_drift(engine_of(store), ACCESS_TABLES) == []
     store.close()
 
 
@@ -59,12 +52,12 @@ def test_shipped_groups_are_literal_lists_with_a_source_and_date() -> None:
 
 
 def test_processes_starting_together_on_a_new_database_all_get_the_release_groups(
-    tmp_path: Path,
+    fresh_db: str,
 ) -> None:
     """Server workers start at once and each seeds the groups on first use: none may fail."""
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    SQLiteStore(url).init_schema()
-    engines = [create_sqlite_engine(url) for _ in range(6)]
+    stores = [open_store(Settings(db=fresh_db)) for _ in range(6)]
+    stores[0].init_schema()
+    engines = [engine_of(store) for store in stores]
     start = threading.Barrier(len(engines))
 
     def first_use(engine: Engine) -> dict[str, frozenset[str]]:
@@ -77,3 +70,5 @@ def test_processes_starting_together_on_a_new_database_all_get_the_release_group
     with engines[0].connect() as conn:
         stored = conn.execute(select(func.count()).select_from(release_groups)).scalar_one()
     assert stored == sum(len(members) for members in shipped_release_groups().values())
+    for store in stores:
+        store.close()

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import base64
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 import schemathesis
 from api_fuzz_helpers import error_contract_problem, report_bodies, seed_reports
+from api_helpers import build_hq_template
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -29,16 +29,15 @@ from schemathesis import APIOperation, Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Err
 
+from backend_databases import BACKENDS, Databases, drop_url
 from ceasefire.access.model import Role
 from ceasefire.api.accounts import create_account
 from ceasefire.api.app import create_app
-from ceasefire.pipeline.agreements import load_agreement_file
 from ceasefire.reports.model import Classification
 from ceasefire.settings import Settings
+from ceasefire.store.base import open_store
 from ceasefire.store.queries import engine_of
-from ceasefire.store.sqlite import SQLiteStore
 
-MINI = Path(__file__).resolve().parents[1] / "data" / "mini-agreement" / "agreement.yaml"
 #: Cases per operation and generation mode (positive: valid per the schema; negative: not).
 EXAMPLES = 40
 #: Fewer for operations that cost far more than a query (each case builds a whole report).
@@ -78,14 +77,17 @@ class FuzzedHQ:
     rows: dict[str, list[int]]
 
 
-@pytest.fixture(scope="module")
-def fuzzed_hq(tmp_path_factory: pytest.TempPathFactory) -> FuzzedHQ:
-    """An HQ on the mini agreement with incidents (some partial), violations, a proposal."""
+@pytest.fixture(scope="module", params=BACKENDS)
+def fuzzed_hq(
+    request: pytest.FixtureRequest,
+    databases: Databases,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[FuzzedHQ]:
+    """An HQ on the mini agreement with incidents (some partial), violations, a proposal,
+    on each backend (``sqlite``, ``postgres``)."""
     folder = tmp_path_factory.mktemp("hq-fuzz")
-    url = f"sqlite:///{folder / 'hq.db'}"
-    store = SQLiteStore(url)
-    store.init_schema()
-    load_agreement_file(store, MINI)
+    url = databases.fresh(str(request.param), folder, key="hq", build=build_hq_template)
+    store = open_store(Settings(db=url))
     account = create_account(
         engine_of(store),
         name="fuzzer",
@@ -121,7 +123,9 @@ def fuzzed_hq(tmp_path_factory: pytest.TempPathFactory) -> FuzzedHQ:
         "violation_id": violations,
         "attribution_id": [int(proposed.json()["id"])],
     }
-    return FuzzedHQ(app=app, token=account.token, rows=rows)
+    yield FuzzedHQ(app=app, token=account.token, rows=rows)
+    app.state.hq.store.close()
+    drop_url(url)
 
 
 def _operations(app: FastAPI) -> list[Operation]:
@@ -223,6 +227,7 @@ def _cursor(observed_at_s: float, pk: int) -> str:
 #: Values past an edge the generated cases rarely reach: (method, url, request, field named).
 EDGES = [
     ("GET", f"/api/incidents/{2**63}", {}, "incident_id"),
+    ("GET", f"/api/incidents/{2**31}", {}, "incident_id"),  # past PostgreSQL's integer
     ("POST", "/api/incidents/0/verify", {"json": {}}, "incident_id"),
     (
         "POST",
@@ -237,6 +242,7 @@ EDGES = [
         "violation_id",
     ),
     ("GET", f"/api/incidents?cursor={_cursor(1.0, 2**64)}", {}, "cursor"),
+    ("GET", f"/api/violations?cursor={_cursor(1.0, 2**31)}", {}, "cursor"),
     ("GET", f"/api/reports?cursor={_cursor(1.0, -1)}", {}, "cursor"),
     ("GET", f"/api/violations?cursor={_cursor(float('nan'), 1)}", {}, "cursor"),
     ("GET", f"/api/violations?limit={10**30}", {}, "limit"),

@@ -3,30 +3,24 @@
 Tried as an attacker would: a note quoting a SECRET/FRA report must not reach a USA reader;
 a reader who sees part of an incident must not change the state readers of the whole see;
 an attribution id a reader may not see answers byte for byte like a missing one. The
-expected views are computed here from the database with stdlib sqlite3 and an own
+expected views are computed here from the database with their own driver (``db_rows``) and an own
 releasability rule (nations only, no groups), independently of the app.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from api_helpers import HQ, report
-from fastapi.testclient import TestClient
+from api_helpers import HQ, FreshHQDB, fresh_hq, report
+from db_rows import RawDB
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from ceasefire.access.model import Role
-from ceasefire.api.app import create_app
 from ceasefire.api.routes_stream import Cursor, poll
 from ceasefire.reports.model import Classification
-from ceasefire.settings import Settings
 from ceasefire.store.access_sql import user_by_name
 from ceasefire.store.attribution_sql import add_attribution
 
@@ -43,16 +37,6 @@ EVENT = [
     report("b", source="OP-B", releasable_to=["FRA"], classification="SECRET", count=3),
     report("c", source="OP-C", releasable_to=["USA", "FRA"], classification="RESTRICTED"),
 ]
-
-
-@contextmanager
-def fresh_hq(template: Path, folder: Path) -> Iterator[HQ]:
-    if folder.exists():
-        shutil.rmtree(folder)
-    shutil.copytree(template, folder)
-    app = create_app(Settings(db=f"sqlite:///{folder / 'hq.db'}"))
-    with TestClient(app) as client:
-        yield HQ(app=app, client=client, folder=folder)
 
 
 def sees(pair: tuple[str, str], nation: str, clearance: str) -> bool:
@@ -170,7 +154,7 @@ def test_a_partial_reader_may_not_reject_the_whole_but_may_judge_their_tearline(
     assert "gbr" in [h["note"] for h in the_incident(hq, users["fra"])["history"]]
     # ... and still never the whole incident's state
     assert the_incident(hq, users["fra"])["state"] == before["fra"]["state"]
-    db = sqlite3.connect(hq.folder / "hq.db")
+    db = RawDB(hq.db)
     states = db.execute("SELECT state FROM incident_items WHERE incident_pk = ?", (pk,)).fetchall()
     db.close()
     assert states == [(before["fra"]["state"],)]
@@ -260,13 +244,13 @@ def test_attribution_records_follow_their_markings(hq: HQ) -> None:
 
 
 def test_hidden_ids_answer_byte_for_byte_like_missing_ones(
-    template_db: Path, tmp_path: Path
+    hq_db: FreshHQDB, tmp_path: Path
 ) -> None:
     """The same requests, for the same ids, against a store where the records exist but are
     hidden from the caller, and against one where they do not exist at all."""
     answers: list[list[tuple[int, bytes]]] = []
     for world in ("hidden", "missing"):
-        with fresh_hq(template_db, tmp_path / world) as hq:
+        with fresh_hq(hq_db, tmp_path / world) as hq:
             users = people(hq)
             if world == "hidden":
                 hq.ingest(EVENT)
@@ -340,14 +324,14 @@ verdicts = st.lists(
 )
 @given(spec=events, people_spec=users, plan=st.tuples(verdicts, extra_pairs))
 def test_every_reader_is_shown_exactly_the_records_whose_marking_they_see(
-    template_db: Path,
+    hq_db: FreshHQDB,
     tmp_path: Path,
     spec: list[list[tuple[str, str]]],
     people_spec: list[tuple[str, str]],
     plan: tuple[list[tuple[int, int, str]], list[tuple[str, str] | None]],
 ) -> None:
     actions, extra = plan
-    with fresh_hq(template_db, tmp_path / "prop") as hq:
+    with fresh_hq(hq_db, tmp_path / "prop") as hq:
         reports = [
             report(
                 f"e{e}-{k}",
@@ -365,7 +349,7 @@ def test_every_reader_is_shown_exactly_the_records_whose_marking_they_see(
             hq.user(f"u{k}", nation=n, clearance=Classification(c), roles=ROLES)
             for k, (n, c) in enumerate(people_spec)
         ]
-        db = sqlite3.connect(hq.folder / "hq.db")
+        db = RawDB(hq.db)
         incidents = [pk for (pk,) in db.execute("SELECT pk FROM incidents WHERE status='active'")]
         pairs = {
             pk: {

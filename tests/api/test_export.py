@@ -29,7 +29,7 @@ SUFFIX = {"gpkg": "gpkg", "geojson": "geojson", "csv": "csv", "kml": "kml"}
 def export(hq: HQ, out: Path, *args: str) -> dict[str, Any]:
     result = CliRunner().invoke(
         app,
-        ["--db", str(hq.folder / "hq.db"), "export", "--out", str(out), "--json", *args],
+        ["--db", hq.db, "export", "--out", str(out), "--json", *args],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
@@ -204,7 +204,7 @@ def test_export_filters_and_errors(hq: HQ, tmp_path: Path) -> None:
         assert f["properties"]["observed_at"] >= "2026-03-10T10:09:00"
     assert 0 < summary["features"] < 18
     runner = CliRunner()
-    db = str(hq.folder / "hq.db")
+    db = hq.db
     for bad in (
         ["--for", "usa"],
         ["--bbox", "1,2"],

@@ -16,6 +16,7 @@ import orjson
 import pytest
 from live_hq import PASSWORD, LiveHQ, make_users, read_status, start_live_hq
 
+from backend_databases import BACKENDS, Databases, drop_url
 from ceasefire.api.auth import ADDRESS_FREE_FAILURES, FREE_FAILURES
 
 GIB = 1 << 30
@@ -24,15 +25,22 @@ MIB = 1 << 20
 TIMED = [f"timed-{k:02d}" for k in range(31)]
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHQ]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def live(
+    request: pytest.FixtureRequest,
+    databases: Databases,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LiveHQ]:
+    """A served HQ on each backend (``sqlite``, ``postgres``)."""
     folder = tmp_path_factory.mktemp("live")
-    make_users(folder / "hq.db", ["ana", "bob", *TIMED])
-    hq = start_live_hq(folder / "hq.db", folder / "serve.log")
+    db = databases.fresh(str(request.param), folder)
+    make_users(db, ["ana", "bob", *TIMED])
+    hq = start_live_hq(db, folder / "serve.log")
     try:
         yield hq
     finally:
         hq.stop()
+        drop_url(db)
 
 
 def _flood(hq: LiveHQ, head: bytes, frame: bytes, total: int) -> tuple[int, bytes, float, int]:

@@ -8,18 +8,13 @@ whose rows follow an older format is rebuilt, then completed, without changing a
 
 from __future__ import annotations
 
-import sqlite3
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import orjson
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from api_helpers import HQ, report
+from api_helpers import HQ, report, schema_drift
+from db_rows import RawDB
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import MetaData
 
 from ceasefire.access.model import User
 from ceasefire.access.releasability import (
@@ -36,10 +31,11 @@ from ceasefire.reports.model import Classification
 from ceasefire.settings import Settings
 from ceasefire.store import schema
 from ceasefire.store.access_sql import user_by_name
+from ceasefire.store.base import open_store
 from ceasefire.store.hq_queries import PageQuery
+from ceasefire.store.queries import engine_of
 from ceasefire.store.read_model import READ_MODEL_TABLES
 from ceasefire.store.read_model_write import rebuild_read_model
-from ceasefire.store.sqlite import SQLiteStore
 
 NATIONS = ("FRA", "USA", "GBR", "UKR", "DEU", "JPN")
 
@@ -71,37 +67,37 @@ def mixed_reports() -> list[dict[str, Any]]:
     return out
 
 
-def rows(db: Path) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
-    """Every read-model row, signatures spelled out (their pks depend on write order)."""
-    con = sqlite3.connect(db)
-    try:
-        items = set(
-            con.execute(
-                "SELECT i.incident_pk, i.cell, i.observed_at, s.pairs, i.category, i.state, "
-                "i.rules, i.tearlines_ready, i.item FROM incident_items AS i "
-                "JOIN release_signatures AS s ON s.pk = i.signature_pk"
-            ).fetchall()
-        )
-        torn = set(con.execute("SELECT * FROM incident_tearlines").fetchall())
-    finally:
-        con.close()
+#: Every read-model row, signatures spelled out (their pks depend on write order).
+_ITEMS_SQL = (
+    "SELECT i.incident_pk, i.cell, i.observed_at, s.pairs, i.category, i.state, "
+    "i.rules, i.tearlines_ready, i.item FROM incident_items AS i "
+    "JOIN release_signatures AS s ON s.pk = i.signature_pk"
+)
+_TORN_SQL = "SELECT * FROM incident_tearlines"
+
+Rows = tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]
+
+
+def rows(url: str) -> Rows:
+    """Every read-model row, read with the database's own driver."""
+    with RawDB(url) as db:
+        items = {tuple(row) for row in db.execute(_ITEMS_SQL)}
+        torn = {tuple(row) for row in db.execute(_TORN_SQL)}
     return items, torn
 
 
-def rebuilt(hq: HQ) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
-    """The rows a rebuild from the stored facts writes (in a copy of the database)."""
-    copy = Path(tempfile.mkdtemp(prefix="rebuilt", dir=hq.folder.parent))
-    con = sqlite3.connect(hq.folder / "hq.db")
-    con.execute(f"VACUUM INTO '{copy / 'hq.db'}'")
-    con.close()
-    store = SQLiteStore(f"sqlite:///{copy / 'hq.db'}")
-    try:
-        judge = tearline_judge(AgreementBook.from_store(store))
-        with store.engine.begin() as conn:
+def rebuilt(hq: HQ) -> Rows:
+    """The rows a rebuild from the stored facts writes (in a transaction rolled back after)."""
+    judge = tearline_judge(AgreementBook.from_store(hq.state.store))
+    with hq.state.engine.connect() as conn:
+        transaction = conn.begin()
+        try:
             rebuild_read_model(conn, judge=judge)
-    finally:
-        store.close()
-    return rows(copy / "hq.db")
+            items = {tuple(row) for row in conn.exec_driver_sql(_ITEMS_SQL)}
+            torn = {tuple(row) for row in conn.exec_driver_sql(_TORN_SQL)}
+        finally:
+            transaction.rollback()
+    return items, torn
 
 
 def page_for(hq: HQ, name: str) -> list[bytes]:
@@ -111,16 +107,11 @@ def page_for(hq: HQ, name: str) -> list[bytes]:
     return items
 
 
-def test_migration_creates_exactly_the_read_model_tables(tmp_path: Path) -> None:
-    store = SQLiteStore(f"sqlite:///{tmp_path / 'm.db'}")
+def test_migration_creates_exactly_the_read_model_tables(fresh_db: str) -> None:
+    store = open_store(Settings(db=fresh_db))
     store.init_schema()
-    ours = MetaData()
-    for table in (*schema.MONITORING_TABLES, *READ_MODEL_TABLES):  # the foreign keys' targets
-        table.to_metadata(ours)
-    with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), ours)
-    names = {t.name for t in READ_MODEL_TABLES}
-    assert [d for d in diff if any(n in repr(d) for n in names)] == []
+    targets = schema.MONITORING_TABLES  # the foreign keys' targets
+    assert schema_drift(engine_of(store), READ_MODEL_TABLES, targets=targets) == []
     store.close()
 
 
@@ -128,7 +119,7 @@ def test_the_read_model_equals_a_rebuild_after_every_kind_of_write(hq: HQ) -> No
     analyst = hq.user("usa", nation="USA")  # sees every report: decides the whole
     partial = hq.user("fra", nation="FRA")  # not the USA-only ones: decides on a tearline
     hq.ingest(mixed_reports())
-    items, torn = rows(hq.folder / "hq.db")
+    items, torn = rows(hq.db)
     assert len(items) == 3  # three fused events
     assert torn, "incidents with reports of several kinds have stored tearlines"
     # verdicts on the whole and on a tearline, an amendment and a withdrawal, each
@@ -140,13 +131,12 @@ def test_the_read_model_equals_a_rebuild_after_every_kind_of_write(hq: HQ) -> No
         f"/api/incidents/{second}/tearline/reject", json={"note": "y"}, headers=partial
     )
     assert torn_verdict.status_code == 200
-    con = sqlite3.connect(hq.folder / "hq.db")
-    torn_states = con.execute(
-        "SELECT state FROM incident_tearlines WHERE incident_pk = ?", (second,)
-    ).fetchall()
-    con.close()
+    with RawDB(hq.db) as db:
+        torn_states = db.execute(
+            "SELECT state FROM incident_tearlines WHERE incident_pk = ?", (second,)
+        )
     assert ("rejected",) in torn_states
-    assert rows(hq.folder / "hq.db") == rebuilt(hq)
+    assert rows(hq.db) == rebuilt(hq)
     hq.ingest(
         [
             report("e1-usa-fix", source="OP-U1", lon=37.251, lat=48.2, count=7, amends="e1-usa"),
@@ -155,7 +145,7 @@ def test_the_read_model_equals_a_rebuild_after_every_kind_of_write(hq: HQ) -> No
             ),
         ]
     )
-    after = rows(hq.folder / "hq.db")
+    after = rows(hq.db)
     assert after != (items, torn)
     assert after == rebuilt(hq)
     states = {i[5] for i in after[0]}
@@ -186,11 +176,9 @@ def test_stored_tearlines_equal_the_ones_computed_when_none_is_stored(hq: HQ) ->
     assert any(b'"partial":true' in b"".join(page) for page in stored.values())
     shown = {orjson.loads(item)["state"] for page in stored.values() for item in page}
     assert {"verified", "rejected", "disputed"} <= shown
-    con = sqlite3.connect(hq.folder / "hq.db")
-    con.execute("DELETE FROM incident_tearlines")
-    con.execute("UPDATE incident_items SET tearlines_ready = 0")  # what a rebuild leaves
-    con.commit()
-    con.close()
+    with RawDB(hq.db) as db:
+        db.execute("DELETE FROM incident_tearlines")
+        db.execute("UPDATE incident_items SET tearlines_ready = FALSE")  # what a rebuild leaves
     assert {name: page_for(hq, name) for name in names} == stored
 
 
@@ -198,25 +186,23 @@ def test_an_outdated_read_model_is_rebuilt_then_completed_with_the_same_answers(
     hq.user("usa", nation="USA", clearance=Classification.UNCLASSIFIED)
     hq.ingest(mixed_reports())
     before = page_for(hq, "usa")
-    items, torn = rows(hq.folder / "hq.db")
+    items, torn = rows(hq.db)
     hq.client.close()
     hq.state.store.close()
-    con = sqlite3.connect(hq.folder / "hq.db")
-    con.executescript(
-        "DELETE FROM incident_tearlines; DELETE FROM incident_items; "
-        "UPDATE read_model_meta SET format = 0;"
-    )
-    con.close()
-    store = SQLiteStore(f"sqlite:///{hq.folder / 'hq.db'}")
+    with RawDB(hq.db) as db:
+        db.execute("DELETE FROM incident_tearlines")
+        db.execute("DELETE FROM incident_items")
+        db.execute("UPDATE read_model_meta SET format = 0")
+    store = open_store(Settings(db=hq.db))
     store.init_schema()  # rebuilt with the code's format, tearlines left to be computed
     store.close()
-    rebuilt_items, rebuilt_torn = rows(hq.folder / "hq.db")
+    rebuilt_items, rebuilt_torn = rows(hq.db)
     assert rebuilt_torn == set()
     assert {i[:7] + i[8:] for i in rebuilt_items} == {i[:7] + i[8:] for i in items}
     assert any(not i[7] for i in rebuilt_items)
-    prepare_store(Settings(db=f"sqlite:///{hq.folder / 'hq.db'}"))  # what `serve` runs first
-    assert rows(hq.folder / "hq.db") == (items, torn)
-    fresh = HQ(app=hq.app, client=hq.client, folder=hq.folder)
+    prepare_store(Settings(db=hq.db))  # what `serve` runs first
+    assert rows(hq.db) == (items, torn)
+    fresh = HQ(app=hq.app, client=hq.client, folder=hq.folder, db=hq.db)
     fresh.state.store.init_schema()
     assert page_for(fresh, "usa") == before
 
@@ -261,3 +247,19 @@ def test_every_mask_a_reader_can_have_is_among_the_possible_ones(
             bool(reach & set(label.split(";"))) if label else "COALITION" in reach
         )
         assert bool(mask >> k & 1) == seen
+
+
+def test_a_signature_committed_after_a_higher_one_is_still_read(hq: HQ) -> None:
+    """Several writers (PostgreSQL) commit signatures out of pk order: a reader that has
+    seen a higher pk must still pick up a lower one committed later."""
+    hq.ingest(mixed_reports())
+    known = dict(hq.state.signatures(fresh=True))
+    top = max(known)
+    with RawDB(hq.db) as db:
+        db.execute("INSERT INTO release_signatures (pk, pairs) VALUES (?, ?)", (top + 10, "[]"))
+        assert top + 10 in hq.state.signatures(fresh=True)
+        db.execute(
+            "INSERT INTO release_signatures (pk, pairs) VALUES (?, ?)",
+            (top + 5, '[["SECRET", "JPN"]]'),
+        )
+    assert hq.state.signatures(fresh=True)[top + 5] == (("SECRET", "JPN"),)

@@ -6,7 +6,7 @@ there. The daily counts, the coverage per sector and the daily report served to 
 must count the incident so — on its shown day, in its shown sector, with its shown rules —
 and must not count an incident none of whose reports is visible.
 
-The expected figures are computed here from the database with ``sqlite3`` and an own
+The expected figures are computed here from the database (its own driver, ``db_rows``) and an own
 visibility rule (which reports each reader may see, which incidents they see and when), and
 from the reader's own items of ``/api/incidents`` (their times, positions and rules), with an
 own point-in-polygon for the oblasts. The worlds put reports of different markings into the
@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,18 +28,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import shapely
-from api_helpers import HQ, report
-from fastapi.testclient import TestClient
+from api_helpers import HQ, FreshHQDB, fresh_hq, report
+from db_rows import RawDB
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import shape
 
 from ceasefire.access.model import User
-from ceasefire.api.app import create_app
 from ceasefire.api.shown import ReaderView
 from ceasefire.reporting.daily import build_daily_report
 from ceasefire.reports.model import Classification
-from ceasefire.settings import Settings
 from ceasefire.store.access_sql import user_by_name
 
 NATIONS = ("FRA", "USA", "GBR", "UKR", "DEU", "JPN")  # all in the default audience
@@ -201,7 +197,7 @@ class Oblasts:
 OBLAST = Oblasts()
 
 
-def reach_of(db: sqlite3.Connection, nation: str) -> set[str]:
+def reach_of(db: RawDB, nation: str) -> set[str]:
     """The nation and every stored release group holding it, through groups of groups."""
     groups: dict[str, set[str]] = {}
     for name, member in db.execute("SELECT group_name, member FROM release_groups"):
@@ -235,9 +231,8 @@ class Truth:
         return {i: ms for i, ms in seen.items() if ms}
 
 
-def truth(path: Path, nation: str, clearance: str) -> Truth:
-    db = sqlite3.connect(path)
-    try:
+def truth(url: str, nation: str, clearance: str) -> Truth:
+    with RawDB(url) as db:
         reach = reach_of(db, nation)
         rows = db.execute(
             "SELECT pk, classification, releasable_to, observed_at, status, withdrawn, "
@@ -257,11 +252,9 @@ def truth(path: Path, nation: str, clearance: str) -> Truth:
             members.setdefault(incident, set()).add(rep)
         rules: dict[int, list[str]] = {}
         for incident, rule in db.execute(
-            "SELECT incident_pk, rule_id FROM violations WHERE active = 1"
+            "SELECT incident_pk, rule_id FROM violations WHERE active"
         ):
             rules.setdefault(incident, []).append(rule)
-    finally:
-        db.close()
     return Truth(
         visible=visible,
         report_time={row[0]: row[3] for row in rows},
@@ -309,13 +302,8 @@ def reader_items(hq: HQ, headers: dict[str, str], seen: Truth) -> list[dict[str,
 
 
 @contextmanager
-def world(template: Path, folder: Path, spec: list[dict[str, Any]]) -> Iterator[HQ]:
-    if folder.exists():
-        shutil.rmtree(folder)
-    shutil.copytree(template, folder)
-    app = create_app(Settings(db=f"sqlite:///{folder / 'hq.db'}"))
-    with TestClient(app) as client:
-        hq = HQ(app=app, client=client, folder=folder)
+def world(fresh: FreshHQDB, folder: Path, spec: list[dict[str, Any]]) -> Iterator[HQ]:
+    with fresh_hq(fresh, folder) as hq:
         hq.ingest([world_report(k, s) for k, s in enumerate(spec)])
         yield hq
 
@@ -324,7 +312,7 @@ def reader(hq: HQ, name: str, nation: str, level: str) -> tuple[dict[str, str], 
     headers = hq.user(name, nation=nation, clearance=Classification(level), password=None)
     found = user_by_name(hq.state.engine, name)
     assert found is not None
-    return headers, found[0], truth(hq.folder / "hq.db", nation, level)
+    return headers, found[0], truth(hq.db, nation, level)
 
 
 def check_counts_and_coverage(
@@ -370,9 +358,9 @@ def check_counts_and_coverage(
 )
 @given(spec=st.one_of(reports_strategy, pairs_strategy), people=users_strategy)
 def test_daily_counts_and_coverage_count_what_each_reader_is_shown(
-    template_db: Path, tmp_path: Path, spec: list[dict[str, Any]], people: list[tuple[str, str]]
+    hq_db: FreshHQDB, tmp_path: Path, spec: list[dict[str, Any]], people: list[tuple[str, str]]
 ) -> None:
-    with world(template_db, tmp_path / "counts", spec) as hq:
+    with world(hq_db, tmp_path / "counts", spec) as hq:
         for k, (nation, level) in enumerate(people):
             headers, _, seen = reader(hq, f"u{k}", nation, level)
             check_counts_and_coverage(hq, headers, seen, reader_items(hq, headers, seen))
@@ -507,9 +495,9 @@ def check_daily_report(
 )
 @given(spec=pairs_strategy, people=users_strategy)
 def test_the_daily_report_counts_what_each_reader_is_shown(
-    template_db: Path, tmp_path: Path, spec: list[dict[str, Any]], people: list[tuple[str, str]]
+    hq_db: FreshHQDB, tmp_path: Path, spec: list[dict[str, Any]], people: list[tuple[str, str]]
 ) -> None:
-    with world(template_db, tmp_path / "daily", spec) as hq:
+    with world(hq_db, tmp_path / "daily", spec) as hq:
         for k, (nation, level) in enumerate(people[:2]):
             headers, user, seen = reader(hq, f"u{k}", nation, level)
             check_daily_report(hq, headers, user, seen, reader_items(hq, headers, seen))
@@ -564,8 +552,8 @@ def test_a_tearline_counts_on_its_own_day_in_its_own_sector_with_its_own_rules(
         check_counts_and_coverage(hq, headers, seen, items)
         check_daily_report(hq, headers, user, seen, items)
     # tearlines not stored (a rebuild, or release groups changed): computed at read time
-    with sqlite3.connect(hq.folder / "hq.db") as db:
-        db.execute("UPDATE incident_items SET tearlines_ready = 0")
+    with RawDB(hq.db) as db:
+        db.execute("UPDATE incident_items SET tearlines_ready = FALSE")
         db.execute("DELETE FROM incident_tearlines")
     assert reader_items(hq, fra_headers, fra_seen) == fra_items
     check_counts_and_coverage(hq, fra_headers, fra_seen, fra_items)

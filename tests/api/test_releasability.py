@@ -1,34 +1,29 @@
 """Need-to-know: no output shows a user anything not releasable to them (issue 5).
 
 The expected view is computed here independently of the app (own group expansion, own
-classification order, stdlib sqlite3 on the database), then compared with every output
-path: the report list, the incident list (JSON and the GeoJSON export), each incident's
-panel, the daily counts and the live stream.
+classification order, the database read with its own driver, ``db_rows``), then compared
+with every output path: the report list, the incident list (JSON and the GeoJSON export),
+each incident's panel, the daily counts and the live stream.
 """
 
 from __future__ import annotations
 
 import base64
 import re
-import shutil
-import sqlite3
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from api_helpers import HQ, report
+from api_helpers import HQ, FreshHQDB, fresh_hq, report
+from db_rows import RawDB, Row
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ceasefire.access.model import Role, User
-from ceasefire.api.app import create_app
 from ceasefire.api.routes_stream import Cursor, poll
 from ceasefire.reports.model import Classification
-from ceasefire.settings import Settings
 from ceasefire.store.access_sql import set_release_group, user_by_name
 
 NATIONS = ("FRA", "USA", "GBR", "UKR", "DEU", "JPN")
@@ -48,7 +43,7 @@ def expected_groups(groups: dict[str, set[str]], code: str) -> set[str]:
     return found
 
 
-def may_see(row: sqlite3.Row, nation: str, clearance: str, groups: dict[str, set[str]]) -> bool:
+def may_see(row: Row, nation: str, clearance: str, groups: dict[str, set[str]]) -> bool:
     if LEVELS.index(row["classification"]) > LEVELS.index(clearance):
         return False
     reach = {nation} | expected_groups(groups, nation)
@@ -78,16 +73,6 @@ reports_strategy = st.lists(
 users_strategy = st.lists(
     st.tuples(st.sampled_from(NATIONS), st.sampled_from(LEVELS)), min_size=1, max_size=3
 )
-
-
-@contextmanager
-def fresh_hq(template: Path, folder: Path) -> Iterator[HQ]:
-    if folder.exists():
-        shutil.rmtree(folder)
-    shutil.copytree(template, folder)
-    app = create_app(Settings(db=f"sqlite:///{folder / 'hq.db'}"))
-    with TestClient(app) as client:
-        yield HQ(app=app, client=client, folder=folder)
 
 
 def pages(client: TestClient, url: str, headers: dict[str, str], **params: Any) -> list[Any]:
@@ -131,8 +116,7 @@ def in_box(item: dict[str, Any], box: tuple[float, float, float, float]) -> bool
 
 def check_user(hq: HQ, headers: dict[str, str], user: User, groups: dict[str, set[str]]) -> None:
     nation, clearance = user.nation or "", user.clearance.value
-    db = sqlite3.connect(hq.folder / "hq.db")
-    db.row_factory = sqlite3.Row
+    db = RawDB(hq.db)
     rows = db.execute("SELECT * FROM reports").fetchall()
     visible = {r["pk"] for r in rows if may_see(r, nation, clearance, groups)}
     by_pk = {r["pk"]: r for r in rows}
@@ -201,13 +185,13 @@ def check_user(hq: HQ, headers: dict[str, str], user: User, groups: dict[str, se
 )
 @given(spec=reports_strategy, people=users_strategy, g1=st.sets(st.sampled_from(NATIONS)))
 def test_no_output_shows_anything_not_releasable(
-    template_db: Path,
+    hq_db: FreshHQDB,
     tmp_path: Path,
     spec: list[dict[str, Any]],
     people: list[tuple[str, str]],
     g1: set[str],
 ) -> None:
-    with fresh_hq(template_db, tmp_path / "prop") as hq:
+    with fresh_hq(hq_db, tmp_path / "prop") as hq:
         set_release_group(hq.state.engine, "G1", g1)
         groups = {name: set(ms) for name, ms in hq.state.groups().items()}
         groups["G1"] = set(g1)

@@ -3,14 +3,13 @@ nothing released to the coalition, whatever door it knocks on; organisations are
 
 from __future__ import annotations
 
-import shutil
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from api_helpers import HQ, report
+from api_helpers import HQ, FreshHQDB, report
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, insert
 
@@ -83,11 +82,10 @@ def test_coalition_members_and_the_eu_as_an_organisation_see_coalition_material(
 
 
 def test_an_existing_store_with_the_old_lists_picks_up_the_corrected_ones(
-    template_db: Path, tmp_path: Path
+    hq_db: FreshHQDB, tmp_path: Path
 ) -> None:
     folder = tmp_path / "old"
-    shutil.copytree(template_db, folder)
-    settings = Settings(db=f"sqlite:///{folder / 'hq.db'}")
+    settings = Settings(db=hq_db(folder))
     app = create_app(settings)
     with app.state.hq.engine.begin() as conn:  # as an older HQ seeded it
         conn.execute(delete(release_groups).where(release_groups.c.group_name == "COALITION"))
@@ -97,7 +95,7 @@ def test_an_existing_store_with_the_old_lists_picks_up_the_corrected_ones(
         )
     app.state.hq.engine.dispose()
     with TestClient(create_app(settings)) as client:  # the next start
-        hq = HQ(app=client.app, client=client, folder=folder)  # type: ignore[arg-type]
+        hq = HQ(app=client.app, client=client, folder=folder, db=settings.db)  # type: ignore[arg-type]
         hq.ingest(_marked_reports())
         assert _seen(client, hq.user("hun-1", nation="HUN"))["reports"] == ["nato-1"]
         assert hq.state.groups()["COALITION"] == shipped_release_groups()["COALITION"]

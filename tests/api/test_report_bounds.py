@@ -128,8 +128,8 @@ def _cli(*args: str) -> str:
     return result.output
 
 
-def test_ceasefire_ingest_quarantines_the_same_reports(tmp_path: Path) -> None:
-    db = str(tmp_path / "hq.db")
+def test_ceasefire_ingest_quarantines_the_same_reports(tmp_path: Path, fresh_db: str) -> None:
+    db = fresh_db
     _cli("--db", db, "init")
     _cli("--db", db, "agreement", "load", str(MINI))
     path = tmp_path / "bounds.ndjson"
@@ -144,8 +144,8 @@ def test_ceasefire_ingest_quarantines_the_same_reports(tmp_path: Path) -> None:
     assert {q["line"]: (q["field"], q["rule"]) for q in quarantined} == expected
 
 
-def test_a_day_of_the_largest_counts_sums_exactly(tmp_path: Path) -> None:
-    db = str(tmp_path / "hq.db")
+def test_a_day_of_the_largest_counts_sums_exactly(tmp_path: Path, fresh_db: str) -> None:
+    db = fresh_db
     _cli("--db", db, "init")
     _cli("--db", db, "agreement", "load", str(MINI))
     n = 60

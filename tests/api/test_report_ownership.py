@@ -9,8 +9,6 @@ used: the second world is a second HQ on a copy of the same template database.
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,14 +16,12 @@ from typing import Any
 
 import orjson
 import pytest
-from api_helpers import HQ, report
-from fastapi.testclient import TestClient
+from api_helpers import HQ, FreshHQDB, fresh_hq, report
+from db_rows import RawDB
 
 from ceasefire.access.model import Role
-from ceasefire.api.app import create_app
 from ceasefire.errors import InputError
 from ceasefire.reports.model import Classification
-from ceasefire.settings import Settings
 from ceasefire.store.ownership import set_delegation
 
 SECRET_FRA = report("r1", source="OP-1", classification="SECRET", releasable_to=["FRA"], count=3)
@@ -34,13 +30,10 @@ AMEND = report("a1", source="OP-1", amends="r1", count=4)
 
 
 @pytest.fixture
-def twin(template_db: Path, tmp_path: Path) -> Iterator[HQ]:
+def twin(hq_db: FreshHQDB, tmp_path: Path) -> Iterator[HQ]:
     """A second, independent HQ: the world in which FRA never sent anything."""
-    folder = tmp_path / "twin"
-    shutil.copytree(template_db, folder)
-    app = create_app(Settings(db=f"sqlite:///{folder / 'hq.db'}"))
-    with TestClient(app) as client:
-        yield HQ(app=app, client=client, folder=folder)
+    with fresh_hq(hq_db, tmp_path / "twin") as found:
+        yield found
 
 
 def accounts(hq: HQ) -> dict[str, dict[str, str]]:
@@ -68,7 +61,7 @@ def post(hq: HQ, headers: dict[str, str], *reports: dict[str, Any]) -> bytes:
 
 def stored(hq: HQ) -> list[tuple[Any, ...]]:
     """Every stored report's key, owner and status, and every incident's status."""
-    with sqlite3.connect(hq.folder / "hq.db") as conn:
+    with RawDB(hq.db) as conn:
         reports = conn.execute(
             "SELECT submitter, source, id, status, count FROM reports ORDER BY pk"
         ).fetchall()
@@ -164,10 +157,10 @@ def test_a_delegated_account_of_the_nation_may_amend_and_revoking_ends_it(
     # a nation delegates only its own accounts: another nation's would reach nothing
     with pytest.raises(InputError, match=r"\[other_principal\]"):
         set_delegation(engine, principal="FRA", name="usa-mon", granted=True, now=now)
-    with sqlite3.connect(hq.folder / "hq.db") as conn:
+    with RawDB(hq.db) as conn:
         chained = conn.execute(
             "SELECT count(*) FROM ledger_entries WHERE event_type = 'report.delegation'"
-        ).fetchone()[0]
+        )[0][0]
     assert chained == 2
 
 

@@ -38,9 +38,7 @@ def load_guarantees(hq: HQ, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.delenv("CEASEFIRE_DB", raising=False)
     path = tmp_path / "guarantees.yaml"
     path.write_text(GUARANTEES, encoding="utf-8")
-    loaded = CliRunner().invoke(
-        app, ["--db", str(hq.folder / "hq.db"), "guarantees", "load", str(path)]
-    )
+    loaded = CliRunner().invoke(app, ["--db", hq.db, "guarantees", "load", str(path)])
     assert loaded.exit_code == 0, loaded.output
 
 

@@ -6,36 +6,36 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import orjson
 import pytest
-from api_helpers import report
+from api_helpers import build_hq_template, report
 from live_hq import LiveHQ, make_users, start_live_hq
 
+from backend_databases import BACKENDS, Databases, drop_url
 from ceasefire.api.routes_stream import SEND_TIMEOUT_S
 from ceasefire.api.state import MAX_STREAMS_PER_USER
-from ceasefire.pipeline.agreements import load_agreement_file
-from ceasefire.store.sqlite import SQLiteStore
 
-MINI = Path(__file__).resolve().parents[1] / "data" / "mini-agreement" / "agreement.yaml"
 MIB = 1 << 20
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveHQ, dict[str, str]]]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def served(
+    request: pytest.FixtureRequest,
+    databases: Databases,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[LiveHQ, dict[str, str]]]:
+    """A served HQ with the mini agreement, on each backend (``sqlite``, ``postgres``)."""
     folder = tmp_path_factory.mktemp("streams")
-    db = folder / "hq.db"
+    db = databases.fresh(str(request.param), folder, key="hq", build=build_hq_template)
     tokens = make_users(db, ["ana", "carol", "mon"])
-    store = SQLiteStore(f"sqlite:///{db}")
-    load_agreement_file(store, MINI)
-    store.close()
     hq = start_live_hq(db, folder / "serve.log")
     try:
         yield hq, tokens
     finally:
         hq.stop()
+        drop_url(db)
 
 
 def _open_stream(hq: LiveHQ, token: str, *, rcvbuf: int | None = None) -> tuple[socket.socket, int]:

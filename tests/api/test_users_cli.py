@@ -10,20 +10,22 @@ from typer.testing import CliRunner
 
 from ceasefire.access.secrets import token_digest
 from ceasefire.cli.main import app
+from ceasefire.settings import Settings
 from ceasefire.store.access_sql import user_for_credential
-from ceasefire.store.sqlite import SQLiteStore
+from ceasefire.store.base import open_store
+from ceasefire.store.queries import engine_of
 
 
-def run(db: Path, *args: str) -> tuple[int, str, str]:
+def run(db: Path | str, *args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(app, ["--db", str(db), *args], catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 
 
 def test_users_add_prints_a_working_token_once_and_list_never_shows_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fresh_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("CEASEFIRE_DB", raising=False)
-    db = tmp_path / "u.db"
+    db = fresh_db
     code, out, _ = run(db, "users", "add", "ana", "--nation", "FRA", "--role", "analyst", "--json")
     assert code == 0
     made = orjson.loads(out)
@@ -42,8 +44,8 @@ def test_users_add_prints_a_working_token_once_and_list_never_shows_it(
     ]
     assert made["token"] not in out
     assert made["password"] not in out
-    store = SQLiteStore(f"sqlite:///{db}")
-    found = user_for_credential(store.engine, token_digest(made["token"]), now_s=0.0)
+    store = open_store(Settings(db=db))
+    found = user_for_credential(engine_of(store), token_digest(made["token"]), now_s=0.0)
     store.close()
     assert found is not None
     assert found[0].name == "ana"

@@ -14,8 +14,9 @@ from ceasefire.store.hq_queries import MAX_ROW_ID, Bbox, PageQuery
 
 MAX_LIMIT = 5000
 
-#: A row id in a path: positive and within the store's 64-bit integers (a larger one would
-#: overflow the SQL driver and answer 500; here it is a 422 naming the parameter).
+#: A row id in a path: positive and within the ids both backends hold (``MAX_ROW_ID``; a
+#: larger one would overflow PostgreSQL's integer and answer 500; here it is a 422 naming
+#: the parameter).
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
@@ -49,6 +50,13 @@ def parse_bbox(value: str | None) -> Bbox | None:
     return numbers
 
 
+def _no_nul(field: str, text: str | None) -> None:
+    """Refuse a NUL character (U+0000) in a text filter on both backends alike: PostgreSQL
+    cannot compare text with one (it would answer 500)."""
+    if text is not None and "\x00" in text:
+        raise InputError(field, "nul", "a NUL character (U+0000) is not accepted")
+
+
 async def page_query(  # noqa: PLR0917 - one parameter per query parameter
     since: Annotated[str | None, Query(description="ISO 8601, inclusive")] = None,
     until: Annotated[str | None, Query(description="ISO 8601, inclusive")] = None,
@@ -61,6 +69,13 @@ async def page_query(  # noqa: PLR0917 - one parameter per query parameter
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> PageQuery:
     """The filters of a list request, validated."""
+    for field, text in (
+        ("category", category),
+        ("state", state),
+        ("rule", rule),
+        ("source", source),
+    ):
+        _no_nul(field, text)
     return PageQuery(
         since_s=parse_time(since, "since"),
         until_s=parse_time(until, "until"),

@@ -25,7 +25,7 @@ from ceasefire.api.state import HQState
 from ceasefire.api.views import decode_cursor
 from ceasefire.errors import InputError
 from ceasefire.interop.layers import LAYER_IDS, LAYERS, read_feature, read_page
-from ceasefire.store.hq_queries import PageQuery
+from ceasefire.store.hq_queries import MAX_ROW_ID, PageQuery
 
 router = APIRouter(prefix="/ogc", tags=["ogc"], include_in_schema=False)
 HQ = Annotated[HQState, Depends(hq)]
@@ -324,7 +324,7 @@ def item(
     except ValueError:
         fid = -1
     found = None
-    if 1 <= fid < 2**63:
+    if 1 <= fid <= MAX_ROW_ID:
         found = read_feature(state, user, layer_id, fid)
     if found is None:
         raise OGCError(404, "NotFound", f"no feature {feature_id!r} in {layer_id!r}")

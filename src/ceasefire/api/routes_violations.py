@@ -14,20 +14,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy import select, tuple_
 
-from ceasefire.access.marking import decode_marking, pairs_of, sees_marking
 from ceasefire.access.model import Role, User
-from ceasefire.access.releasability import Pairs
 from ceasefire.api.auth import CurrentUser, hq, require
 from ceasefire.api.params import Page, RowId
 from ceasefire.api.schemas import DecisionIn, ProposalIn
 from ceasefire.api.state import HQState
 from ceasefire.api.views import encode_cursor, json_response
-from ceasefire.errors import InputError, NotFoundError
+from ceasefire.assessment.attribution import Decision
+from ceasefire.assessment.attribution_service import AttributionService, Author
 from ceasefire.fusion.items import iso_s
 from ceasefire.guarantees.refresh import link_attribution_records
 from ceasefire.store import schema
+from ceasefire.store.attribution_sql import SqlAttributions
 from ceasefire.store.guarantees_sql import SqlGuarantees
-from ceasefire.store.hq_queries import fully_visible_violation, visible_members
+from ceasefire.store.hq_queries import fully_visible_violation
 
 router = APIRouter(prefix="/api", tags=["violations"])
 HQ = Annotated[HQState, Depends(hq)]
@@ -71,85 +71,47 @@ def violation_item(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _violation_marking(state: HQState, user: User, violation_pk: int) -> Pairs:
-    """The pairs of the violation's incident's reports ``user`` sees (all of them), or
-    ``NotFoundError`` — the same for a violation that is hidden, partly hidden or missing."""
-    v = schema.violations
-    with state.engine.connect() as conn:
-        found = conn.execute(
-            select(v.c.incident_pk).where(
-                v.c.pk == violation_pk, fully_visible_violation(state.visible(user))
-            )
-        ).first()
-    if found is None:
-        raise NotFoundError(f"no violation {violation_pk}")
-    members = visible_members(state.engine, state.visible(user), [int(found[0])])
-    return pairs_of((m["classification"], m["releasable_to"]) for m in members)
-
-
 Analyst = Annotated[User, Depends(require(Role.ANALYST, Role.COMMISSION))]
 Commission = Annotated[User, Depends(require(Role.COMMISSION))]
 
 
+def _workflow(state: HQState) -> AttributionService:
+    """The one attribution workflow (``assessment.attribution_service``, shared with the
+    CLI) on the HQ's store, its agreement book, clock and writer lock."""
+    engine = state.engine
+    return AttributionService(
+        SqlAttributions(engine, visible=state.visible_to),
+        state.book,
+        state.clock,
+        advance_cases=lambda clock: link_attribution_records(SqlGuarantees(engine), clock=clock),
+        write_lock=state.write_lock,
+    )
+
+
+def _author(state: HQState, user: User) -> Author:
+    """The caller as an author: named with their principal, seeing what they may see."""
+    return Author(f"{user.name} ({user.principal})", state.viewer(user))
+
+
 @router.post("/violations/{violation_id}/attribution")
 def propose(violation_id: RowId, body: ProposalIn, state: HQ, user: Analyst) -> dict[str, int]:
-    """Propose an attribution of a violation to a party (the Special Commission decides)."""
-    from ceasefire.store.attribution_sql import add_attribution  # noqa: PLC0415
-    from ceasefire.store.isotime import iso  # noqa: PLC0415
-
-    marking = _violation_marking(state, user, violation_id)
-    parties = sorted({p.id for v in state.book().versions for p in v.agreement.parties})
-    if body.party not in parties:
-        raise InputError("party", "enum", f"{body.party!r} is not a party: {', '.join(parties)}")
-    with state.write_lock:
-        pk = add_attribution(
-            state.engine,
-            {
-                "violation_pk": violation_id,
-                "party": body.party,
-                "basis": f"analyst: {body.basis}",
-                "confidence": body.confidence,
-                "proposed_by": f"{user.name} ({user.principal})",
-                "proposed_at": iso(state.clock.now()),
-            },
-            marking=marking,
-        )
-        link_attribution_records(SqlGuarantees(state.engine), clock=state.clock)
-    return {"id": pk}
+    """Propose an attribution of a violation to a party (the Special Commission decides);
+    a violation the caller does not see whole answers like a missing one."""
+    done = _workflow(state).propose(
+        violation_id,
+        _author(state, user),
+        party=body.party,
+        basis=body.basis,
+        confidence=body.confidence,
+    )
+    return {"id": done.pk}
 
 
 @router.post("/attributions/{attribution_id}/decision")
 def decide(attribution_id: RowId, body: DecisionIn, state: HQ, user: Commission) -> dict[str, int]:
-    """A Special Commission member upholds or rejects a proposed attribution."""
-    from ceasefire.store.attribution_sql import add_decision  # noqa: PLC0415
-    from ceasefire.store.fusion import attributions  # noqa: PLC0415
-    from ceasefire.store.isotime import iso  # noqa: PLC0415
-
-    # hidden, partly hidden and missing proposals answer alike: same status, same body
-    missing = NotFoundError(f"no attribution {attribution_id}")
-    with state.engine.connect() as conn:
-        row = conn.execute(
-            select(attributions.c.violation_pk, attributions.c.marking).where(
-                attributions.c.pk == attribution_id
-            )
-        ).first()
-    if row is None or not sees_marking(decode_marking(row[1]), state.viewer(user)):
-        raise missing
-    try:
-        marking = _violation_marking(state, user, int(row[0]))
-    except NotFoundError:
-        raise missing from None
-    with state.write_lock:
-        pk = add_decision(
-            state.engine,
-            {
-                "attribution_pk": attribution_id,
-                "decision": body.decision,
-                "decided_by": f"{user.name} ({user.principal})",
-                "decided_at": iso(state.clock.now()),
-                "note": body.note,
-            },
-            marking=marking,
-        )
-        link_attribution_records(SqlGuarantees(state.engine), clock=state.clock)
+    """A Special Commission member upholds or rejects a proposed attribution; hidden, partly
+    hidden and missing proposals answer alike (same status, same body)."""
+    pk = _workflow(state).decide(
+        attribution_id, _author(state, user), decision=Decision(body.decision), note=body.note
+    )
     return {"id": pk}

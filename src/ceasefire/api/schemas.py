@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Strict(BaseModel):
-    """Request bodies: unknown keys are an error, not silently dropped."""
+    """Request bodies: unknown keys are an error, not silently dropped; no text may hold a
+    NUL character (U+0000), which PostgreSQL's ``text`` cannot store: refused on both
+    backends alike (422), never a server error."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("a NUL character (U+0000) is not accepted")
+        return value
 
 
 class LoginIn(Strict):

@@ -66,7 +66,7 @@ def _torn_candidates(
     while True:
         query = PageQuery(since_s=start_s, until_s=end_s, after=after, limit=_PAGE)
         page = item_page(
-            state.engine, query, whole_signatures=(), partial_masks=partial, newer_than=None
+            state.engine, query, whole_signatures=(), partial_masks=partial, known_count=None
         )
         found.update(int(row[0]) for row in page.torn)
         found.update(int(row[0]) for row in page.unready)

@@ -14,7 +14,7 @@ from ceasefire.clock import Clock
 from ceasefire.settings import Settings
 from ceasefire.store.access_sql import load_release_groups, stored_labels, visible_reports
 from ceasefire.store.base import Store
-from ceasefire.store.read_model_read import signatures_after
+from ceasefire.store.read_model_read import new_signatures
 from ceasefire.store.schema import agreement_versions
 
 if TYPE_CHECKING:
@@ -38,8 +38,8 @@ class SignatureMasks:
     visible: tuple[int, ...]
     #: signatures all of whose kinds the reader sees, sorted
     whole: tuple[int, ...]
-    #: the highest signature pk these masks know (a row with a higher one is newer)
-    known_max: int
+    #: how many signatures these masks know (more stored: some are newer)
+    known_count: int
 
 
 def signature_masks(signatures: dict[int, Pairs], viewer: Viewer) -> SignatureMasks:
@@ -52,9 +52,8 @@ def signature_masks(signatures: dict[int, Pairs], viewer: Viewer) -> SignatureMa
             visible.append(pk)
             if mask != (1 << len(pairs)) - 1:
                 partial[pk] = mask
-    known_max = max(signatures, default=0)
     whole = tuple(sorted(pk for pk in visible if pk not in partial))
-    return SignatureMasks(partial, tuple(sorted(visible)), whole, known_max)
+    return SignatureMasks(partial, tuple(sorted(visible)), whole, len(signatures))
 
 
 @dataclass
@@ -129,7 +128,11 @@ class HQState:
     def visible(self, user: User) -> ColumnElement[bool]:
         """The SQL condition on reports for what ``user`` may see (built once per viewer and
         set of stored labels: every request of a user reuses it)."""
-        key = (self.viewer(user), tuple(self.labels()))
+        return self.visible_to(self.viewer(user))
+
+    def visible_to(self, viewer: Viewer) -> ColumnElement[bool]:
+        """The SQL condition on reports for what ``viewer`` may see (cached like ``visible``)."""
+        key = (viewer, tuple(self.labels()))
         clause = self._visible.get(key)
         if clause is None:
             if len(self._visible) >= _VISIBLE_CACHE_MAX:
@@ -144,7 +147,7 @@ class HQState:
         now = int(self.clock.now().timestamp())
         if fresh or self._signatures_read_s != now:
             self._signatures_read_s = now
-            self._signatures.update(signatures_after(self.engine, max(self._signatures, default=0)))
+            self._signatures.update(new_signatures(self.engine, self._signatures.keys()))
         return self._signatures
 
     def masks(self, user: User, *, fresh: bool = False) -> SignatureMasks:

@@ -120,10 +120,10 @@ def visible_items(
     time the reader was shown, so nothing in the answer comes from a hidden report.
     """
     masks = state.masks(user)
-    page = _page(state, query, masks, newer_than=masks.known_max)
+    page = _page(state, query, masks, known_count=masks.known_count)
     if page.newer:  # written since the signatures were read: read them, then ask again
         masks = state.masks(user, fresh=True)
-        page = _page(state, query, masks, newer_than=None)
+        page = _page(state, query, masks, known_count=None)
     rows = page.whole + page.torn
     if page.unready:
         rows += _computed_rows(state, user, page.unready, query)
@@ -134,14 +134,14 @@ def visible_items(
 
 
 def _page(
-    state: HQState, query: PageQuery, masks: SignatureMasks, *, newer_than: int | None
+    state: HQState, query: PageQuery, masks: SignatureMasks, *, known_count: int | None
 ) -> StoredPage:
     return item_page(
         state.engine,
         query,
         whole_signatures=masks.whole,
         partial_masks=masks.partial,
-        newer_than=newer_than,
+        known_count=known_count,
     )
 
 

@@ -1,7 +1,8 @@
 """``ceasefire attribution propose|decide|remedy|list``: the Special Commission's workflow.
 
 Proposals, decisions and remedies are separate, append-only records with author and time;
-none of them edits an observation, an incident or a violation.
+none of them edits an observation, an incident or a violation. The rules are those of
+``assessment.attribution_service``, shared with the HQ API; errors exit 2 naming the field.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ceasefire.assessment.attribution import Basis, Decision
+from ceasefire.assessment.attribution import Decision
 from ceasefire.cli.incidents import store_engine
 from ceasefire.cli.monitoring_common import cli_store, echo_json
 from ceasefire.clock import SystemClock
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from ceasefire.assessment.attribution_service import AttributionService
+    from ceasefire.store.base import Store
 
 # The store, geometry and agreement modules are imported inside the commands: they pull in
 # SQLAlchemy, shapely and scipy, which would slow every ``ceasefire`` invocation (even --help).
@@ -24,6 +26,24 @@ if TYPE_CHECKING:
 app = typer.Typer(name="attribution", help="Propose, decide and remedy attributions of violations.")
 
 By = Annotated[str, typer.Option("--by", help="Who records this (name).")]
+
+
+def _service(store: Store) -> AttributionService:
+    """The one attribution workflow (``assessment.attribution_service``) on the CLI's store,
+    as the HQ system: it sees every report."""
+    from ceasefire.assessment.attribution_service import AttributionService  # noqa: PLC0415
+    from ceasefire.guarantees.refresh import link_attribution_records  # noqa: PLC0415
+    from ceasefire.pipeline.agreements import AgreementBook  # noqa: PLC0415
+    from ceasefire.store.attribution_sql import SqlAttributions  # noqa: PLC0415
+    from ceasefire.store.guarantees_sql import SqlGuarantees  # noqa: PLC0415
+
+    engine = store_engine(store)
+    return AttributionService(
+        SqlAttributions(engine),
+        lambda: AgreementBook.from_store(store),
+        SystemClock(),
+        advance_cases=lambda clock: link_attribution_records(SqlGuarantees(engine), clock=clock),
+    )
 
 
 @app.command("propose")
@@ -39,74 +59,16 @@ def propose(
     confidence: Annotated[float, typer.Option("--confidence", min=0.0, max=1.0)] = 0.5,
 ) -> None:
     """Propose who is responsible for a violation (from observations, or stated by hand)."""
-    import numpy as np  # noqa: PLC0415
-
-    from ceasefire.assessment.attribution import propose_attribution  # noqa: PLC0415
-    from ceasefire.geo.placement import place_points  # noqa: PLC0415
-    from ceasefire.pipeline.agreements import AgreementBook  # noqa: PLC0415
-    from ceasefire.reports.model import Category, FireDirection  # noqa: PLC0415
-    from ceasefire.store.attribution_sql import add_attribution, violation_context  # noqa: PLC0415
-    from ceasefire.store.isotime import iso  # noqa: PLC0415
+    from ceasefire.assessment.attribution_service import Author  # noqa: PLC0415
 
     with cli_store(ctx) as store:
-        engine = store_engine(store)
-        context = violation_context(engine, violation)
-        if party is None:
-            book = AgreementBook.from_store(store)
-            version = book.versions[int(book.assign(np.array([context.observed_at_s]))[0])]
-            lon, lat = context.lon, context.lat
-            if lon is None or lat is None:
-                typer.echo("no proposal: the incident is not located", err=True)
-                raise typer.Exit(code=1)
-            placed = place_points(
-                version.geography,
-                np.array([lon]),
-                np.array([lat]),
-                np.array([context.uncertainty_m or 0.0]),
-            )
-            index = int(placed.party_index[0])
-            side = version.geography.party_ids[index] if index >= 0 else None
-            distance_m = float(placed.distance_to_line_km[0]) * 1000.0
-            proposal = propose_attribution(
-                category=Category(context.category),
-                directions=frozenset(FireDirection(d) for d in context.fire_directions),
-                side=side,
-                side_certain=distance_m > (context.uncertainty_m or 0.0),
-                parties=version.geography.party_ids,
-                incident_confidence=context.confidence,
-            )
-            if proposal is None:
-                typer.echo("no proposal: the observations support no party", err=True)
-                raise typer.Exit(code=1)
-            party, why, confidence = proposal.party, proposal.explanation, proposal.confidence
-            basis_text = f"{proposal.basis.value}: {why}"
-        else:
-            basis_text = f"{Basis.ANALYST.value}: {basis or 'stated by the proposer'}"
-        pk = add_attribution(
-            engine,
-            {
-                "violation_pk": violation,
-                "party": party,
-                "basis": basis_text,
-                "confidence": confidence,
-                "proposed_by": by,
-                "proposed_at": iso(SystemClock().now()),
-            },
-            marking=None,  # the HQ system: every report of the incident
+        done = _service(store).propose(
+            violation, Author(by), party=party, basis=basis, confidence=confidence
         )
-        _advance_cases(engine)
     typer.echo(
-        f"attribution #{pk}: violation {violation} → {party} ({basis_text}, {confidence:.2f})"
+        f"attribution #{done.pk}: violation {violation} → {done.party} "
+        f"({done.basis}, {done.confidence:.2f})"
     )
-
-
-def _advance_cases(engine: Engine) -> None:
-    """Move the Special Commission cases along the record just made (at once, not at the
-    next ingest), each step chained in the ledger."""
-    from ceasefire.guarantees.refresh import link_attribution_records  # noqa: PLC0415
-    from ceasefire.store.guarantees_sql import SqlGuarantees  # noqa: PLC0415
-
-    link_attribution_records(SqlGuarantees(engine), clock=SystemClock())
 
 
 @app.command("decide")
@@ -119,22 +81,10 @@ def decide(
     note: Annotated[str | None, typer.Option("--note")] = None,
 ) -> None:
     """Record a Special Commission member's decision on a proposal."""
-    from ceasefire.store.attribution_sql import add_decision  # noqa: PLC0415
-    from ceasefire.store.isotime import iso  # noqa: PLC0415
+    from ceasefire.assessment.attribution_service import Author  # noqa: PLC0415
 
     with cli_store(ctx) as store:
-        pk = add_decision(
-            store_engine(store),
-            {
-                "attribution_pk": attribution,
-                "decision": decision.value,
-                "decided_by": by,
-                "decided_at": iso(SystemClock().now()),
-                "note": note,
-            },
-            marking=None,  # the HQ system: every report of the incident
-        )
-        _advance_cases(store_engine(store))
+        pk = _service(store).decide(attribution, Author(by), decision=decision, note=note)
     typer.echo(f"decision #{pk}: attribution {attribution} {decision.value} by {by}")
 
 
@@ -147,21 +97,10 @@ def remedy(
     by: By,
 ) -> None:
     """Record the remedy the Commission determined for a decision."""
-    from ceasefire.store.attribution_sql import add_remedy  # noqa: PLC0415
-    from ceasefire.store.isotime import iso  # noqa: PLC0415
+    from ceasefire.assessment.attribution_service import Author  # noqa: PLC0415
 
     with cli_store(ctx) as store:
-        pk = add_remedy(
-            store_engine(store),
-            {
-                "decision_pk": decision,
-                "remedy": text,
-                "recorded_by": by,
-                "recorded_at": iso(SystemClock().now()),
-            },
-            marking=None,  # the HQ system: every report of the incident
-        )
-        _advance_cases(store_engine(store))
+        pk = _service(store).remedy(decision, Author(by), remedy=text)
     typer.echo(f"remedy #{pk} for decision {decision}")
 
 

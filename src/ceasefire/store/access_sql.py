@@ -40,6 +40,7 @@ from ceasefire.store.access import (
     release_labels,
     users,
 )
+from ceasefire.store.dialect import is_postgresql, raw_cursor
 from ceasefire.store.isotime import iso
 
 
@@ -244,7 +245,7 @@ def user_for_credential(
 ) -> tuple[User, str, str | None] | None:
     """The enabled user a live credential belongs to, with its kind and CSRF token."""
     with engine.connect() as conn:
-        cur = conn.connection.cursor()
+        cur = raw_cursor(conn)
         try:
             cur.execute(_CREDENTIAL_SQL, (digest, now_s))
             row = cur.fetchone()
@@ -273,14 +274,21 @@ def delete_credential(engine: Engine, digest: str) -> None:
 #: One attempt counted against a throttle key, only if the key is not waiting: failures in a
 #: row up to ``free`` pass at once, then each waits ``2 ** (failures - free + 1)`` seconds
 #: after the last one (at most ``max_wait``). One statement: the check and the count cannot
-#: be split by a concurrent attempt (SQLite runs one writer at a time).
-_RESERVE_SQL = text(
+#: be split by a concurrent attempt (SQLite runs one writer at a time; PostgreSQL locks the
+#: conflicting row). ``{least}`` is the two-argument minimum: ``min`` on SQLite, ``least``
+#: on PostgreSQL (whose ``min`` is only the aggregate).
+_RESERVE_SQL = (
     "INSERT INTO login_failures (name, failures, last_failure_s) VALUES (:key, 1, :now) "
-    "ON CONFLICT (name) DO UPDATE SET failures = failures + 1, last_failure_s = :now "
-    "WHERE failures < :free "
-    "OR :now >= last_failure_s + min(1 << min(failures - :free + 1, 30), :max_wait) "
+    "ON CONFLICT (name) DO UPDATE SET failures = login_failures.failures + 1, "
+    "last_failure_s = :now "
+    "WHERE login_failures.failures < :free OR :now >= login_failures.last_failure_s + "
+    "{least}(1 << {least}(login_failures.failures - :free + 1, 30), :max_wait) "
     "RETURNING failures"
 )
+_RESERVE = {
+    False: text(_RESERVE_SQL.format(least="min")),
+    True: text(_RESERVE_SQL.format(least="least")),
+}
 
 
 def login_wait_s(
@@ -306,7 +314,8 @@ def reserve_login_attempt(
     params = {"now": now_s, "max_wait": max_wait_s}
     with engine.connect() as conn, conn.begin() as transaction:
         for key, free in keys:
-            if conn.execute(_RESERVE_SQL, {**params, "key": key, "free": free}).first():
+            reserve = _RESERVE[is_postgresql(conn)]
+            if conn.execute(reserve, {**params, "key": key, "free": free}).first():
                 continue
             failures, last_s = conn.execute(
                 select(login_failures.c.failures, login_failures.c.last_failure_s).where(

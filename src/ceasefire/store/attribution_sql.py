@@ -3,82 +3,84 @@
 Each step is also an ``attribution.recorded`` ledger entry in the same transaction, and
 carries a ``marking`` (``access.marking``): the pairs of its incident's reports its author
 saw, so that it is shown only to readers who see all of them. ``marking=None`` is the HQ
-system writing (the CLI), which sees every report of the incident.
+system writing, which sees every report of the incident. The workflow's rules live in
+``assessment.attribution_service``; ``SqlAttributions`` is its store port here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import ColumnElement, Connection, Engine, select, true
 
-from ceasefire.access.marking import encode_marking, pairs_of
+from ceasefire.access.marking import decode_marking, encode_marking, pairs_of
+from ceasefire.access.model import Viewer
 from ceasefire.access.releasability import Pairs
+from ceasefire.assessment.attribution import Decision
+from ceasefire.assessment.attribution_service import RecordRef, Stamp, ViolationContext
 from ceasefire.errors import NotFoundError
 from ceasefire.ledger.canonical import JsonValue
 from ceasefire.ledger.model import EventType, LedgerEvent
 from ceasefire.store import schema
+from ceasefire.store.access_sql import stored_labels, visible_reports
 from ceasefire.store.fusion import attribution_decisions, attributions, incident_fusion, remedies
+from ceasefire.store.hq_queries import fully_visible_violation
+from ceasefire.store.isotime import iso
 from ceasefire.store.ledger import record_in
 
 
-@dataclass(frozen=True)
-class ViolationContext:
-    """What an attribution proposal reads about a violation and its incident."""
-
-    violation_pk: int
-    incident_pk: int
-    rule_id: str
-    observed_at_s: float
-    category: str
-    lon: float | None
-    lat: float | None
-    uncertainty_m: float | None
-    confidence: float
-    fire_directions: frozenset[str]
-
-
 def violation_context(engine: Engine, violation_pk: int) -> ViolationContext:
-    """The violation, its incident's fused position and confidence, its reports' directions."""
-    v, i, ir, r = schema.violations, schema.incidents, schema.incident_reports, schema.reports
+    """The violation, its incident's fused position and confidence, its reports' directions
+    and kinds; ``NotFoundError`` for a missing one."""
     with engine.connect() as conn:
-        row = conn.execute(
-            select(
-                v.c.pk,
-                v.c.incident_pk,
-                v.c.rule_id,
-                i.c.observed_at,
-                i.c.category,
-                i.c.lon,
-                i.c.lat,
-                i.c.uncertainty_m,
-                incident_fusion.c.confidence,
-            )
-            .join(i, i.c.pk == v.c.incident_pk)
-            .join(incident_fusion, incident_fusion.c.incident_pk == i.c.pk, isouter=True)
-            .where(v.c.pk == violation_pk)
-        ).first()
-        if row is None:
-            raise NotFoundError(f"no violation {violation_pk}")
-        directions = conn.execute(
-            select(r.c.fire_direction)
-            .join(ir, ir.c.report_pk == r.c.pk)
-            .where(ir.c.incident_pk == row.incident_pk, r.c.fire_direction.is_not(None))
-        ).scalars()
-        found = frozenset(str(d) for d in directions)
+        found = _violation_context(conn, violation_pk, true())
+    if found is None:
+        raise NotFoundError(f"no violation {violation_pk}")
+    return found
+
+
+def _violation_context(
+    conn: Connection, violation_pk: int, visible: ColumnElement[bool]
+) -> ViolationContext | None:
+    """The violation, if every report of its incident passes ``visible``; else ``None``."""
+    v, i, ir, r = schema.violations, schema.incidents, schema.incident_reports, schema.reports
+    row = conn.execute(
+        select(
+            v.c.pk,
+            v.c.incident_pk,
+            v.c.rule_id,
+            i.c.observed_at,
+            i.c.category,
+            i.c.lon,
+            i.c.lat,
+            i.c.uncertainty_m,
+            incident_fusion.c.confidence,
+        )
+        .join(i, i.c.pk == v.c.incident_pk)
+        .join(incident_fusion, incident_fusion.c.incident_pk == i.c.pk, isouter=True)
+        .where(v.c.pk == violation_pk, fully_visible_violation(visible))
+    ).first()
+    if row is None:
+        return None
+    reports = conn.execute(
+        select(r.c.fire_direction, r.c.classification, r.c.releasable_to)
+        .join(ir, ir.c.report_pk == r.c.pk)
+        .where(ir.c.incident_pk == row.incident_pk)
+    ).all()
     return ViolationContext(
-        violation_pk=row.pk,
-        incident_pk=row.incident_pk,
-        rule_id=row.rule_id,
-        observed_at_s=row.observed_at,
-        category=row.category,
+        violation_pk=int(row.pk),
+        incident_pk=int(row.incident_pk),
+        rule_id=str(row.rule_id),
+        observed_at_s=float(row.observed_at),
+        category=str(row.category),
         lon=row.lon,
         lat=row.lat,
         uncertainty_m=row.uncertainty_m,
         confidence=0.5 if row.confidence is None else float(row.confidence),
-        fire_directions=found,
+        fire_directions=frozenset(str(d) for d, _, _ in reports if d is not None),
+        pairs=pairs_of((str(c), label) for _, c, label in reports),
     )
 
 
@@ -205,3 +207,69 @@ def list_attributions(engine: Engine) -> list[dict[str, Any]]:
     )
     with engine.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(query)]
+
+
+class SqlAttributions:
+    """``assessment.attribution_service.AttributionStore`` on the SQL store.
+
+    ``visible`` turns a viewer into the SQL condition on reports of what they may see (the
+    HQ passes its per-viewer cache); by default it is built from the stored labels.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        visible: Callable[[Viewer], ColumnElement[bool]] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._visible = visible
+
+    def _condition(self, viewer: Viewer | None) -> ColumnElement[bool]:
+        if viewer is None:
+            return true()
+        if self._visible is not None:
+            return self._visible(viewer)
+        return visible_reports(viewer, stored_labels(self._engine))
+
+    def violation(self, violation_pk: int, viewer: Viewer | None) -> ViolationContext | None:
+        with self._engine.connect() as conn:
+            return _violation_context(conn, violation_pk, self._condition(viewer))
+
+    def proposal(self, attribution_pk: int) -> RecordRef | None:
+        a = attributions
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(a.c.violation_pk, a.c.marking).where(a.c.pk == attribution_pk)
+            ).first()
+        return None if row is None else RecordRef(int(row[0]), decode_marking(row[1]))
+
+    def decision(self, decision_pk: int) -> RecordRef | None:
+        a, d = attributions, attribution_decisions
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(a.c.violation_pk, d.c.marking)
+                .join(a, a.c.pk == d.c.attribution_pk)
+                .where(d.c.pk == decision_pk)
+            ).first()
+        return None if row is None else RecordRef(int(row[0]), decode_marking(row[1]))
+
+    def add_proposal(
+        self, *, violation_pk: int, party: str, basis: str, confidence: float, stamp: Stamp
+    ) -> int:
+        values = {"violation_pk": violation_pk, "party": party, "basis": basis}
+        values |= {"confidence": confidence, "proposed_by": stamp.by}
+        values["proposed_at"] = iso(stamp.at)
+        return add_attribution(self._engine, values, marking=stamp.marking)
+
+    def add_decision(
+        self, *, attribution_pk: int, decision: Decision, note: str | None, stamp: Stamp
+    ) -> int:
+        values = {"attribution_pk": attribution_pk, "decision": decision.value, "note": note}
+        values |= {"decided_by": stamp.by, "decided_at": iso(stamp.at)}
+        return add_decision(self._engine, values, marking=stamp.marking)
+
+    def add_remedy(self, *, decision_pk: int, remedy: str, stamp: Stamp) -> int:
+        values = {"decision_pk": decision_pk, "remedy": remedy}
+        values |= {"recorded_by": stamp.by, "recorded_at": iso(stamp.at)}
+        return add_remedy(self._engine, values, marking=stamp.marking)

@@ -40,7 +40,7 @@ def insert_quarantine(
 
     Row by row, so that the ledger names only what this chunk added: a re-sent bad line is
     stored once and chained once (with two writers, the one whose insert lands first).
-    Quarantined lines are few next to reports.
+    Quarantined lines are few next to reports. NUL characters are stored as U+FFFD.
     """
     added: list[tuple[object, ...]] = []
     columns = (
@@ -53,10 +53,17 @@ def insert_quarantine(
         else f"INSERT OR IGNORE INTO quarantine ({columns}"
     )
     for row in rows:
-        cur.execute(sql, (*row, received_at, submitter))
+        cur.execute(sql, (*(_no_nul(v) for v in row), received_at, submitter))
         if cur.rowcount == 1:
             added.append(row)
     return added
+
+
+def _no_nul(value: object) -> object:
+    """A quarantined text with each NUL character (U+0000) shown as U+FFFD, on both backends:
+    PostgreSQL's ``text`` cannot hold NUL, and a line may be quarantined for holding one
+    (its reason hash, computed before, still tells the original text)."""
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
 
 
 def raw_sha256(raw: str) -> str:

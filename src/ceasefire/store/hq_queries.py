@@ -23,8 +23,10 @@ from ceasefire.store.fusion import incident_states
 from ceasefire.store.ledger import ledger_entries
 
 Bbox = tuple[float, float, float, float]
-#: Largest integer key SQLite and PostgreSQL (bigint) hold; larger ids overflow the driver.
-MAX_ROW_ID = 2**63 - 1
+#: Largest row id both backends hold: PostgreSQL's primary keys are ``integer`` (4 bytes;
+#: SQLite's hold 8). A larger id in a path or a cursor is refused by name on both backends,
+#: never sent to PostgreSQL, which would fail the query ("integer out of range").
+MAX_ROW_ID = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,6 +84,7 @@ incident_items = Table(
         "ix_incident_items_unready",
         "incident_pk",
         sqlite_where=text("NOT tearlines_ready"),
+        postgresql_where=text("NOT tearlines_ready"),
     ),
     # time alone (no box, or a box of too many cells): covers the candidate search
     Index("ix_incident_items_observed_at", "observed_at", "lon", "lat", "signature_pk"),

@@ -5,21 +5,22 @@ sees whole, and the stored tearlines of the reader's masks on the signatures the
 each table read by the box's grid cells in the time window (the rows are stored in that
 order), or by the time window alone, sorted and cut to the page; the caller merges them.
 Every filter tests what the reader is shown, so a box, a window, a cursor, a state or a rule
-never matches on a report the reader may not see (issue 13). Raw SQLite SQL on the pooled
-DB-API connection: SQLAlchemy's statement compilation and row objects cost more than the
-query itself at this size (bench/api.py).
+never matches on a report the reader may not see (issue 13). Raw SQL on the pooled DB-API
+connection (``store.dialect.raw_cursor``: one text for SQLite and PostgreSQL): SQLAlchemy's
+statement compilation and row objects cost more than the query itself at this size
+(bench/api.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 from sqlalchemy import Engine
 
 from ceasefire.access.releasability import Pairs
+from ceasefire.store.dialect import RawCursor, raw_cursor
 from ceasefire.store.grid import cells_in_box
 from ceasefire.store.hq_queries import PageQuery
 
@@ -44,17 +45,23 @@ class StoredPage:
     newer: bool
 
 
-def signatures_after(engine: Engine, after_pk: int) -> dict[int, Pairs]:
-    """Release signatures with a pk above ``after_pk`` (they are only ever added)."""
+def new_signatures(engine: Engine, known: Collection[int]) -> dict[int, Pairs]:
+    """Release signatures whose pk is not among ``known``.
+
+    Signatures are only ever added, so a count equal to ``len(known)`` means none is new.
+    Not "pks above the highest known": with several writers (PostgreSQL) a lower pk can
+    commit after a higher one, and a high-water mark would miss it for good.
+    """
     with engine.connect() as conn:
-        cur = conn.connection.cursor()
+        cur = raw_cursor(conn)
         try:
-            cur.execute(
-                "SELECT pk, pairs FROM release_signatures WHERE pk > ? ORDER BY pk", (after_pk,)
-            )
+            (count,) = cur.execute("SELECT count(*) FROM release_signatures").fetchone()
+            if int(count) == len(known):
+                return {}
             return {
                 int(pk): tuple((str(c), str(label)) for c, label in orjson.loads(text))
-                for pk, text in cur.fetchall()
+                for pk, text in cur.execute("SELECT pk, pairs FROM release_signatures")
+                if int(pk) not in known
             }
         finally:
             cur.close()
@@ -71,27 +78,27 @@ def item_page(
     *,
     whole_signatures: Sequence[int],
     partial_masks: Mapping[int, int],
-    newer_than: int | None,
+    known_count: int | None,
 ) -> StoredPage:
     """The stored items of one page of incidents the reader sees.
 
     Every filter (box, time, cursor, category, state, rule) tests what the reader is shown:
     the whole item for ``whole_signatures`` (signatures all of whose kinds the reader sees),
     the stored tearline of the reader's mask for ``partial_masks`` (signature pk → mask),
-    each found by its own cell and time. Signatures above ``newer_than`` are unknown to the
-    caller: meeting one sets ``newer`` (the caller reads the signatures again and asks once
-    more with ``newer_than=None``, which leaves them out).
+    each found by its own cell and time. ``known_count`` is how many signatures the caller
+    knows: more stored means some are unknown to it, and sets ``newer`` (the caller reads the
+    signatures again and asks once more with ``known_count=None``, which skips the check).
     """
     with engine.connect() as conn:
-        cur = conn.connection.cursor()
+        cur = raw_cursor(conn)
         try:
             known = list(whole_signatures)
-            where, params = _filters(query, "incident_pk")
+            where, params = _filters(query, "incident_pk", postgresql=cur.postgresql)
             newer = False
-            if newer_than is not None:
-                # signatures are only added: none above the caller's means no row has one
-                cur.execute("SELECT 1 FROM release_signatures WHERE pk > ? LIMIT 1", (newer_than,))
-                newer = cur.fetchone() is not None
+            if known_count is not None:
+                # signatures are only added: as many as the caller's means no row has another
+                (count,) = cur.execute("SELECT count(*) FROM release_signatures").fetchone()
+                newer = int(count) > known_count
             whole: list[ShownRow] = []
             if known:
                 sql = (
@@ -118,9 +125,11 @@ def item_page(
     return StoredPage(whole, torn, unready, newer)
 
 
-def _filters(query: PageQuery, pk_column: str) -> tuple[list[str], list[object]]:
+def _filters(
+    query: PageQuery, pk_column: str, *, postgresql: bool
+) -> tuple[list[str], list[object]]:
     """SQL conditions of ``query`` on a read-model table (both have the same columns)."""
-    where = ["1"]
+    where = ["TRUE"]
     params: list[object] = []
     if query.bbox is not None:
         lo_x, lo_y, hi_x, hi_y = query.bbox
@@ -150,12 +159,12 @@ def _filters(query: PageQuery, pk_column: str) -> tuple[list[str], list[object]]
         where.append("state = ?")
         params.append(query.state)
     if query.rule is not None:
-        where.append("instr(rules, ?) > 0")
+        where.append(f"{'strpos' if postgresql else 'instr'}(rules, ?) > 0")
         params.append(f";{query.rule};")
     return where, params
 
 
-def _unready(cur: Any, pairs: str, query: PageQuery) -> list[UnreadyRow]:
+def _unready(cur: RawCursor, pairs: str, query: PageQuery) -> list[UnreadyRow]:
     """Rows the reader sees through a tearline that is not stored (a rebuild or a change of
     release groups left it out): all of them, whatever the filters, since only the computed
     tearline can tell where and when it lies. Normally none (the partial index makes the

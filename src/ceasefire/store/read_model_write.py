@@ -21,7 +21,7 @@ from ceasefire.access.marking import decode_marking
 from ceasefire.access.releasability import Pairs, possible_masks
 from ceasefire.fusion.items import rules_text, torn_entry, whole_item
 from ceasefire.fusion.tearline import Tearline, shown_verdict, tearline
-from ceasefire.store.dialect import RawCursor, json_ids, raw_cursor
+from ceasefire.store.dialect import RawCursor, is_postgresql, json_ids, raw_cursor
 from ceasefire.store.grid import cell_of
 from ceasefire.store.read_model import UNLOCATED_CELL
 from ceasefire.store.slices import pk_slices
@@ -146,13 +146,23 @@ def _signatures(cur: RawCursor) -> dict[Pairs, int]:
 
 
 def _signature_pk(cur: RawCursor, pairs: Pairs, signatures: dict[Pairs, int]) -> int:
+    """The pk of a signature, stored if new. Another writer may store the same one at the same
+    moment (PostgreSQL runs several): the insert then does nothing and the row it committed
+    is read back."""
     pk = signatures.get(pairs)
     if pk is None:
+        text = orjson.dumps([list(p) for p in pairs]).decode()
         cur.execute(
-            "INSERT INTO release_signatures (pairs) VALUES (?) RETURNING pk",
-            (orjson.dumps([list(p) for p in pairs]).decode(),),
+            "INSERT INTO release_signatures (pairs) VALUES (?) "
+            "ON CONFLICT (pairs) DO NOTHING RETURNING pk",
+            (text,),
         )
-        pk = signatures[pairs] = int(cur.fetchone()[0])
+        row = cur.fetchone()
+        if row is None:
+            row = cur.execute(
+                "SELECT pk FROM release_signatures WHERE pairs = ?", (text,)
+            ).fetchone()
+        pk = signatures[pairs] = int(row[0])
     return pk
 
 
@@ -292,9 +302,10 @@ READ_MODEL_FORMAT = 3
 def ensure_read_model(engine: Engine) -> bool:
     """Rebuild the read model if it follows another format than the code's; whether it did.
 
-    The write transaction starts with a write, so a second process starting at the same
-    moment waits for the first one's lock (busy timeout) and then finds the format current,
-    instead of failing to upgrade a stale read. Tearlines are left to ``complete_tearlines``
+    The write transaction starts with a write (on PostgreSQL, an exclusive lock of the
+    format's table), so a second process starting at the same moment waits for the first
+    one's lock and then finds the format current, instead of failing to upgrade a stale read
+    or rebuilding the same rows beside it. Tearlines are left to ``complete_tearlines``
     (the store has no agreement book to judge them with).
     """
     with engine.connect() as conn:
@@ -302,6 +313,8 @@ def ensure_read_model(engine: Engine) -> bool:
     if current == READ_MODEL_FORMAT:
         return False
     with engine.begin() as conn:
+        if is_postgresql(conn):  # an UPDATE of no rows locks nothing there
+            conn.exec_driver_sql("LOCK TABLE read_model_meta IN EXCLUSIVE MODE")
         conn.exec_driver_sql("UPDATE read_model_meta SET format = format")
         current = conn.exec_driver_sql("SELECT max(format) FROM read_model_meta").scalar()
         if current == READ_MODEL_FORMAT:

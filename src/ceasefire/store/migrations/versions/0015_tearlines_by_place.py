@@ -79,6 +79,7 @@ def upgrade() -> None:
         "incident_items",
         ["incident_pk"],
         sqlite_where=sa.text("NOT tearlines_ready"),
+        postgresql_where=sa.text("NOT tearlines_ready"),
     )
     op.execute("UPDATE read_model_meta SET format = 0")
 
