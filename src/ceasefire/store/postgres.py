@@ -39,13 +39,10 @@ from ceasefire.store.base import (
     KnownReport,
     ReportStatus,
 )
-from ceasefire.store.changes import append_reports
-from ceasefire.store.chunk_ledger import chunk_events, insert_quarantine
+from ceasefire.store.chunk_tail import finish_chunk
 from ceasefire.store.core_store import CoreStore
 from ceasefire.store.dialect import RawCursor, draw_ids, raw_cursor
 from ceasefire.store.isotime import iso
-from ceasefire.store.ledger import record_in
-from ceasefire.store.status_change import apply_status
 
 #: Stored reports of one scope among parallel arrays of sources and ids.
 FIND_REPORTS_SQL = (
@@ -163,36 +160,7 @@ class PostgresStore(CoreStore):
                 )
             ),
         )
-        for change in chunk.status_changes:
-            target = change.target_pk
-            if target is None:
-                assert change.target_local is not None
-                target = new_report_pks[change.target_local]
-            apply_status(cur, target, change.new_status)
-        quarantined = insert_quarantine(
-            cur,
-            chunk.quarantine_rows,
-            received_at,
-            chunk.run_pk,
-            submitter=chunk.submitter.principal,
-        )
-        if chunk.counts:
-            names = sorted(chunk.counts)
-            cur.execute(
-                "UPDATE ingest_runs SET "
-                + ", ".join(f'"{n}" = "{n}" + ?' for n in names)
-                + " WHERE pk = ?",
-                [chunk.counts[n] for n in names] + [chunk.run_pk],
-            )
-        append_reports(cur, new_report_pks, received_at)  # takes the commit-order lock
-        cur.close()
-        events = chunk_events(
-            chunk.report_rows,
-            quarantined,
-            digests_of_raws=chunk.raw_sha256,
-            submitter=chunk.submitter.principal,
-        )
-        record_in(conn, events, at=chunk.received_at)
+        finish_chunk(conn, cur, chunk, new_report_pks, received_at)
 
 
 def _is_conflict(error: BaseException | None) -> bool:

@@ -38,17 +38,14 @@ from ceasefire.store.base import (
     KnownReport,
     ReportStatus,
 )
-from ceasefire.store.changes import append_reports
-from ceasefire.store.chunk_ledger import chunk_events, insert_quarantine
+from ceasefire.store.chunk_tail import finish_chunk
 from ceasefire.store.core_store import CoreStore
 from ceasefire.store.dialect import raw_cursor
 from ceasefire.store.isotime import iso
-from ceasefire.store.ledger import record_in
 from ceasefire.store.sqlite_checkpoint import (
     DEFAULT_AUTOCHECKPOINT_PAGES,
     BackgroundCheckpointer,
 )
-from ceasefire.store.status_change import apply_status
 
 #: Metres per degree of latitude (mean); boxes are padded, so the mean is good enough.
 _M_PER_DEG = 111_320.0
@@ -229,38 +226,13 @@ class SQLiteStore(CoreStore):
             ),
         )
         _check_pks(cur, "violations", violation_base, len(violation_incident_pks))
-        for change in chunk.status_changes:
-            target = change.target_pk
-            if target is None:
-                assert change.target_local is not None
-                target = report_base + change.target_local
-            apply_status(cur, target, change.new_status)
-        quarantined = insert_quarantine(
+        finish_chunk(
+            conn,
             cur,
-            chunk.quarantine_rows,
+            chunk,
+            list(range(report_base, report_base + len(chunk.report_rows))),
             received_at,
-            chunk.run_pk,
-            submitter=chunk.submitter.principal,
         )
-        if chunk.counts:
-            names = sorted(chunk.counts)
-            cur.execute(
-                "UPDATE ingest_runs SET "
-                + ", ".join(f'"{n}" = "{n}" + ?' for n in names)
-                + " WHERE pk = ?",
-                [chunk.counts[n] for n in names] + [chunk.run_pk],
-            )
-        append_reports(
-            cur, list(range(report_base, report_base + len(chunk.report_rows))), received_at
-        )
-        cur.close()
-        events = chunk_events(
-            chunk.report_rows,
-            quarantined,
-            digests_of_raws=chunk.raw_sha256,
-            submitter=chunk.submitter.principal,
-        )
-        record_in(conn, events, at=chunk.received_at)
 
 
 def _sql_text(value: str) -> str:
