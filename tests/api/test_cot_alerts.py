@@ -18,6 +18,7 @@ import pytest
 from api_helpers import HQ, _shared_gazetteer, report
 from cot_helpers import Pki, observation, pytak_session, running
 from ogc_helpers import mixed_store
+from sqlalchemy import text
 from test_cot import MONITOR, SINCE, shown, uids
 from test_stream_alerts import load_guarantees
 
@@ -163,11 +164,11 @@ def _pairs(hq: HQ, uid: str) -> tuple[tuple[str, str], ...]:
         "JOIN incident_reports ir ON ir.report_pk = r.pk "
     )
     if uid.startswith("ceasefire-violation-"):
-        sql += "JOIN violations v ON v.incident_pk = ir.incident_pk WHERE v.pk = ?"
+        sql += "JOIN violations v ON v.incident_pk = ir.incident_pk WHERE v.pk = :pk"
     else:
-        sql += "WHERE ir.incident_pk = ?"
+        sql += "WHERE ir.incident_pk = :pk"
     with hq.state.engine.connect() as conn:
-        rows = list(conn.exec_driver_sql(sql, (pk,)).all())
+        rows = list(conn.execute(text(sql), {"pk": pk}).all())
     return tuple(sorted((str(c), str(r)) for c, r in rows))
 
 
