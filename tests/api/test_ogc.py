@@ -17,7 +17,7 @@ from api_helpers import HQ
 from ogc_helpers import mixed_store, readers, served
 from owslib.ogcapi.features import Features
 
-from ceasefire.api.routes_ogc import CONFORMANCE
+from ceasefire.api.ogc_openapi import CONFORMANCE
 
 LAYERS = ("incidents", "reports", "violations", "zones", "contact-line", "oblasts", "storage-sites")
 
