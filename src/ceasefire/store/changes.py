@@ -44,7 +44,7 @@ from sqlalchemy import (
     text,
 )
 
-from ceasefire.store.dialect import RawCursor, is_postgresql
+from ceasefire.store.dialect import RawCursor, is_postgresql, json_ids
 from ceasefire.store.metadata import metadata
 
 #: Advisory lock key (any 64-bit integer, the same for every writer of a database) under which
@@ -82,18 +82,11 @@ def append_reports(cur: RawCursor, report_pks: list[int], at: str) -> None:
     """
     if cur.postgresql:
         cur.execute("SELECT pg_advisory_xact_lock(?)", (COMMIT_ORDER_LOCK,))
-        if report_pks:
-            cur.execute(
-                "INSERT INTO changes (kind, subject_pk, at) "
-                "SELECT ?, k.pk, ? FROM unnest(CAST(? AS bigint[])) AS k(pk)",
-                (REPORT, at, report_pks),
-            )
-        return
     if report_pks:
         cur.execute(
             "INSERT INTO changes (kind, subject_pk, at) "
-            "SELECT ?, j.value, ? FROM json_each(?) AS j",
-            (REPORT, at, orjson.dumps(report_pks)),
+            f"SELECT ?, j.value, ? FROM {json_ids(postgresql=cur.postgresql)} AS j",
+            (REPORT, at, orjson.dumps(list(report_pks)).decode()),
         )
 
 

@@ -43,14 +43,11 @@ def insert_quarantine(
     Quarantined lines are few next to reports. NUL characters are stored as U+FFFD.
     """
     added: list[tuple[object, ...]] = []
-    columns = (
-        "reason_hash, raw, source_file, line_no, field, rule, message, received_at, "
-        f"ingest_run_pk, submitter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, {int(run_pk)}, ?)"
-    )
+    # ON CONFLICT … DO NOTHING: the same statement on PostgreSQL and SQLite (3.24+)
     sql = (
-        f"INSERT INTO quarantine ({columns} ON CONFLICT (reason_hash) DO NOTHING"
-        if cur.postgresql
-        else f"INSERT OR IGNORE INTO quarantine ({columns}"
+        "INSERT INTO quarantine (reason_hash, raw, source_file, line_no, field, rule, message, "
+        "received_at, ingest_run_pk, submitter) "
+        f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, {int(run_pk)}, ?) ON CONFLICT (reason_hash) DO NOTHING"
     )
     for row in rows:
         cur.execute(sql, (*(_no_nul(v) for v in row), received_at, submitter))

@@ -102,6 +102,13 @@ def is_postgresql(bind: Connection | Engine) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+def joined_text(expression: str, separator: str, *, postgresql: bool) -> str:
+    """The aggregate joining ``expression``'s values with ``separator`` (a literal without
+    quotes): ``string_agg`` on PostgreSQL, ``group_concat`` on SQLite before 3.44."""
+    function = "string_agg" if postgresql else "group_concat"
+    return f"{function}({expression}, '{separator}')"
+
+
 def json_ids(placeholder: str = "?", *, postgresql: bool) -> str:
     """A table expression ``(key, value)`` of a bound JSON array of integers: the array's
     index and element. One statement can then act on thousands of ids (no per-row trip)."""

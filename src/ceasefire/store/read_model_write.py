@@ -21,7 +21,7 @@ from ceasefire.access.marking import decode_marking
 from ceasefire.access.releasability import Pairs, possible_masks
 from ceasefire.fusion.items import rules_text, torn_entry, whole_item
 from ceasefire.fusion.tearline import Tearline, shown_verdict, tearline
-from ceasefire.store.dialect import RawCursor, is_postgresql, json_ids, raw_cursor
+from ceasefire.store.dialect import RawCursor, is_postgresql, joined_text, json_ids, raw_cursor
 from ceasefire.store.grid import cell_of
 from ceasefire.store.read_model import UNLOCATED_CELL
 from ceasefire.store.slices import pk_slices
@@ -121,7 +121,7 @@ def forget_incidents_of_report(cur: RawCursor, report_pk: int) -> None:
 
 def _sql(template: str, cur: RawCursor) -> str:
     """A statement of this module in ``cur``'s dialect (its id list and rule list)."""
-    concat = "string_agg(v.rule_id, ';')" if cur.postgresql else "group_concat(v.rule_id, ';')"
+    concat = joined_text("v.rule_id", ";", postgresql=cur.postgresql)
     return template.format(ids=json_ids(postgresql=cur.postgresql), concat_rules=concat)
 
 
