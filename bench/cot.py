@@ -52,6 +52,7 @@ from ceasefire.interop.export import hq_state
 from ceasefire.pipeline.agreements import load_agreement_file
 from ceasefire.reports.model import Classification
 from ceasefire.settings import Settings
+from ceasefire.store.access_port import SqlAccess
 from ceasefire.store.base import open_store
 from ceasefire.store.queries import engine_of
 
@@ -175,7 +176,7 @@ class Gateway:
 
 
 def reports_stored(state: Any) -> int:
-    with state.engine.connect() as conn:
+    with engine_of(state.store).connect() as conn:
         return int(conn.exec_driver_sql("SELECT count(*) FROM reports").scalar_one())
 
 
@@ -313,7 +314,7 @@ def main() -> None:
         store.init_schema()
         load_agreement_file(store, AGREEMENT)
         create_account(
-            engine_of(store),
+            SqlAccess(engine_of(store)),
             name="bench-monitor",
             nation="FRA",
             organisation=None,

@@ -69,7 +69,7 @@ class HQ:
     ) -> dict[str, str]:
         """Create a user; the bearer header of their token."""
         account = create_account(
-            self.state.engine,
+            self.state.stores.access,
             name=name,
             nation=nation,
             organisation=organisation,

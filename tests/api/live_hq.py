@@ -17,6 +17,7 @@ from ceasefire.access.model import Role
 from ceasefire.api.accounts import create_account
 from ceasefire.reports.model import Classification
 from ceasefire.settings import Settings
+from ceasefire.store.access_port import SqlAccess
 from ceasefire.store.base import open_store
 from ceasefire.store.queries import engine_of
 
@@ -66,7 +67,7 @@ def make_users(db: str, names: list[str], *, nation: str = "FRA") -> dict[str, s
     try:
         for name in names:
             account = create_account(
-                engine_of(store),
+                SqlAccess(engine_of(store)),
                 name=name,
                 nation=nation,
                 organisation=None,

@@ -32,7 +32,7 @@ def test_every_distinct_releasability_label_is_recorded_with_its_reports(hq: HQ)
             report("c", source="OP-3"),
         ]
     )
-    with hq.state.engine.connect() as conn:
+    with engine_of(hq.state.store).connect() as conn:
         labels = set(conn.execute(select(release_labels.c.label)).scalars())
     assert labels == {"USA;GBR", "FVEY", ""}
 

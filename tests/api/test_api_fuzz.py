@@ -35,6 +35,7 @@ from ceasefire.api.accounts import create_account
 from ceasefire.api.app import create_app
 from ceasefire.reports.model import Classification
 from ceasefire.settings import Settings
+from ceasefire.store.access_port import SqlAccess
 from ceasefire.store.base import open_store
 from ceasefire.store.queries import engine_of
 
@@ -89,7 +90,7 @@ def fuzzed_hq(
     url = databases.fresh(str(request.param), folder, key="hq", build=build_hq_template)
     store = open_store(Settings(db=url))
     account = create_account(
-        engine_of(store),
+        SqlAccess(engine_of(store)),
         name="fuzzer",
         nation="USA",
         organisation=None,

@@ -23,6 +23,7 @@ from ceasefire.api.routes_stream import Cursor, poll
 from ceasefire.reports.model import Classification
 from ceasefire.store.access_sql import user_by_name
 from ceasefire.store.attribution_sql import add_attribution
+from ceasefire.store.queries import engine_of
 
 LEVELS = ("UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET")
 ROLES = (Role.ANALYST, Role.COMMISSION)
@@ -164,7 +165,7 @@ def test_the_stream_tells_no_reader_of_a_verdict_they_may_not_see(hq: HQ) -> Non
     users = people(hq)
     hq.ingest(EVENT)
     pk = the_incident(hq, users["fra"])["id"]
-    found = {name: user_by_name(hq.state.engine, name) for name in ("fra2", "usa", "gbr")}
+    found = {name: user_by_name(engine_of(hq.state.store), name) for name in ("fra2", "usa", "gbr")}
     readers = {name: f[0] for name, f in found.items() if f is not None}
     cursors = {name: Cursor(hq.state) for name in readers}
 
@@ -212,7 +213,7 @@ def test_attribution_records_follow_their_markings(hq: HQ) -> None:
     # author could write it): shown to nobody here, and decided by nobody
     narrow = (("RESTRICTED", "USA;FRA"), ("SECRET", "FRA"), ("UNCLASSIFIED", "USA;FRA;GBR"))
     hidden = add_attribution(
-        hq.state.engine,
+        engine_of(hq.state.store),
         {
             "violation_pk": vid,
             "party": "UKR",
@@ -384,7 +385,8 @@ def test_every_reader_is_shown_exactly_the_records_whose_marking_they_see(
                 marking = tuple(sorted(pairs[pk] | ({more} if more else set())))
                 proposal = {"party": "RUS", "basis": "b", "confidence": 0.5}
                 proposal |= {"proposed_by": "p", "proposed_at": "2026-03-10T12:00:00+00:00"}
-                add_attribution(hq.state.engine, proposal | {"violation_pk": violation[0]},
+                engine = engine_of(hq.state.store)
+                add_attribution(engine, proposal | {"violation_pk": violation[0]},
                                 marking=marking)  # fmt: skip
         rows = db.execute(
             "SELECT incident_pk, state, note, marking, tearline, author FROM incident_states "

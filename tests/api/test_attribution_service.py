@@ -25,6 +25,7 @@ from ceasefire.store import schema
 from ceasefire.store.attribution_sql import SqlAttributions, list_attributions
 from ceasefire.store.guarantees_sql import SqlGuarantees
 from ceasefire.store.ledger import ledger_entries
+from ceasefire.store.queries import engine_of
 
 NOW = datetime(2026, 3, 10, 12, tzinfo=UTC)
 #: One incident seen by an open report and a SECRET report released to FRA only.
@@ -35,7 +36,7 @@ EVENT = [
 
 
 def service(hq: HQ) -> AttributionService:
-    engine = hq.state.engine
+    engine = engine_of(hq.state.store)
     return AttributionService(
         SqlAttributions(engine),
         hq.state.book,
@@ -51,7 +52,7 @@ def reader(hq: HQ, nation: str) -> Author:
 
 def violation_of_event(hq: HQ) -> int:
     hq.ingest(EVENT)
-    with hq.state.engine.connect() as conn:
+    with engine_of(hq.state.store).connect() as conn:
         found = conn.execute(
             select(schema.violations.c.pk).where(schema.violations.c.active.is_(True))
         ).scalars()
@@ -61,7 +62,7 @@ def violation_of_event(hq: HQ) -> int:
 
 def chained_steps(hq: HQ, proposal: int) -> list[dict[str, object]]:
     e = ledger_entries
-    with hq.state.engine.connect() as conn:
+    with engine_of(hq.state.store).connect() as conn:
         payloads = conn.execute(
             select(e.c.payload).where(e.c.subject_id == f"attribution-{proposal}").order_by(e.c.seq)
         ).scalars()
@@ -77,7 +78,7 @@ def test_the_system_proposes_from_observations_then_decides_and_remedies(hq: HQ)
     assert 0 < proposed.confidence <= 0.5
     decision = work.decide(proposed.pk, system, decision=Decision.UPHELD, note="n")
     remedy = work.remedy(decision, system, remedy="withdraw the battery")
-    (record,) = list_attributions(hq.state.engine)
+    (record,) = list_attributions(engine_of(hq.state.store))
     assert (record["party"], record["proposed_by"], record["decision"]) == (
         "RUS",
         "staff",
@@ -103,7 +104,7 @@ def test_a_stated_party_must_be_a_party_of_the_agreement(hq: HQ) -> None:
     with pytest.raises(InputError) as refused:
         work.propose(violation, Author("staff"), party="XYZ", basis="b")
     assert (refused.value.field, refused.value.rule) == ("party", "enum")
-    assert list_attributions(hq.state.engine) == []
+    assert list_attributions(engine_of(hq.state.store)) == []
     stated = work.propose(violation, reader(hq, "FRA"), party="UKR", confidence=0.7)
     assert (stated.party, stated.basis, stated.confidence) == (
         "UKR",
@@ -132,9 +133,9 @@ def test_what_the_author_may_not_see_whole_answers_like_what_does_not_exist(hq: 
 
 def test_observations_that_support_no_party_give_no_proposal(hq: HQ) -> None:
     hq.ingest([report("blocked", category="movement_restriction")])  # a violation, no fire
-    with hq.state.engine.connect() as conn:
+    with engine_of(hq.state.store).connect() as conn:
         (violation,) = conn.execute(select(schema.violations.c.pk)).scalars()
     with pytest.raises(InputError) as none:
         service(hq).propose(int(violation), Author("staff"))
     assert (none.value.field, none.value.rule) == ("party", "no_proposal")
-    assert list_attributions(hq.state.engine) == []
+    assert list_attributions(engine_of(hq.state.store)) == []

@@ -28,6 +28,7 @@ from ceasefire.interop.cot_out import ALERT_TYPE, MAX_ALERT_LINKS, CotMarking, a
 from ceasefire.interop.cot_server import GatewayConfig
 from ceasefire.reports.model import Classification
 from ceasefire.store.access_sql import user_by_name
+from ceasefire.store.queries import engine_of
 
 BANNER = re.compile(
     r"^(UNCLASSIFIED|RESTRICTED|CONFIDENTIAL|SECRET)//REL TO [A-Z]{2,}(, [A-Z]{2,})*$"
@@ -140,7 +141,7 @@ def test_every_event_carries_the_marking_of_what_its_reader_is_shown(
     groups = hq.state.groups()
     for who, events in received.items():
         nation, level = clearances[who]
-        found = user_by_name(hq.state.engine, who)
+        found = user_by_name(engine_of(hq.state.store), who)
         assert found is not None
         viewer = hq.state.viewer(found[0])
         got = {**events_of(events, "ceasefire-incident-"), **events_of(events, "ceasefire-v")}
@@ -167,7 +168,7 @@ def _pairs(hq: HQ, uid: str) -> tuple[tuple[str, str], ...]:
         sql += "JOIN violations v ON v.incident_pk = ir.incident_pk WHERE v.pk = :pk"
     else:
         sql += "WHERE ir.incident_pk = :pk"
-    with hq.state.engine.connect() as conn:
+    with engine_of(hq.state.store).connect() as conn:
         rows = list(conn.execute(text(sql), {"pk": pk}).all())
     return tuple(sorted((str(c), str(r)) for c, r in rows))
 

@@ -21,6 +21,7 @@ from ceasefire.store.coalition import (
     read_registry,
     read_requirements,
 )
+from ceasefire.store.queries import engine_of
 
 PARIS = Path(__file__).resolve().parents[2] / "scenarios" / "paris-2026"
 
@@ -30,9 +31,9 @@ def test_units_on_tour_in_the_month_at_their_areas(hq: HQ) -> None:
     empty = hq.client.get("/api/force/deployed", headers=headers).json()
     assert empty["units"] == []  # no coalition loaded yet
     load_coalition_scenario(
-        SqlCoalition(hq.state.engine), PARIS, now=datetime(2026, 1, 10, tzinfo=UTC)
+        SqlCoalition(engine_of(hq.state.store)), PARIS, now=datetime(2026, 1, 10, tzinfo=UTC)
     )
-    with hq.state.engine.connect() as conn:
+    with engine_of(hq.state.store).connect() as conn:
         registry = read_registry(conn)
         pledges, lines = tuple(read_pledges(conn)), tuple(read_requirements(conn))
     plan = solve(

@@ -19,6 +19,7 @@ from ceasefire.ledger.verify import split_lines, verify_bytes
 from ceasefire.reports.model import Classification
 from ceasefire.store.access_sql import load_release_groups
 from ceasefire.store.ledger import SqlLedger
+from ceasefire.store.queries import engine_of
 
 
 def _checkpointed(hq: HQ, keys: Path) -> list[Path]:
@@ -30,7 +31,7 @@ def _checkpointed(hq: HQ, keys: Path) -> list[Path]:
                    releasable_to=["USA"]),
         ]
     )  # fmt: skip
-    ledger, clock = SqlLedger(hq.state.engine), SystemClock()
+    ledger, clock = SqlLedger(engine_of(hq.state.store)), SystemClock()
     key = generate_key("HQ", KeyRole.HQ, keys, created_at="2026-01-06T00:00:00.000000Z")
     register_key(ledger, key.public, clock=clock)
     assert create_checkpoint(ledger, load_private_key(key.private_path), clock=clock) is not None
@@ -56,10 +57,10 @@ def test_a_caller_gets_their_nations_export_and_it_verifies(hq: HQ, tmp_path: Pa
         assert hidden not in body
 
     # the same bytes as `ceasefire ledger export --for FRA --clearance RESTRICTED`
-    groups = load_release_groups(hq.state.engine)
+    groups = load_release_groups(engine_of(hq.state.store))
     viewer = nation_viewer("FRA", Classification.RESTRICTED, groups)
     cli = io.BytesIO()
-    export_ledger(SqlLedger(hq.state.engine), cli, release=release_rule(viewer))
+    export_ledger(SqlLedger(engine_of(hq.state.store)), cli, release=release_rule(viewer))
     assert body == cli.getvalue()
 
     theirs = hq.client.get("/api/ledger/export", headers=usa).content

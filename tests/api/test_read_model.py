@@ -89,7 +89,7 @@ def rows(url: str) -> Rows:
 def rebuilt(hq: HQ) -> Rows:
     """The rows a rebuild from the stored facts writes (in a transaction rolled back after)."""
     judge = tearline_judge(AgreementBook.from_store(hq.state.store))
-    with hq.state.engine.connect() as conn:
+    with engine_of(hq.state.store).connect() as conn:
         transaction = conn.begin()
         try:
             rebuild_read_model(conn, judge=judge)
@@ -101,7 +101,7 @@ def rebuilt(hq: HQ) -> Rows:
 
 
 def page_for(hq: HQ, name: str) -> list[bytes]:
-    found = user_by_name(hq.state.engine, name)
+    found = user_by_name(engine_of(hq.state.store), name)
     assert found is not None
     items, _ = visible_items(hq.state, found[0], PageQuery(limit=1000))
     return items

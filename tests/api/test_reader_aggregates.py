@@ -39,6 +39,7 @@ from ceasefire.api.shown import ReaderView
 from ceasefire.reporting.daily import build_daily_report
 from ceasefire.reports.model import Classification
 from ceasefire.store.access_sql import user_by_name
+from ceasefire.store.queries import engine_of
 
 NATIONS = ("FRA", "USA", "GBR", "UKR", "DEU", "JPN")  # all in the default audience
 LEVELS = ("UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET")
@@ -310,7 +311,7 @@ def world(fresh: FreshHQDB, folder: Path, spec: list[dict[str, Any]]) -> Iterato
 
 def reader(hq: HQ, name: str, nation: str, level: str) -> tuple[dict[str, str], User, Truth]:
     headers = hq.user(name, nation=nation, clearance=Classification(level), password=None)
-    found = user_by_name(hq.state.engine, name)
+    found = user_by_name(engine_of(hq.state.store), name)
     assert found is not None
     return headers, found[0], truth(hq.db, nation, level)
 

@@ -25,6 +25,7 @@ from ceasefire.access.model import Role, User
 from ceasefire.api.routes_stream import Cursor, poll
 from ceasefire.reports.model import Classification
 from ceasefire.store.access_sql import set_release_group, user_by_name
+from ceasefire.store.queries import engine_of
 
 NATIONS = ("FRA", "USA", "GBR", "UKR", "DEU", "JPN")
 LEVELS = ("UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET")
@@ -192,7 +193,7 @@ def test_no_output_shows_anything_not_releasable(
     g1: set[str],
 ) -> None:
     with fresh_hq(hq_db, tmp_path / "prop") as hq:
-        set_release_group(hq.state.engine, "G1", g1)
+        set_release_group(engine_of(hq.state.store), "G1", g1)
         groups = {name: set(ms) for name, ms in hq.state.groups().items()}
         groups["G1"] = set(g1)
         hq.state._groups = None  # re-read the groups just set
@@ -215,7 +216,7 @@ def test_no_output_shows_anything_not_releasable(
         hq.ingest(reports)
         for k, (nation, level) in enumerate(people):
             headers = hq.user(f"u{k}", nation=nation, clearance=Classification(level))
-            found = user_by_name(hq.state.engine, f"u{k}")
+            found = user_by_name(engine_of(hq.state.store), f"u{k}")
             assert found is not None
             check_user(hq, headers, found[0], groups)
 
@@ -224,8 +225,8 @@ def test_the_live_stream_sends_each_user_only_what_they_may_see(hq: HQ) -> None:
     fra = hq.user("fra", nation="FRA")
     usa = hq.user("usa", nation="USA")
     del fra, usa
-    fra_user = user_by_name(hq.state.engine, "fra")
-    usa_user = user_by_name(hq.state.engine, "usa")
+    fra_user = user_by_name(engine_of(hq.state.store), "fra")
+    usa_user = user_by_name(engine_of(hq.state.store), "usa")
     assert fra_user is not None
     assert usa_user is not None
     cursors = {name: Cursor(hq.state) for name in ("fra", "usa")}

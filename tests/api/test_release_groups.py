@@ -20,6 +20,7 @@ from ceasefire.reports.model import Classification
 from ceasefire.settings import Settings
 from ceasefire.store.access import release_groups
 from ceasefire.store.access_sql import set_release_group, shipped_release_groups
+from ceasefire.store.queries import engine_of
 
 #: The list the HQ shipped before: COALITION named the organisations EU and NATO, and every
 #: EU or NATO state was expanded into it.
@@ -87,13 +88,13 @@ def test_an_existing_store_with_the_old_lists_picks_up_the_corrected_ones(
     folder = tmp_path / "old"
     settings = Settings(db=hq_db(folder))
     app = create_app(settings)
-    with app.state.hq.engine.begin() as conn:  # as an older HQ seeded it
+    with engine_of(app.state.hq.store).begin() as conn:  # as an older HQ seeded it
         conn.execute(delete(release_groups).where(release_groups.c.group_name == "COALITION"))
         conn.execute(
             insert(release_groups),
             [{"group_name": "COALITION", "member": m} for m in OLD_COALITION],
         )
-    app.state.hq.engine.dispose()
+    engine_of(app.state.hq.store).dispose()
     with TestClient(create_app(settings)) as client:  # the next start
         hq = HQ(app=client.app, client=client, folder=folder, db=settings.db)  # type: ignore[arg-type]
         hq.ingest(_marked_reports())
@@ -129,4 +130,4 @@ def test_only_an_explicit_include_nests_groups() -> None:
 
 def test_a_shipped_group_cannot_be_overwritten_in_the_store(hq: HQ) -> None:
     with pytest.raises(InputError):
-        set_release_group(hq.state.engine, "COALITION", ["HUN"])
+        set_release_group(engine_of(hq.state.store), "COALITION", ["HUN"])

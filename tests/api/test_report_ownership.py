@@ -23,6 +23,7 @@ from ceasefire.access.model import Role
 from ceasefire.errors import InputError
 from ceasefire.reports.model import Classification
 from ceasefire.store.ownership import set_delegation
+from ceasefire.store.queries import engine_of
 
 SECRET_FRA = report("r1", source="OP-1", classification="SECRET", releasable_to=["FRA"], count=3)
 WITHDRAW = report("w1", source="OP-1", amends="r1", withdrawn=True)
@@ -144,7 +145,7 @@ def test_a_delegated_account_of_the_nation_may_amend_and_revoking_ends_it(
     world: tuple[HQ, HQ, dict[str, dict[str, str]], dict[str, dict[str, str]]],
 ) -> None:
     hq, _, users, _ = world
-    engine, now = hq.state.engine, datetime.now(UTC)
+    engine, now = engine_of(hq.state.store), datetime.now(UTC)
     assert set_delegation(engine, principal="FRA", name="fra-other", granted=True, now=now)
     amended = orjson.loads(post(hq, users["fra-other"], AMEND))
     assert (amended["accepted"], amended["quarantined"]) == (1, 0)

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from ceasefire.api.routes_stream import Cursor, poll
 from ceasefire.cli.main import app
 from ceasefire.store.access_sql import user_by_name
+from ceasefire.store.queries import engine_of
 
 # A consult-within-24-h promise over the mini agreement: any reported breach of severity >= 2
 # (rule R1: an explosion after 1 March 2026) fires it.
@@ -47,7 +48,7 @@ def test_an_alert_fired_by_an_ingest_is_streamed_without_its_evidence(
 ) -> None:
     load_guarantees(hq, tmp_path, monkeypatch)
     hq.user("gbr", nation="GBR")
-    found = user_by_name(hq.state.engine, "gbr")
+    found = user_by_name(engine_of(hq.state.store), "gbr")
     assert found is not None
     cursor = Cursor(hq.state)
     assert poll(hq.state, found[0], cursor) == []
@@ -70,7 +71,7 @@ def test_an_alert_is_streamed_only_to_readers_who_see_all_its_evidence(
     users = {}
     for name, nation in (("fra", "FRA"), ("usa", "USA")):
         hq.user(name, nation=nation)
-        found = user_by_name(hq.state.engine, name)
+        found = user_by_name(engine_of(hq.state.store), name)
         assert found is not None
         users[name] = found[0]
     cursors = {name: Cursor(hq.state) for name in users}

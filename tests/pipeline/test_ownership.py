@@ -28,6 +28,7 @@ from ceasefire.errors import InputError
 from ceasefire.pipeline.ingest import Quarantined, ingest_files
 from ceasefire.reports.gazetteer import Gazetteer
 from ceasefire.reports.model import Classification
+from ceasefire.store.access_port import SqlAccess
 from ceasefire.store.base import SYSTEM_SUBMITTER, Submitter
 from ceasefire.store.core_store import CoreStore
 
@@ -207,7 +208,7 @@ def test_cli_ingest_as_records_the_account_and_its_nation(
     monkeypatch.delenv("CEASEFIRE_DB", raising=False)
     store = open_mini(mini_db)
     made = create_account(
-        store.engine,
+        SqlAccess(store.engine),
         name="fra-mon",
         nation="FRA",
         organisation=None,
@@ -258,7 +259,7 @@ def test_the_hq_principal_is_reserved(mini_db: str) -> None:
     try:
         with pytest.raises(InputError, match=r"\[reserved\]"):
             create_account(
-                store.engine,
+                SqlAccess(store.engine),
                 name="fake-hq",
                 nation="HQ",
                 organisation=None,

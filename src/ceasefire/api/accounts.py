@@ -6,13 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine
-
 from ceasefire.access.model import SYSTEM_PRINCIPAL, Role, User, check_code
 from ceasefire.access.secrets import hash_password, new_token, token_digest
 from ceasefire.errors import InputError
 from ceasefire.reports.model import Classification
-from ceasefire.store.access_sql import add_credential, add_user
+from ceasefire.store.ports import AccessPort
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +23,7 @@ class NewAccount:
 
 
 def create_account(
-    engine: Engine,
+    access: AccessPort,
     *,
     name: str,
     nation: str | None,
@@ -50,8 +48,7 @@ def create_account(
     role_set = frozenset(roles)
     if not role_set:
         raise InputError("role", "required", "give at least one --role")
-    user = add_user(
-        engine,
+    user = access.add_user(
         name=name,
         nation=nation,
         organisation=organisation,
@@ -61,5 +58,5 @@ def create_account(
         now=now,
     )
     token = new_token()
-    add_credential(engine, user_pk=user.pk, digest=token_digest(token), kind="token", now=now)
+    access.add_credential(user_pk=user.pk, digest=token_digest(token), kind="token", now=now)
     return NewAccount(user, token, password)

@@ -28,10 +28,7 @@ from ceasefire.api.routes_web import router as web_router
 from ceasefire.api.state import HQState
 from ceasefire.clock import Clock, SystemClock
 from ceasefire.settings import Settings
-from ceasefire.store.access_sql import load_release_groups
-from ceasefire.store.base import open_store
-from ceasefire.store.queries import engine_of
-from ceasefire.store.read_model_write import complete_tearlines
+from ceasefire.store.stores import open_stores
 
 #: Where ``npm ci`` puts the front-end libraries: the project root, next to package.json.
 DEFAULT_NODE_MODULES = Path(__file__).resolve().parents[3] / "node_modules"
@@ -42,32 +39,30 @@ def prepare_store(settings: Settings) -> None:
     tearlines (after an upgrade rebuilt it), once, before several server processes start:
     each would otherwise try the same first writes at the same moment, and SQLite refuses a
     reader's upgrade to writer without waiting (one worker died of it)."""
-    store = open_store(settings)
+    stores = open_stores(settings)
     try:
-        store.init_schema()
-        load_release_groups(engine_of(store))
+        stores.store.init_schema()
+        stores.access.release_groups()
         from ceasefire.pipeline.fuse import store_tearline_judge  # noqa: PLC0415 - heavy
 
-        complete_tearlines(engine_of(store), store_tearline_judge(store))
+        stores.read_model.complete_tearlines(store_tearline_judge(stores.store))
     finally:
-        store.close()
+        stores.close()
 
 
 def create_app(
     settings: Settings, *, clock: Clock | None = None, node_modules: Path | None = None
 ) -> FastAPI:
     """The HQ app on the store of ``settings`` (schema created or upgraded first)."""
-    store = open_store(settings)
-    store.init_schema()
-    state = HQState(
-        settings=settings, store=store, engine=engine_of(store), clock=clock or SystemClock()
-    )
+    stores = open_stores(settings)
+    stores.store.init_schema()
+    state = HQState(settings=settings, stores=stores, clock=clock or SystemClock())
     state.groups()  # seed the release groups before the first request
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        store.close()
+        stores.close()
 
     app = FastAPI(
         lifespan=lifespan,

@@ -30,14 +30,6 @@ from ceasefire.access.model import Role, User
 from ceasefire.access.secrets import new_token, token_digest, verify_password
 from ceasefire.api.state import HQState
 from ceasefire.errors import AuthError, ForbiddenError, ThrottledError
-from ceasefire.store.access_sql import (
-    add_credential,
-    delete_credential,
-    forgive_login_attempt,
-    reserve_login_attempt,
-    user_by_name,
-    user_for_credential,
-)
 
 SESSION_COOKIE = "cf_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -75,14 +67,14 @@ async def current_user(request: Request, state: Annotated[HQState, Depends(hq)])
     now_s = state.clock.now().timestamp()
     token = _bearer(request)
     if token is not None:
-        found = user_for_credential(state.engine, token_digest(token), now_s=now_s)
+        found = state.stores.access.user_for_credential(token_digest(token), now_s=now_s)
         if found is None:
             raise AuthError("unknown or expired token")
         return found[0]
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise AuthError("no token: send 'Authorization: Bearer <token>' or log in")
-    found = user_for_credential(state.engine, token_digest(cookie), now_s=now_s)
+    found = state.stores.access.user_for_credential(token_digest(cookie), now_s=now_s)
     if found is None:
         raise AuthError("session expired: log in again")
     user, _, csrf = found
@@ -120,8 +112,7 @@ def log_in(state: HQState, name: str, password: str, *, address: str) -> tuple[U
     ``(user, cookie, csrf)``."""
     now = state.clock.now()
     name_key, address_key = _throttle_keys(name, address)
-    waiting = reserve_login_attempt(
-        state.engine,
+    waiting = state.stores.access.reserve_login_attempt(
         [(name_key, FREE_FAILURES), (address_key, ADDRESS_FREE_FAILURES)],
         now_s=now.timestamp(),
         max_wait_s=MAX_WAIT_S,
@@ -133,15 +124,14 @@ def log_in(state: HQState, name: str, password: str, *, address: str) -> tuple[U
         raise ThrottledError(
             f"too many failed logins {whose}: retry in {retry_s} s", retry_after_s=retry_s
         )
-    found = user_by_name(state.engine, name)
+    found = state.stores.access.user_by_name(name)
     stored = found[1] if found is not None and found[1] else _DUMMY_HASH
     if not verify_password(password, stored) or found is None or stored is _DUMMY_HASH:
         raise AuthError("wrong name or password")
-    forgive_login_attempt(state.engine, clear=name_key, give_back=[address_key])
+    state.stores.access.forgive_login_attempt(clear=name_key, give_back=[address_key])
     cookie, csrf = new_token(), secrets.token_urlsafe(24)
     expires = now + timedelta(hours=SESSION_HOURS)
-    add_credential(
-        state.engine,
+    state.stores.access.add_credential(
         user_pk=found[0].pk,
         digest=token_digest(cookie),
         kind="session",
@@ -156,4 +146,4 @@ def log_out(state: HQState, request: Request) -> None:
     """End the caller's cookie session (bearer tokens are revoked by an admin, not here)."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        delete_credential(state.engine, token_digest(cookie))
+        state.stores.access.delete_credential(token_digest(cookie))

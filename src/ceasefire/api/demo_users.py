@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine
-
 from ceasefire.access.model import Role
 from ceasefire.access.secrets import new_password
 from ceasefire.api.accounts import NewAccount, create_account
 from ceasefire.reports.model import Classification
+from ceasefire.store.ports import AccessPort
 
 #: name, nation, clearance, roles: a FRA analyst and a USA analyst see different pictures.
 DEMO_USERS: tuple[tuple[str, str, Classification, tuple[Role, ...]], ...] = (
@@ -22,11 +21,11 @@ DEMO_USERS: tuple[tuple[str, str, Classification, tuple[Role, ...]], ...] = (
 )
 
 
-def create_demo_users(engine: Engine, now: datetime) -> list[NewAccount]:
+def create_demo_users(access: AccessPort, now: datetime) -> list[NewAccount]:
     """Create the demo users with random passwords; their secrets, to print once."""
     return [
         create_account(
-            engine,
+            access,
             name=name,
             nation=nation,
             organisation=None,

@@ -12,7 +12,6 @@ from ceasefire.api.schemas import DailyCountsOut
 from ceasefire.api.shown import reader_daily_counts
 from ceasefire.api.state import HQState
 from ceasefire.api.views import json_response
-from ceasefire.store.hq_queries import daily_report_counts
 
 router = APIRouter(prefix="/api", tags=["counts"])
 HQ = Annotated[HQState, Depends(hq)]
@@ -35,7 +34,7 @@ def counts(
     since_s = parse_time(since, "since")
     lo = 0.0 if since_s is None else since_s
     hi = FAR_FUTURE_S if until_s is None else until_s
-    reports = daily_report_counts(state.engine, state.visible(user), lo, hi)
+    reports = state.stores.read_model.daily_report_counts(state.visible(user), lo, hi)
     shown = reader_daily_counts(state, user, lo, hi)
     days = [
         {

@@ -64,16 +64,9 @@ def _solved(state: HQState) -> tuple[Plan, list[Shortfall], dict[str, Area]] | N
     from ceasefire.coalition.diagnose import shortfalls  # noqa: PLC0415 - HiGHS is heavy
     from ceasefire.coalition.model import DEFAULT_COUNTED  # noqa: PLC0415
     from ceasefire.coalition.solver import SolveOptions, solve  # noqa: PLC0415
-    from ceasefire.store.coalition import (  # noqa: PLC0415
-        read_pledges,
-        read_registry,
-        read_requirements,
-    )
 
-    with state.engine.connect() as conn:
-        registry = read_registry(conn)
-        pledges = tuple(read_pledges(conn))
-        requirements = tuple(read_requirements(conn))
+    registry, pledge_list, requirement_list = state.stores.coalition_reads.all()
+    pledges, requirements = tuple(pledge_list), tuple(requirement_list)
     if not pledges or not requirements:
         return None
     areas = registry.area_by_id()

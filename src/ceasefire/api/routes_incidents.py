@@ -23,7 +23,7 @@ from ceasefire.api.state import HQState
 from ceasefire.api.views import encode_cursor, json_response, torn_lines, visible_items
 from ceasefire.errors import ForbiddenError, NotFoundError
 from ceasefire.fusion.items import iso_s
-from ceasefire.store.hq_queries import PageQuery, visible_members, zone_bits
+from ceasefire.store.hq_queries import PageQuery
 
 router = APIRouter(prefix="/api", tags=["incidents"])
 HQ = Annotated[HQState, Depends(hq)]
@@ -81,15 +81,14 @@ def _actions(user: User, partial: bool) -> list[str]:
 
 def incident_view(state: HQState, user: User, pk: int) -> dict[str, Any]:
     """One incident as the caller may see it (404 if not at all: existence is not leaked)."""
-    from ceasefire.store.fusion_queries import incident_detail  # noqa: PLC0415
 
     found, _ = visible_items(state, user, PageQuery(pks=[pk], limit=1))
     if not found:
         raise NotFoundError(f"no incident {pk}")
     item = orjson.loads(found[0])
-    detail = incident_detail(state.engine, pk)
+    detail = state.stores.incidents.detail(pk)
     head = detail["incident"]
-    members = visible_members(state.engine, state.visible(user), [pk])
+    members = state.stores.read_model.visible_members(state.visible(user), [pk])
     violations = [
         {
             "id": int(v["pk"]),
@@ -186,7 +185,7 @@ def _zones(state: HQState, members: list[dict[str, Any]]) -> tuple[list[str], li
     """Zones the visible reports lie in (bits of the masks → zone ids of their version)."""
     inside: set[str] = set()
     possibly: set[str] = set()
-    names = zone_bits(state.engine)
+    names = state.stores.read_model.zone_bits()
     for m in members:
         ids = names.get(int(m.get("agreement_version_pk") or 0), {})
         for bit, zone in ids.items():
@@ -216,8 +215,6 @@ def _verdict(
 ) -> Response:
     from ceasefire.fusion.verification import VerificationState, decide  # noqa: PLC0415
     from ceasefire.pipeline.fuse import tearline_judge  # noqa: PLC0415
-    from ceasefire.store.fusion_queries import current_state  # noqa: PLC0415
-    from ceasefire.store.fusion_sql import record_state  # noqa: PLC0415
     from ceasefire.store.isotime import iso  # noqa: PLC0415
 
     verb = {"verified": "verify", "disputed": "dispute", "rejected": "reject"}[target]
@@ -236,10 +233,10 @@ def _verdict(
                 "you see every report of this incident: decide its state with "
                 f"POST /api/incidents/{pk}/{verb}"
             )
-        members = visible_members(state.engine, state.visible(user), [pk])
+        members = state.stores.read_model.visible_members(state.visible(user), [pk])
         marking = pairs_of((m["classification"], m["releasable_to"]) for m in members)
         now = state.clock.now()
-        current = shown["state"] if on_tearline else current_state(state.engine, pk)
+        current = shown["state"] if on_tearline else state.stores.incidents.current_state(pk)
         change = decide(
             str(pk),
             VerificationState(current) if current else VerificationState.REPORTED,
@@ -248,8 +245,7 @@ def _verdict(
             at=now,
             note=note,
         )
-        record_state(
-            state.engine,
+        state.stores.incidents.record_state(
             pk,
             change,
             iso(now),

@@ -17,7 +17,6 @@ from ceasefire.api.auth import CurrentUser, hq
 from ceasefire.api.state import HQState
 from ceasefire.ledger.export import export_lines
 from ceasefire.ledger.marking import release_rule
-from ceasefire.store.ledger import SqlLedger
 
 router = APIRouter(prefix="/api", tags=["ledger"])
 HQ = Annotated[HQState, Depends(hq)]
@@ -31,9 +30,7 @@ JSONL = "application/jsonl"
 )
 def ledger_export(state: HQ, user: CurrentUser) -> StreamingResponse:
     """The checkpointed ledger for the caller's nation and clearance (JSON Lines)."""
-    lines, _summary = export_lines(
-        SqlLedger(state.engine), release=release_rule(state.viewer(user))
-    )
+    lines, _summary = export_lines(state.stores.ledger, release=release_rule(state.viewer(user)))
     name = f"ledger-{user.principal or 'none'}-{user.clearance}.jsonl"
     return StreamingResponse(
         lines,

@@ -77,12 +77,11 @@ def coverage(
     from ceasefire.assessment.coverage import coverage_on, days_before  # noqa: PLC0415
     from ceasefire.monitoring.coverage_input import coverage_input  # noqa: PLC0415
     from ceasefire.monitoring.oblasts import Oblasts  # noqa: PLC0415
-    from ceasefire.store.coverage_sql import coverage_rows  # noqa: PLC0415
 
     when = _report_day(day)
     start_s, end_s = days_before(when)
-    rows = coverage_rows(
-        state.engine, start_s, end_s, visible_reports=state.visible(user), with_incidents=False
+    rows = state.stores.read_model.coverage_rows(
+        start_s, end_s, visible_reports=state.visible(user), with_incidents=False
     )
     shown = reader_incidents(state, user, start_s, end_s, detail=False).incidents
     rows["incidents"] = (shown.observed_at_s, shown.lon, shown.lat)

@@ -28,8 +28,6 @@ from ceasefire.api.state import HQState
 from ceasefire.api.views import encode_cursor, json_response
 from ceasefire.errors import InputError
 from ceasefire.fusion.items import iso_s
-from ceasefire.store.hq_queries import report_page
-from ceasefire.store.ownership import submitter_of
 
 router = APIRouter(prefix="/api", tags=["reports"])
 HQ = Annotated[HQState, Depends(hq)]
@@ -81,8 +79,7 @@ def _ingest(state: HQState, lines: bytes, user: User) -> dict[str, Any]:
         path = Path(tmp) / "submitted.ndjson"
         path.write_bytes(lines)
         with state.write_lock:
-            with state.engine.connect() as conn:
-                submitter = submitter_of(conn, user)
+            submitter = state.stores.access.submitter_of(user)
             summary = ingest_files(
                 state.store,
                 [path],
@@ -123,7 +120,7 @@ async def submit_reports(request: Request, state: HQ, user: Monitor) -> Response
 @router.get("/reports", response_model=ReportPage)
 def list_reports(state: HQ, user: CurrentUser, query: Page) -> Response:
     """Reports the caller may see, oldest first, one page at a time."""
-    rows = report_page(state.engine, state.visible(user), query)
+    rows = state.stores.read_model.report_page(state.visible(user), query)
     items = [
         {
             "pk": int(r["pk"]),

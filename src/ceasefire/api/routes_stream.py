@@ -36,11 +36,6 @@ from ceasefire.api.views import visible_items
 from ceasefire.errors import ThrottledError
 from ceasefire.store.hq_queries import (
     PageQuery,
-    alerts_shown,
-    changes_since,
-    ledger_changes,
-    stream_tops,
-    visible_among,
 )
 
 router = APIRouter(prefix="/api", tags=["stream"])
@@ -66,22 +61,21 @@ class Cursor:
     """Where one connection has read up to: it starts at the present."""
 
     def __init__(self, state: HQState) -> None:
-        self.incident_pk, self.state_pk, self.ledger_seq = stream_tops(state.engine)
+        self.incident_pk, self.state_pk, self.ledger_seq = state.stores.stream.tops()
 
 
 def poll(state: HQState, user: User, cursor: Cursor) -> list[bytes]:
     """The events for ``user`` since ``cursor`` (advanced)."""
     viewer = state.viewer(user)
-    changed, cursor.incident_pk, cursor.state_pk = changes_since(
-        state.engine,
+    changed, cursor.incident_pk, cursor.state_pk = state.stores.stream.changes_since(
         incident_pk=cursor.incident_pk,
         state_pk=cursor.state_pk,
         seen=lambda marking: sees_marking(decode_marking(marking), viewer),
     )
-    superseded, alerts, cursor.ledger_seq = ledger_changes(state.engine, cursor.ledger_seq)
+    superseded, alerts, cursor.ledger_seq = state.stores.stream.ledger_changes(cursor.ledger_seq)
     events: list[bytes] = []
     visible = state.visible(user)
-    for removed in visible_among(state.engine, visible, superseded):
+    for removed in state.stores.stream.visible_among(visible, superseded):
         events.append(_event("removed", {"id": removed}))
     for start in range(0, len(changed), 500):
         # the read model holds only incidents fusion has stated: not the ingest's one-report
@@ -90,7 +84,7 @@ def poll(state: HQState, user: User, cursor: Cursor) -> list[bytes]:
             state, user, PageQuery(pks=changed[start : start + 500], limit=500)
         )
         events.extend(b"event: incident\ndata: " + item + b"\n\n" for item in items)
-    shown = alerts_shown(state.engine, visible, alerts)
+    shown = state.stores.stream.alerts_shown(visible, alerts)
     events.extend(_event("alert", {k: a.get(k) for k in _ALERT_KEYS}) for a in shown)
     return events
 

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
-from sqlalchemy import select, tuple_
 
 from ceasefire.access.model import Role, User
 from ceasefire.api.auth import CurrentUser, hq, require
@@ -24,10 +23,6 @@ from ceasefire.assessment.attribution import Decision
 from ceasefire.assessment.attribution_service import AttributionService, Author
 from ceasefire.fusion.items import iso_s
 from ceasefire.guarantees.refresh import link_attribution_records
-from ceasefire.store import schema
-from ceasefire.store.attribution_sql import SqlAttributions
-from ceasefire.store.guarantees_sql import SqlGuarantees
-from ceasefire.store.hq_queries import fully_visible_violation
 
 router = APIRouter(prefix="/api", tags=["violations"])
 HQ = Annotated[HQState, Depends(hq)]
@@ -37,19 +32,7 @@ HQ = Annotated[HQState, Depends(hq)]
 def violations(state: HQ, user: CurrentUser, query: Page) -> Response:
     """Violations of incidents whose every report the caller may see (partially visible
     incidents show their re-judged rules in the incident list instead)."""
-    v = schema.violations
-    stmt = select(v).where(v.c.active.is_(True), fully_visible_violation(state.visible(user)))
-    if query.since_s is not None:
-        stmt = stmt.where(v.c.observed_at >= query.since_s)
-    if query.until_s is not None:
-        stmt = stmt.where(v.c.observed_at <= query.until_s)
-    if query.rule is not None:
-        stmt = stmt.where(v.c.rule_id == query.rule)
-    if query.after is not None:
-        stmt = stmt.where(tuple_(v.c.observed_at, v.c.pk) > tuple_(*query.after))
-    stmt = stmt.order_by(v.c.observed_at, v.c.pk).limit(query.limit)
-    with state.engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(stmt)]
+    rows = state.stores.read_model.violation_page(state.visible(user), query)
     items = [violation_item(r) for r in rows]
     cursor = None
     if len(rows) == query.limit:
@@ -78,12 +61,12 @@ Commission = Annotated[User, Depends(require(Role.COMMISSION))]
 def _workflow(state: HQState) -> AttributionService:
     """The one attribution workflow (``assessment.attribution_service``, shared with the
     CLI) on the HQ's store, its agreement book, clock and writer lock."""
-    engine = state.engine
+    stores = state.stores
     return AttributionService(
-        SqlAttributions(engine, visible=state.visible_to),
+        stores.attributions(visible=state.visible_to),
         state.book,
         state.clock,
-        advance_cases=lambda clock: link_attribution_records(SqlGuarantees(engine), clock=clock),
+        advance_cases=lambda clock: link_attribution_records(stores.guarantees, clock=clock),
         write_lock=state.write_lock,
     )
 

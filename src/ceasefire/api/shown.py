@@ -31,13 +31,9 @@ from ceasefire.api.views import torn_lines
 from ceasefire.monitoring.columns import CATEGORIES
 from ceasefire.monitoring.shown import ShownIncidents, shown_incidents
 from ceasefire.store.hq_queries import PageQuery
-from ceasefire.store.read_model_read import item_page
 from ceasefire.store.shown_sql import (
     Judgment,
     ShownRow,
-    whole_daily_counts,
-    whole_shown,
-    whole_violations_by_hour,
 )
 
 _CATEGORY_CODE = {c.value: k for k, c in enumerate(CATEGORIES)}
@@ -65,8 +61,8 @@ def _torn_candidates(
     after: tuple[float, int] | None = None
     while True:
         query = PageQuery(since_s=start_s, until_s=end_s, after=after, limit=_PAGE)
-        page = item_page(
-            state.engine, query, whole_signatures=(), partial_masks=partial, known_count=None
+        page = state.stores.read_model.item_page(
+            query, whole_signatures=(), partial_masks=partial, known_count=None
         )
         found.update(int(row[0]) for row in page.torn)
         found.update(int(row[0]) for row in page.unready)
@@ -119,8 +115,7 @@ def reader_incidents(
     position); ``first_reports`` fills each one's earliest visible report (whole incidents
     need one more query for it)."""
     whole_sigs, partial_sigs = _split(state, user)
-    rows, judged = whole_shown(
-        state.engine,
+    rows, judged = state.stores.read_model.whole_shown(
         whole_sigs,
         start_s,
         end_s,
@@ -157,7 +152,7 @@ class ReaderView:
         start_s, end_s = float(edges_s[0]), float(edges_s[-1])
         rows, judged = _torn(self.state, self.user, partial_sigs, start_s, end_s)
         out = shown_incidents(rows, judged).violations_by_severity(edges_s)
-        grouped = whole_violations_by_hour(self.state.engine, whole_sigs, start_s, end_s)
+        grouped = self.state.stores.read_model.whole_violations_by_hour(whole_sigs, start_s, end_s)
         if grouped:
             hour, sev, n = (np.asarray(col, dtype=np.float64) for col in zip(*grouped, strict=True))
             k = np.searchsorted(edges_s, hour * 3600.0, side="right") - 1
@@ -174,7 +169,7 @@ def reader_daily_counts(
     ``[since_s, until_s]``, and the violations shown with them. Whole incidents are grouped
     in SQL; tearlines are added one by one."""
     whole_sigs, partial_sigs = _split(state, user)
-    whole = whole_daily_counts(state.engine, whole_sigs, since_s, until_s)
+    whole = state.stores.read_model.whole_daily_counts(whole_sigs, since_s, until_s)
     out = {d: list(n) for d, n in whole.items()}
     end_s = math.nextafter(until_s, math.inf)  # inclusive of ``until_s``
     rows, judged = _torn(state, user, partial_sigs, since_s, end_s)

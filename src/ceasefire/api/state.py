@@ -6,16 +6,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Engine, select
-
 from ceasefire.access.model import User, Viewer
 from ceasefire.access.releasability import Pairs, signature_mask, viewer_for
 from ceasefire.clock import Clock
 from ceasefire.settings import Settings
-from ceasefire.store.access_sql import load_release_groups, stored_labels, visible_reports
 from ceasefire.store.base import Store
-from ceasefire.store.read_model_read import new_signatures
-from ceasefire.store.schema import agreement_versions
+from ceasefire.store.ports import ReportFilter
+from ceasefire.store.stores import Stores
 
 if TYPE_CHECKING:
     from ceasefire.pipeline.agreements import AgreementBook
@@ -87,8 +84,8 @@ class HQState:
     """Per-process state of the HQ app (one per ``create_app``)."""
 
     settings: Settings
-    store: Store
-    engine: Engine
+    #: the database's ports per subject (no engine: issue 14)
+    stores: Stores
     clock: Clock
     #: SQLite has one writer: ingests and analyst actions from many requests queue here.
     write_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -100,17 +97,20 @@ class HQState:
     _book_key: tuple[int, ...] = ()
     _book_lock: threading.Lock = field(default_factory=threading.Lock)
     _gazetteer: Gazetteer | None = None
-    _visible: dict[tuple[Viewer, tuple[str, ...]], ColumnElement[bool]] = field(
-        default_factory=dict
-    )
+    _visible: dict[tuple[Viewer, tuple[str, ...]], ReportFilter] = field(default_factory=dict)
     _signatures: dict[int, Pairs] = field(default_factory=dict)
     _signatures_read_s: int = -1
     _masks: dict[Viewer, tuple[int, SignatureMasks]] = field(default_factory=dict)
 
+    @property
+    def store(self) -> Store:
+        """The ingest's port (reports, chunks, agreement versions)."""
+        return self.stores.store
+
     def groups(self) -> dict[str, frozenset[str]]:
         """Release groups (stored ones; the shipped table on first use)."""
         if self._groups is None:
-            self._groups = load_release_groups(self.engine)
+            self._groups = self.stores.access.release_groups()
         return self._groups
 
     def viewer(self, user: User) -> Viewer:
@@ -122,22 +122,22 @@ class HQState:
         ingests, possibly from another process)."""
         now = int(self.clock.now().timestamp())
         if self._labels is None or self._labels[0] != now:
-            self._labels = (now, stored_labels(self.engine))
+            self._labels = (now, self.stores.access.labels())
         return self._labels[1]
 
-    def visible(self, user: User) -> ColumnElement[bool]:
+    def visible(self, user: User) -> ReportFilter:
         """The SQL condition on reports for what ``user`` may see (built once per viewer and
         set of stored labels: every request of a user reuses it)."""
         return self.visible_to(self.viewer(user))
 
-    def visible_to(self, viewer: Viewer) -> ColumnElement[bool]:
+    def visible_to(self, viewer: Viewer) -> ReportFilter:
         """The SQL condition on reports for what ``viewer`` may see (cached like ``visible``)."""
         key = (viewer, tuple(self.labels()))
         clause = self._visible.get(key)
         if clause is None:
             if len(self._visible) >= _VISIBLE_CACHE_MAX:
                 self._visible.clear()
-            clause = self._visible[key] = visible_reports(*key)
+            clause = self._visible[key] = self.stores.read_model.visible_filter(*key)
         return clause
 
     def signatures(self, *, fresh: bool = False) -> dict[int, Pairs]:
@@ -147,7 +147,7 @@ class HQState:
         now = int(self.clock.now().timestamp())
         if fresh or self._signatures_read_s != now:
             self._signatures_read_s = now
-            self._signatures.update(new_signatures(self.engine, self._signatures.keys()))
+            self._signatures.update(self.stores.read_model.new_signatures(self._signatures.keys()))
         return self._signatures
 
     def masks(self, user: User, *, fresh: bool = False) -> SignatureMasks:
@@ -171,9 +171,7 @@ class HQState:
         """
         from ceasefire.pipeline.agreements import AgreementBook  # noqa: PLC0415 - heavy
 
-        with self.engine.connect() as conn:
-            pks = select(agreement_versions.c.pk).order_by(agreement_versions.c.pk)
-            key = tuple(conn.execute(pks).scalars())
+        key = self.stores.read_model.agreement_version_pks()
         if self._book is not None and key == self._book_key:
             return self._book
         with self._book_lock:

@@ -18,8 +18,8 @@ from ceasefire.api.state import HQState, SignatureMasks
 from ceasefire.errors import InputError
 from ceasefire.fusion.items import torn_entry
 from ceasefire.fusion.tearline import Tearline, shown_verdict, tearline
-from ceasefire.store.hq_queries import MAX_ROW_ID, PageQuery, visible_members
-from ceasefire.store.read_model_read import ShownRow, StoredPage, UnreadyRow, item_page
+from ceasefire.store.hq_queries import MAX_ROW_ID, PageQuery
+from ceasefire.store.read_model_read import ShownRow, StoredPage, UnreadyRow
 
 
 def encode_cursor(observed_at_s: float, pk: int) -> str:
@@ -47,14 +47,13 @@ def torn_lines(
 ) -> dict[int, tuple[Tearline, list[dict[str, Any]], list[tuple[str, str, int, str, str | None]]]]:
     """Tearline, visible members and re-judged rules of each partially visible incident (an
     analyst verdict shows only where its marking is seen: ``fusion.tearline.shown_verdict``)."""
-    from ceasefire.store.fusion_queries import incident_verdicts  # noqa: PLC0415
 
     if not pks:
         return {}
     members: dict[int, list[dict[str, Any]]] = {}
-    for m in visible_members(state.engine, state.visible(user), pks):
+    for m in state.stores.read_model.visible_members(state.visible(user), pks):
         members.setdefault(int(m["incident_pk"]), []).append(m)
-    verdicts = incident_verdicts(state.engine, list(members))
+    verdicts = state.stores.incidents.verdicts(list(members))
     lines = {
         pk: tearline(
             ms,
@@ -136,8 +135,7 @@ def visible_items(
 def _page(
     state: HQState, query: PageQuery, masks: SignatureMasks, *, known_count: int | None
 ) -> StoredPage:
-    return item_page(
-        state.engine,
+    return state.stores.read_model.item_page(
         query,
         whole_signatures=masks.whole,
         partial_masks=masks.partial,

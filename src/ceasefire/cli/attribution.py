@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ceasefire.assessment.attribution import Decision
-from ceasefire.cli.incidents import store_engine
-from ceasefire.cli.monitoring_common import cli_store, echo_json
+from ceasefire.cli.monitoring_common import cli_stores, echo_json
 from ceasefire.clock import SystemClock
 
 if TYPE_CHECKING:
     from ceasefire.assessment.attribution_service import AttributionService
-    from ceasefire.store.base import Store
+    from ceasefire.store.stores import Stores
 
 # The store, geometry and agreement modules are imported inside the commands: they pull in
 # SQLAlchemy, shapely and scipy, which would slow every ``ceasefire`` invocation (even --help).
@@ -28,21 +27,18 @@ app = typer.Typer(name="attribution", help="Propose, decide and remedy attributi
 By = Annotated[str, typer.Option("--by", help="Who records this (name).")]
 
 
-def _service(store: Store) -> AttributionService:
+def _service(stores: Stores) -> AttributionService:
     """The one attribution workflow (``assessment.attribution_service``) on the CLI's store,
     as the HQ system: it sees every report."""
     from ceasefire.assessment.attribution_service import AttributionService  # noqa: PLC0415
     from ceasefire.guarantees.refresh import link_attribution_records  # noqa: PLC0415
     from ceasefire.pipeline.agreements import AgreementBook  # noqa: PLC0415
-    from ceasefire.store.attribution_sql import SqlAttributions  # noqa: PLC0415
-    from ceasefire.store.guarantees_sql import SqlGuarantees  # noqa: PLC0415
 
-    engine = store_engine(store)
     return AttributionService(
-        SqlAttributions(engine),
-        lambda: AgreementBook.from_store(store),
+        stores.attributions(),
+        lambda: AgreementBook.from_store(stores.store),
         SystemClock(),
-        advance_cases=lambda clock: link_attribution_records(SqlGuarantees(engine), clock=clock),
+        advance_cases=lambda clock: link_attribution_records(stores.guarantees, clock=clock),
     )
 
 
@@ -61,8 +57,8 @@ def propose(
     """Propose who is responsible for a violation (from observations, or stated by hand)."""
     from ceasefire.assessment.attribution_service import Author  # noqa: PLC0415
 
-    with cli_store(ctx) as store:
-        done = _service(store).propose(
+    with cli_stores(ctx) as stores:
+        done = _service(stores).propose(
             violation, Author(by), party=party, basis=basis, confidence=confidence
         )
     typer.echo(
@@ -83,8 +79,8 @@ def decide(
     """Record a Special Commission member's decision on a proposal."""
     from ceasefire.assessment.attribution_service import Author  # noqa: PLC0415
 
-    with cli_store(ctx) as store:
-        pk = _service(store).decide(attribution, Author(by), decision=decision, note=note)
+    with cli_stores(ctx) as stores:
+        pk = _service(stores).decide(attribution, Author(by), decision=decision, note=note)
     typer.echo(f"decision #{pk}: attribution {attribution} {decision.value} by {by}")
 
 
@@ -99,8 +95,8 @@ def remedy(
     """Record the remedy the Commission determined for a decision."""
     from ceasefire.assessment.attribution_service import Author  # noqa: PLC0415
 
-    with cli_store(ctx) as store:
-        pk = _service(store).remedy(decision, Author(by), remedy=text)
+    with cli_stores(ctx) as stores:
+        pk = _service(stores).remedy(decision, Author(by), remedy=text)
     typer.echo(f"remedy #{pk} for decision {decision}")
 
 
@@ -110,10 +106,8 @@ def list_all(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Every proposal with its decisions and remedies."""
-    from ceasefire.store.attribution_sql import list_attributions  # noqa: PLC0415
-
-    with cli_store(ctx) as store:
-        rows = list_attributions(store_engine(store))
+    with cli_stores(ctx) as stores:
+        rows = stores.incidents.attributions()
     if as_json:
         echo_json(rows)
         return

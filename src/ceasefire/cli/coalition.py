@@ -21,9 +21,8 @@ from ceasefire.cli.monitoring_common import fail
 from ceasefire.errors import CeasefireError, StoreError
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from ceasefire.coalition.model import Sourced
+    from ceasefire.store.stores import Stores
 
 # SQLAlchemy and the store are imported inside the commands: they are slow to import, and
 # every ``ceasefire`` invocation (even --help) imports this module.
@@ -34,27 +33,23 @@ app = typer.Typer(
 
 
 @contextmanager
-def coalition_engine(ctx: typer.Context) -> Iterator[Engine]:
-    """The store's engine; domain errors become one ``error: ...`` line and exit code 2."""
-    from sqlalchemy import Engine, inspect  # noqa: PLC0415
-
-    from ceasefire.store.base import open_store  # noqa: PLC0415
+def coalition_stores(ctx: typer.Context) -> Iterator[Stores]:
+    """The store's ports, with the coalition tables; domain errors become one
+    ``error: ...`` line and exit code 2."""
+    from ceasefire.store.stores import open_stores  # noqa: PLC0415
 
     try:
-        store = open_store(settings_of(ctx))
+        stores = open_stores(settings_of(ctx))
     except CeasefireError as exc:
         fail(exc)
     try:
-        engine = getattr(store, "engine", None)
-        if not isinstance(engine, Engine):
-            raise StoreError("this store backend has no coalition tables")
-        if not inspect(engine).has_table("pledges"):
+        if not stores.has_table("pledges"):
             raise StoreError("no coalition tables: run `ceasefire init` first")
-        yield engine
+        yield stores
     except CeasefireError as exc:
         fail(exc)
     finally:
-        store.close()
+        stores.close()
 
 
 def _sourced(s: Sourced) -> dict[str, object]:
@@ -71,10 +66,8 @@ AsJson = Annotated[bool, typer.Option("--json", help="JSON instead of a table.")
 @app.command("members")
 def members(ctx: typer.Context, as_json: AsJson = False) -> None:
     """List coalition participants with role and the source and date each row rests on."""
-    from ceasefire.store.coalition import read_registry  # noqa: PLC0415
-
-    with coalition_engine(ctx) as engine, engine.connect() as conn:
-        registry = read_registry(conn)
+    with coalition_stores(ctx) as stores:
+        registry = stores.coalition_reads.registry()
     if as_json:
         rows = [
             {"id": m.id, "name": m.name, "kind": str(m.kind), "role": str(m.role), "note": m.note}
@@ -97,10 +90,8 @@ def members(ctx: typer.Context, as_json: AsJson = False) -> None:
 @app.command("declarations")
 def declarations(ctx: typer.Context, as_json: AsJson = False) -> None:
     """List declarations and instruments with their signatories and sources."""
-    from ceasefire.store.coalition import read_registry  # noqa: PLC0415
-
-    with coalition_engine(ctx) as engine, engine.connect() as conn:
-        registry = read_registry(conn)
+    with coalition_stores(ctx) as stores:
+        registry = stores.coalition_reads.registry()
     if as_json:
         rows = [
             {
@@ -140,10 +131,9 @@ def load(
 ) -> None:
     """Load a scenario's registry, pledges and CJSOR into the store (all or nothing)."""
     from ceasefire.coalition.service import load_coalition_scenario  # noqa: PLC0415
-    from ceasefire.store.coalition import SqlCoalition  # noqa: PLC0415
 
-    with coalition_engine(ctx) as engine:
-        scenario = load_coalition_scenario(SqlCoalition(engine), scenario_dir)
+    with coalition_stores(ctx) as stores:
+        scenario = load_coalition_scenario(stores.coalition, scenario_dir)
     typer.echo(
         f"loaded {len(scenario.registry.members)} members, {len(scenario.pledges)} pledges, "
         f"{len(scenario.requirements)} requirement lines from {scenario_dir}"

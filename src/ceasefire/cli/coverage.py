@@ -11,8 +11,7 @@ import orjson
 import typer
 
 from ceasefire.assessment.coverage import coverage_on, days_before
-from ceasefire.cli.incidents import store_engine
-from ceasefire.cli.monitoring_common import cli_store, echo_json
+from ceasefire.cli.monitoring_common import cli_stores, echo_json
 from ceasefire.clock import SystemClock
 
 if TYPE_CHECKING:
@@ -27,12 +26,11 @@ def coverage_load(
     path: Annotated[Path, typer.Argument(help="NDJSON of coverage windows (coverage.ndjson).")],
 ) -> None:
     """Declare coverage: UAV sorties, camera fields of view, post and patrol windows."""
-    from ceasefire.store.coverage_sql import add_declarations  # noqa: PLC0415
     from ceasefire.store.isotime import iso  # noqa: PLC0415
 
     objects = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
-    with cli_store(ctx) as store:
-        n = add_declarations(store_engine(store), objects, iso(SystemClock().now()))
+    with cli_stores(ctx) as stores:
+        n = stores.read_model.add_coverage(objects, iso(SystemClock().now()))
     typer.echo(f"{n:,} coverage windows declared")
 
 
@@ -46,15 +44,14 @@ def coverage(
     whether a quiet sector was quiet because nobody could see."""
     from ceasefire.monitoring.coverage_input import coverage_input  # noqa: PLC0415
     from ceasefire.monitoring.oblasts import Oblasts  # noqa: PLC0415
-    from ceasefire.store.coverage_sql import coverage_rows  # noqa: PLC0415
 
     try:
         when = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC).date()
     except ValueError as exc:
         raise typer.BadParameter("YYYY-MM-DD", param_hint="--date") from exc
     start_s, end_s = days_before(when)
-    with cli_store(ctx) as store:
-        rows = coverage_rows(store_engine(store), start_s, end_s)
+    with cli_stores(ctx) as stores:
+        rows = stores.read_model.coverage_rows(start_s, end_s)
     sectors = Oblasts.default()
     result = coverage_on(coverage_input(rows, sectors), when)
     if as_json:

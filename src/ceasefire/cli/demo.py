@@ -66,7 +66,7 @@ def serve_demo(db_url: str, directory: Path, *, host: str, port: int, speed: flo
 
     app = create_app(Settings(db=db_url))
     state = app.state.hq
-    accounts = create_demo_users(state.engine, state.clock.now())
+    accounts = create_demo_users(state.stores.access, state.clock.now())
     lines = ["", f"HQ: http://{host}:{port}/  (Ctrl-C to stop)", "demo users (shown once):"]
     for account in accounts:
         user = account.user

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ceasefire.cli.coalition import coalition_engine
+from ceasefire.cli.coalition import coalition_stores
 from ceasefire.cli.monitoring_common import fail
 from ceasefire.coalition.catalogue import PledgeStatus
 from ceasefire.errors import CeasefireError, InputError
@@ -84,17 +84,14 @@ def solve_command(
     from ceasefire.coalition.model import DEFAULT_COUNTED  # noqa: PLC0415
     from ceasefire.coalition.solver import SolveOptions, solve  # noqa: PLC0415
     from ceasefire.coalition.whatif import what_if  # noqa: PLC0415
-    from ceasefire.store.coalition import read_pledges, read_registry, read_requirements  # noqa: PLC0415
 
     try:
         assumed = parse_assumptions(assume or [])
     except InputError as exc:
         fail(exc)
-    with coalition_engine(ctx) as engine:
-        with engine.connect() as conn:
-            registry = read_registry(conn)
-            pledges = tuple(read_pledges(conn))
-            stored_reqs = read_requirements(conn)
+    with coalition_stores(ctx) as stores:
+        registry, pledge_list, stored_reqs = stores.coalition_reads.all()
+        pledges = tuple(pledge_list)
         reqs = (
             tuple(parse_requirements(requirements, registry))
             if requirements is not None

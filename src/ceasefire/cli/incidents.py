@@ -11,26 +11,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ceasefire.cli.monitoring_common import cli_store, echo_json, fail, iso_z, parse_when
+from ceasefire.cli.monitoring_common import cli_stores, echo_json, fail, iso_z, parse_when
 from ceasefire.clock import SystemClock
-from ceasefire.errors import CeasefireError, InputError
+from ceasefire.errors import InputError
 from ceasefire.fusion.verification import VerificationState, decide
 
 if TYPE_CHECKING:
-    from ceasefire.store.base import Store
+    pass
 
 # The store and fusion modules are imported inside the commands: they pull in SQLAlchemy,
 # shapely and scipy, which would slow every ``ceasefire`` invocation (even --help).
 
 app = typer.Typer(name="incident", help="One incident: show it, or record an analyst's decision.")
-
-
-def store_engine(store: Store) -> Any:
-    from ceasefire.pipeline.fuse import HasEngine  # noqa: PLC0415
-
-    if not isinstance(store, HasEngine):
-        raise CeasefireError("this store backend has no incident queries yet")
-    return store.engine
 
 
 def _when(row: dict[str, Any], key: str) -> str | None:
@@ -97,7 +89,7 @@ def incidents(
     ] = False,
 ) -> None:
     """List active (fused) incidents: where, when, what, how sure, and their state."""
-    from ceasefire.store.fusion_queries import IncidentFilter, list_incidents  # noqa: PLC0415
+    from ceasefire.store.fusion_queries import IncidentFilter  # noqa: PLC0415
 
     start, end = parse_when(since, "--since"), parse_when(until, "--until", end_of_day=True)
     flt = IncidentFilter(
@@ -106,8 +98,8 @@ def incidents(
         bbox=_bbox(bbox),
         state=state.value if state else None,
     )
-    with cli_store(ctx) as store:
-        rows = list_incidents(store_engine(store), flt)
+    with cli_stores(ctx) as stores:
+        rows = stores.incidents.matching(flt)
     shaped = [incident_json(r) for r in rows]
     if as_geojson:
         echo_json(
@@ -149,10 +141,8 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Reports, sources, grades, location ellipse, rules broken, state history, attribution."""
-    from ceasefire.store.fusion_queries import incident_detail  # noqa: PLC0415
-
-    with cli_store(ctx) as store:
-        detail = incident_detail(store_engine(store), incident)
+    with cli_stores(ctx) as stores:
+        detail = stores.incidents.detail(incident)
     if as_json:
         echo_json(detail)
         return
@@ -200,14 +190,11 @@ def _decide(
     ctx: typer.Context, incident: int, target: VerificationState, by: str, note: str | None
 ) -> None:
     from ceasefire.pipeline.fuse import store_tearline_judge  # noqa: PLC0415
-    from ceasefire.store.fusion_queries import current_state, incident_marking  # noqa: PLC0415
-    from ceasefire.store.fusion_sql import record_state  # noqa: PLC0415
     from ceasefire.store.isotime import iso  # noqa: PLC0415
 
     clock = SystemClock()
-    with cli_store(ctx) as store:
-        engine = store_engine(store)
-        state = current_state(engine, incident)
+    with cli_stores(ctx) as stores:
+        state = stores.incidents.current_state(incident)
         try:
             change = decide(
                 str(incident),
@@ -219,13 +206,12 @@ def _decide(
             )
         except InputError as exc:
             fail(exc)
-        record_state(
-            engine,
+        stores.incidents.record_state(
             incident,
             change,
             iso(change.at),
-            marking=incident_marking(engine, incident),  # the HQ system sees every report
-            judge=store_tearline_judge(store),
+            marking=stores.incidents.marking(incident),  # the HQ system sees every report
+            judge=store_tearline_judge(stores.store),
         )
     typer.echo(f"incident #{incident}: {change.before} → {change.after} by {change.by}")
 

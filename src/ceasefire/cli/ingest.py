@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from ceasefire.cli.context import settings_of
-from ceasefire.cli.monitoring_common import cli_store, echo_json
+from ceasefire.cli.monitoring_common import cli_stores, echo_json
 from ceasefire.cli.progress import progress_on_stderr
 
 #: Called after each chunk with the file and the records it read (as ``pipeline.ingest``).
@@ -107,13 +107,12 @@ def ingest(  # noqa: PLR0917 - one parameter per option
     from ceasefire.pipeline.receipt import ReceiptTime  # noqa: PLC0415
     from ceasefire.reports.gazetteer import Gazetteer  # noqa: PLC0415
     from ceasefire.reports.parse import ReportFormat  # noqa: PLC0415
-    from ceasefire.store.ownership import submitter_named  # noqa: PLC0415
-    from ceasefire.store.queries import engine_of  # noqa: PLC0415
 
     chosen = None if fmt is FormatChoice.AUTO else ReportFormat(fmt.value)
-    with cli_store(ctx) as store:
+    with cli_stores(ctx) as stores:
+        store = stores.store
         check_inputs(files, chosen)
-        submitter = submitter_named(engine_of(store), as_user)
+        submitter = stores.access.submitter_named(as_user)
         with progress_bars(files, enabled=not as_json) as progress:
             summary = ingest_files(
                 store,

@@ -27,7 +27,8 @@ from ceasefire.ledger.model import HQ_OWNER, KeyRole
 from ceasefire.ledger.service import register_key
 
 if TYPE_CHECKING:
-    from ceasefire.store.ledger import SqlLedger
+    from ceasefire.ledger.ports import LedgerStore
+    from ceasefire.store.stores import Stores
 
 # The store (SQLAlchemy) is imported inside the commands: every ``ceasefire`` invocation
 # (even --help) imports this module.
@@ -41,26 +42,30 @@ DEFAULT_KEYS_DIR = Path("keys")
 
 
 @contextmanager
-def ledger_store(ctx: typer.Context) -> Iterator[SqlLedger]:
-    """The ledger of ``--db``; errors become one ``error: ...`` line and exit code 2."""
-    from sqlalchemy import inspect  # noqa: PLC0415
-
-    from ceasefire.store.base import open_store  # noqa: PLC0415
-    from ceasefire.store.ledger import SqlLedger  # noqa: PLC0415
+def ledger_stores(ctx: typer.Context) -> Iterator[Stores]:
+    """The ports of ``--db``, with the ledger tables; errors become one ``error: ...`` line
+    and exit code 2."""
+    from ceasefire.store.stores import open_stores  # noqa: PLC0415
 
     try:
-        store = open_store(settings_of(ctx))
+        stores = open_stores(settings_of(ctx))
     except CeasefireError as exc:
         fail(exc)
     try:
-        engine = getattr(store, "engine", None)
-        if engine is None or not inspect(engine).has_table("ledger_entries"):
+        if not stores.has_table("ledger_entries"):
             raise StoreError("no ledger tables: run `ceasefire init` first")
-        yield SqlLedger(engine)
+        yield stores
     except CeasefireError as exc:
         fail(exc)
     finally:
-        store.close()
+        stores.close()
+
+
+@contextmanager
+def ledger_store(ctx: typer.Context) -> Iterator[LedgerStore]:
+    """The ledger of ``--db`` (``ledger_stores``)."""
+    with ledger_stores(ctx) as stores:
+        yield stores.ledger
 
 
 @app.command("add")

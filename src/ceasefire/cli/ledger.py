@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from ceasefire.cli.keys import DEFAULT_KEYS_DIR, KeysDir, ledger_store
+from ceasefire.cli.keys import DEFAULT_KEYS_DIR, KeysDir, ledger_store, ledger_stores
 from ceasefire.cli.monitoring_common import echo_json, fail
 from ceasefire.clock import SystemClock
 from ceasefire.errors import CeasefireError, InputError, NotFoundError
@@ -117,13 +117,12 @@ def export(
 ) -> None:
     """Write every checkpointed entry, checkpoint, signature and key to one file."""
     from ceasefire.ledger.marking import nation_viewer, release_rule  # noqa: PLC0415
-    from ceasefire.store.access_sql import load_release_groups  # noqa: PLC0415
 
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    with ledger_store(ctx) as ledger:
-        release = None
+    with ledger_stores(ctx) as stores:
+        ledger, release = stores.ledger, None
         if for_nation is not None:
-            groups = load_release_groups(ledger.engine)
+            groups = stores.access.release_groups()
             release = release_rule(nation_viewer(for_nation.upper(), clearance, groups))
         try:
             with tmp.open("wb") as handle:

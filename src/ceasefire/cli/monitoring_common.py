@@ -15,6 +15,7 @@ from ceasefire.errors import CeasefireError, InputError
 
 if TYPE_CHECKING:
     from ceasefire.store.base import Store
+    from ceasefire.store.stores import Stores
 
 #: Exit code for an error the user can fix (bad input, missing file, no agreement loaded).
 EXIT_ERROR = 2
@@ -35,6 +36,16 @@ def cli_store(ctx: typer.Context) -> Iterator[Store]:
         fail(exc)
     finally:
         store.close()
+
+
+@contextmanager
+def cli_stores(ctx: typer.Context) -> Iterator[Stores]:
+    """Every port of ``--db`` (``store.stores.Stores``), as ``cli_store`` opens the store;
+    the commands hold these ports, never an engine (issue 14)."""
+    from ceasefire.store.stores import stores_for  # noqa: PLC0415 - SQLAlchemy is slow to import
+
+    with cli_store(ctx) as store:
+        yield stores_for(store)
 
 
 def fail(exc: CeasefireError) -> NoReturn:

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ceasefire.cli.coalition import coalition_engine
+from ceasefire.cli.coalition import coalition_stores
 from ceasefire.cli.monitoring_common import fail
 from ceasefire.coalition.catalogue import Capability, PledgeStatus
 from ceasefire.coalition.caveats import (
@@ -42,10 +42,10 @@ def list_pledges(
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
 ) -> None:
     """List pledges with capability, strength, caveats and current status."""
-    from ceasefire.store.coalition import read_pledges  # noqa: PLC0415
-
-    with coalition_engine(ctx) as engine, engine.connect() as conn:
-        items = [p for p in read_pledges(conn) if nation is None or p.nation == nation]
+    with coalition_stores(ctx) as stores:
+        items = [
+            p for p in stores.coalition_reads.pledges() if nation is None or p.nation == nation
+        ]
     if as_json:
         typer.echo(orjson.dumps([_pledge_dict(p) for p in items], option=orjson.OPT_INDENT_2))
         return
@@ -142,7 +142,6 @@ def add(
 ) -> None:
     """Record one pledge (checked against the registry and the caveat vocabulary)."""
     from ceasefire.coalition.service import add_pledge  # noqa: PLC0415
-    from ceasefire.store.coalition import SqlCoalition  # noqa: PLC0415
 
     now = datetime.now(UTC)
     try:
@@ -161,8 +160,8 @@ def add(
         history=(StatusChange(status, now, by, source),),
         sourced=Sourced(source, now.date(), illustrative),
     )
-    with coalition_engine(ctx) as engine:
-        add_pledge(SqlCoalition(engine), pledge, now=now)
+    with coalition_stores(ctx) as stores:
+        add_pledge(stores.coalition, pledge, now=now)
     typer.echo(f"pledge {pledge_id} recorded ({status})")
 
 
@@ -173,10 +172,9 @@ def import_file(
 ) -> None:
     """Import pledges from a file: all of them, or — on any error — none."""
     from ceasefire.coalition.service import import_pledge_file  # noqa: PLC0415
-    from ceasefire.store.coalition import SqlCoalition  # noqa: PLC0415
 
-    with coalition_engine(ctx) as engine:
-        items = import_pledge_file(SqlCoalition(engine), file, now=datetime.now(UTC))
+    with coalition_stores(ctx) as stores:
+        items = import_pledge_file(stores.coalition, file, now=datetime.now(UTC))
     typer.echo(f"imported {len(items)} pledges from {file}")
 
 
@@ -195,12 +193,11 @@ def set_status(
 ) -> None:
     """Append a status rung (the ladder only climbs; withdrawn ends it)."""
     from ceasefire.coalition.service import append_status  # noqa: PLC0415
-    from ceasefire.store.coalition import SqlCoalition  # noqa: PLC0415
 
     when = _when(at)
-    with coalition_engine(ctx) as engine:
+    with coalition_stores(ctx) as stores:
         change = StatusChange(status, when, by, source, note)
-        seq = append_status(SqlCoalition(engine), pledge_id, change)
+        seq = append_status(stores.coalition, pledge_id, change)
     typer.echo(f"pledge {pledge_id}: {status} at {when.isoformat()} (rung {seq})")
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ceasefire.cli.monitoring_common import cli_store, echo_json
+from ceasefire.cli.monitoring_common import cli_stores, echo_json
 
 app = typer.Typer(name="users", help="HQ users: nation, clearance, roles, tokens.")
 
@@ -33,10 +33,9 @@ def add(  # noqa: PLR0917 - one parameter per CLI option
     from ceasefire.clock import SystemClock  # noqa: PLC0415
     from ceasefire.errors import InputError  # noqa: PLC0415
     from ceasefire.reports.model import Classification  # noqa: PLC0415
-    from ceasefire.store.queries import engine_of  # noqa: PLC0415
 
-    with cli_store(ctx) as store:
-        store.init_schema()
+    with cli_stores(ctx) as stores:
+        stores.store.init_schema()
         try:
             roles = [Role(r) for r in role]
         except ValueError as exc:
@@ -48,7 +47,7 @@ def add(  # noqa: PLR0917 - one parameter per CLI option
                 "clearance", "enum", f"{clearance!r}: one of {', '.join(Classification)}"
             ) from exc
         account = create_account(
-            engine_of(store),
+            stores.access,
             name=name,
             nation=nation,
             organisation=organisation,
@@ -70,11 +69,8 @@ def list_users(
     ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False
 ) -> None:
     """Users with nation or organisation, clearance and roles (never secrets)."""
-    from ceasefire.store.access_sql import list_users as stored  # noqa: PLC0415
-    from ceasefire.store.queries import engine_of  # noqa: PLC0415
-
-    with cli_store(ctx) as store:
-        users = stored(engine_of(store))
+    with cli_stores(ctx) as stores:
+        users = stores.access.users()
     rows: list[dict[str, Any]] = [
         {
             "name": u.name,
@@ -108,12 +104,10 @@ def delegate(
     grant and the revocation are chained on the ledger (``report.delegation``).
     """
     from ceasefire.clock import SystemClock  # noqa: PLC0415
-    from ceasefire.store.ownership import set_delegation  # noqa: PLC0415
-    from ceasefire.store.queries import engine_of  # noqa: PLC0415
 
-    with cli_store(ctx) as store:
-        changed = set_delegation(
-            engine_of(store), principal=nation, name=to, granted=not revoke, now=SystemClock().now()
+    with cli_stores(ctx) as stores:
+        changed = stores.access.set_delegation(
+            principal=nation, name=to, granted=not revoke, now=SystemClock().now()
         )
     verb = "revoked" if revoke else "granted"
     state = verb if changed else f"already {verb}"

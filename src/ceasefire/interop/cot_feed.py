@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, func, select
 
 from ceasefire.access.marking import decode_marking, sees_marking
 from ceasefire.access.model import User, Viewer
@@ -37,19 +36,9 @@ from ceasefire.guarantees.alerts import Alert
 from ceasefire.interop.cot_out import ALERT_UID, INCIDENT_UID, VIOLATION_UID, CotMarking
 from ceasefire.interop.layers import Feature, read_features, violation_features
 from ceasefire.reports.model import Classification
-from ceasefire.store import schema
-from ceasefire.store.access_sql import stored_labels, visible_reports
-from ceasefire.store.guarantees import _alert_payload, read_alerts
-from ceasefire.store.hq_queries import (
-    PageQuery,
-    alerts_shown,
-    changes_since,
-    fully_visible_violation,
-    ledger_changes,
-    stream_tops,
-    visible_among,
-)
-from ceasefire.store.ledger_marking import incident_markings
+from ceasefire.store.guarantees import _alert_payload
+from ceasefire.store.hq_queries import PageQuery
+from ceasefire.store.ports import ReportFilter
 
 #: One thing a client may be sent: ``kind`` (incident, violation, alert), the item as the HQ
 #: gives it, its position, marking and (alerts) linked incidents. Compared as JSON to skip
@@ -101,14 +90,10 @@ class ViewerFeed:
     def __init__(self, state: HQState, user: User) -> None:
         self.state, self.user = state, user
         self.viewer = state.viewer(user)
-        self.incident_pk, self.state_pk, self.ledger_seq = stream_tops(state.engine)
+        self.incident_pk, self.state_pk, self.ledger_seq = state.stores.stream.tops()
         #: changed incidents not listed when read (pk → when first asked, monotonic s)
         self._unread: dict[int, float] = {}
-        v = schema.violations
-        with state.engine.connect() as conn:
-            self.violation_pk = int(
-                conn.execute(select(func.coalesce(func.max(v.c.pk), 0))).scalar_one()
-            )
+        self.violation_pk = state.stores.stream.violation_top()
 
     def snapshot(self, *, since_s: float, limit: int) -> dict[str, Entry]:
         """The newest ``limit`` incidents and violations observed since ``since_s``, and the
@@ -117,27 +102,30 @@ class ViewerFeed:
         incidents = deque(read_features(self.state, self.user, "incidents", query), limit)
         violations = deque(read_features(self.state, self.user, "violations", query), limit)
         fired = [
-            _payload(a) for a in read_alerts(self.state.engine) if a.fired_at.timestamp() >= since_s
+            _payload(a)
+            for a in self.state.stores.stream.alerts()
+            if a.fired_at.timestamp() >= since_s
         ]
-        visible = visible_reports(self.viewer, stored_labels(self.state.engine))
+        visible = self.state.stores.read_model.visible_filter(
+            self.viewer, self.state.stores.access.labels()
+        )
         return {**self._entries(incidents, violations), **self._alerts(fired, visible)}
 
     def changes(self) -> Changes:
         """Incidents new or re-stated, new violations, superseded incidents and fired alerts
         since the last call (or the feed's creation), as the user sees them."""
         state, viewer = self.state, self.viewer
-        changed, self.incident_pk, self.state_pk = changes_since(
-            state.engine,
+        changed, self.incident_pk, self.state_pk = state.stores.stream.changes_since(
             incident_pk=self.incident_pk,
             state_pk=self.state_pk,
             seen=lambda marking: sees_marking(decode_marking(marking), viewer),
         )
-        superseded, alerts, self.ledger_seq = ledger_changes(state.engine, self.ledger_seq)
+        superseded, alerts, self.ledger_seq = state.stores.stream.ledger_changes(self.ledger_seq)
         # the reports behind these changes were committed before they were read, so their
         # labels are among those stored now (``HQState.visible`` re-reads labels only once a
         # second: a report with a label new to the store would read as hidden, and a change
         # is seen only once)
-        visible = visible_reports(viewer, stored_labels(state.engine))
+        visible = state.stores.read_model.visible_filter(viewer, state.stores.access.labels())
         now = time.monotonic()
         wanted = sorted(set(changed) | set(self._unread))
         incidents: list[Feature] = []
@@ -155,26 +143,15 @@ class ViewerFeed:
         }
         out = Changes(self._entries(incidents, self._new_violations(visible)))
         out.entries.update(self._alerts(alerts, visible))
-        out.superseded = visible_among(state.engine, visible, superseded)
+        out.superseded = state.stores.stream.visible_among(visible, superseded)
         return out
 
-    def _new_violations(self, visible: ColumnElement[bool]) -> list[Feature]:
+    def _new_violations(self, visible: ReportFilter) -> list[Feature]:
         """Violations above the cursor the user sees (up to a top read first, so one
         committed between two reads is not skipped)."""
-        v = schema.violations
-        with self.state.engine.connect() as conn:
-            top = int(conn.execute(select(func.coalesce(func.max(v.c.pk), 0))).scalar_one())
-            stmt = (
-                select(v)
-                .where(
-                    v.c.pk > self.violation_pk,
-                    v.c.pk <= top,
-                    v.c.active.is_(True),
-                    fully_visible_violation(visible),
-                )
-                .order_by(v.c.pk)
-            )
-            rows = [dict(r._mapping) for r in conn.execute(stmt)]
+        stream = self.state.stores.stream
+        top = stream.violation_top()
+        rows = stream.new_violations(visible, after=self.violation_pk, top=top)
         self.violation_pk = max(self.violation_pk, top)
         return violation_features(self.state, self.user, [violation_item(r) for r in rows])
 
@@ -206,12 +183,10 @@ class ViewerFeed:
                 }
         return out
 
-    def _alerts(
-        self, alerts: Sequence[dict[str, Any]], visible: ColumnElement[bool]
-    ) -> dict[str, Entry]:
+    def _alerts(self, alerts: Sequence[dict[str, Any]], visible: ReportFilter) -> dict[str, Entry]:
         """Entries of the alerts the user may be told of, at the centre of their evidence
         incidents (an alert without a placed incident is not sent: CoT needs a point)."""
-        shown = alerts_shown(self.state.engine, visible, alerts)
+        shown = self.state.stores.stream.alerts_shown(visible, alerts)
         facts = {a["id"]: _incident_pks(a.get("facts") or ()) for a in shown}
         places = _places({pk for pks in facts.values() for pk in pks}, self.state)
         pairs = self._pairs(set(places))
@@ -232,8 +207,7 @@ class ViewerFeed:
         return out
 
     def _pairs(self, incident_pks: Iterable[int]) -> dict[int, Pairs]:
-        with self.state.engine.connect() as conn:
-            return incident_markings(conn, sorted(incident_pks))
+        return self.state.stores.stream.incident_markings(sorted(incident_pks))
 
     def _marking(self, pairs: Pairs) -> list[Any]:
         marking = marking_of(pairs, self.state.groups())
@@ -256,16 +230,7 @@ def _incident_pks(facts: Iterable[str]) -> list[int]:
 def _places(pks: set[int], state: HQState) -> dict[int, tuple[float, float]]:
     """Stored positions of incidents (any status: an alert's evidence may since have been
     re-fused; the reader sees all its reports, so its place tells nothing hidden)."""
-    i = schema.incidents
-    out: dict[int, tuple[float, float]] = {}
-    ordered = sorted(pks)
-    with state.engine.connect() as conn:
-        for start in range(0, len(ordered), _CHUNK):
-            stmt = select(i.c.pk, i.c.lon, i.c.lat).where(
-                i.c.pk.in_(ordered[start : start + _CHUNK]), i.c.lon.is_not(None)
-            )
-            out.update({int(pk): (float(x), float(y)) for pk, x, y in conn.execute(stmt)})
-    return out
+    return state.stores.stream.incident_places(pks)
 
 
 def entry_key(entry: Entry) -> bytes:

@@ -50,7 +50,6 @@ from ceasefire.interop.cot_out import (
     pong_event,
     violation_event,
 )
-from ceasefire.store.access_sql import user_by_name
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +174,7 @@ class CotGateway:
         return ctx
 
     def _user(self, name: str) -> User | None:
-        found = user_by_name(self.state.engine, name)
+        found = self.state.stores.access.user_by_name(name)
         return None if found is None else found[0]
 
     async def _plain(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -26,7 +26,7 @@ from ceasefire.reports.model import Classification
 from ceasefire.settings import Settings
 from ceasefire.store.base import Store
 from ceasefire.store.hq_queries import PageQuery
-from ceasefire.store.queries import engine_of
+from ceasefire.store.stores import stores_for
 
 
 class ExportFormat(StrEnum):
@@ -151,16 +151,12 @@ def write_layer(
 
 
 def _system(state: HQState) -> SystemState:
-    return SystemState(
-        settings=state.settings, store=state.store, engine=state.engine, clock=state.clock
-    )
+    return SystemState(settings=state.settings, stores=state.stores, clock=state.clock)
 
 
 def hq_state(settings: Settings, store: Store, clock: Clock | None = None) -> HQState:
     """The HQ's per-process state over an open store (as ``create_app`` builds it)."""
-    return HQState(
-        settings=settings, store=store, engine=engine_of(store), clock=clock or SystemClock()
-    )
+    return HQState(settings=settings, stores=stores_for(store), clock=clock or SystemClock())
 
 
 def check_query(since_s: float | None, until_s: float | None) -> None:

@@ -18,7 +18,6 @@ from typing import Any
 
 import orjson
 import shapely
-from sqlalchemy import ColumnElement, select, true
 
 from ceasefire.access.model import User
 from ceasefire.api.routes_geo import _layers, _shipped
@@ -26,8 +25,8 @@ from ceasefire.api.routes_reports import list_reports
 from ceasefire.api.routes_violations import violations as list_violations
 from ceasefire.api.state import HQState, SignatureMasks
 from ceasefire.api.views import decode_cursor, encode_cursor, visible_items
-from ceasefire.store import schema
-from ceasefire.store.hq_queries import PageQuery, fully_visible_violation
+from ceasefire.store.hq_queries import PageQuery
+from ceasefire.store.ports import ReportFilter
 
 Feature = dict[str, Any]
 
@@ -46,8 +45,8 @@ LAYER_IDS = (
 class SystemState(HQState):
     """The HQ state seen by the system itself: every report, every incident whole."""
 
-    def visible(self, user: User) -> ColumnElement[bool]:
-        return true()
+    def visible(self, user: User) -> ReportFilter:
+        return self.stores.read_model.visible_filter(None, ())
 
     def masks(self, user: User, *, fresh: bool = False) -> SignatureMasks:
         signatures = self.signatures(fresh=fresh)
@@ -206,19 +205,12 @@ def _violations(state: HQState, user: User, query: PageQuery) -> tuple[list[Feat
 
 def _observed_at(state: HQState, pk: int) -> float:
     """The stored time of violation ``pk`` (the HQ list's cursor is on it, exactly)."""
-    v = schema.violations
-    with state.engine.connect() as conn:
-        return float(conn.execute(select(v.c.observed_at).where(v.c.pk == pk)).scalar_one())
+    return state.stores.read_model.violation_observed_at(pk)
 
 
 def violation_visible(state: HQState, user: User, pk: int) -> bool:
     """Whether ``/api/violations`` lists violation ``pk`` for ``user`` (the same condition)."""
-    v = schema.violations
-    stmt = select(v.c.pk).where(
-        v.c.pk == pk, v.c.active.is_(True), fully_visible_violation(state.visible(user))
-    )
-    with state.engine.connect() as conn:
-        return conn.execute(stmt).first() is not None
+    return state.stores.read_model.violation_visible(state.visible(user), pk)
 
 
 def _static(state: HQState, layer_id: str) -> list[Feature]:

@@ -29,9 +29,7 @@ from ceasefire.reports.parse import ReportFormat
 from ceasefire.scenarios import scenario_dir
 from ceasefire.settings import Settings
 from ceasefire.store.base import Store, open_store
-from ceasefire.store.coverage_sql import add_declarations
-from ceasefire.store.queries import engine_of
-from ceasefire.store.report_days import busiest_day
+from ceasefire.store.stores import stores_for
 
 DB_FILE = "ceasefire.db"
 #: Real UCDP GED events bundled with the Minsk scenario (see its PROVENANCE.md).
@@ -109,7 +107,7 @@ def load_coverage(store: Store, path: Path) -> int:
         return 0
     lines = path.read_text(encoding="utf-8").splitlines()
     objects = [json.loads(line) for line in lines if line.strip()]
-    return add_declarations(engine_of(store), objects, datetime.now(UTC).isoformat())
+    return stores_for(store).read_model.add_coverage(objects, datetime.now(UTC).isoformat())
 
 
 def load_coalition(store: Store, scenario: DemoScenario) -> bool:
@@ -119,12 +117,11 @@ def load_coalition(store: Store, scenario: DemoScenario) -> bool:
     loader); returns False when the scenario has no ``coalition.yaml``.
     """
     from ceasefire.coalition.service import load_coalition_scenario  # noqa: PLC0415
-    from ceasefire.store.coalition import SqlCoalition  # noqa: PLC0415
 
     directory = scenario_dir(scenario.value)
     if not (directory / "coalition.yaml").is_file():
         return False
-    load_coalition_scenario(SqlCoalition(engine_of(store)), directory)
+    load_coalition_scenario(stores_for(store).coalition, directory)
     return True
 
 
@@ -182,8 +179,8 @@ def run_demo(
         wanted = [latest_day(store)]
         if scenario is DemoScenario.MINSK_2015:
             starts = [v.in_force_from for v in store.agreement_versions() if v.in_force_from]
-            with engine_of(store).connect() as conn:
-                busiest = busiest_day(conn, since=min(starts) if starts else None)
+            since = min(starts) if starts else None
+            busiest = stores_for(store).read_model.busiest_day(since=since)
             if busiest is not None:
                 wanted.append(busiest)
         reports = write_day_reports(store, directory, wanted)

@@ -18,7 +18,7 @@ from ceasefire.reporting.document import Bullets, Document, Figure, Paragraph, S
 from ceasefire.reporting.layers import map_layers
 from ceasefire.reporting.render import write_document
 from ceasefire.store.base import Store
-from ceasefire.store.queries import engine_of, fetch_incident
+from ceasefire.store.stores import stores_for
 
 #: Half-size of the local map around the incident, degrees of latitude (≈ 55 km).
 LOCAL_MAP_HALF_DEG = 0.5
@@ -34,8 +34,7 @@ def build_flash_report(
     ``NotFoundError`` when the incident does not exist.
     """
     oblasts = oblasts or Oblasts.default()
-    with engine_of(store).connect() as conn:
-        incident, lines, violations = fetch_incident(conn, incident_id)
+    incident, lines, violations = stores_for(store).incidents.flash(incident_id)
     oblast = UNLOCATED
     if incident.lon is not None and incident.lat is not None:
         code = int(oblasts.assign(np.asarray([incident.lon]), np.asarray([incident.lat]))[0])
