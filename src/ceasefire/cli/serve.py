@@ -14,6 +14,15 @@ def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
     workers: Annotated[int, typer.Option("--workers", help="Server processes.")] = 1,
+    bus: Annotated[
+        str | None,
+        typer.Option(
+            "--bus",
+            help="NATS URL: live streams are woken by the notify worker's change messages "
+            "instead of polling the database (default: $CEASEFIRE_BUS).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the HQ: HTTP API (OpenAPI at /openapi.json) and the web COP at /."""
     import uvicorn  # noqa: PLC0415 - heavy
@@ -21,12 +30,16 @@ def serve(
     from ceasefire.api.app import prepare_store  # noqa: PLC0415
 
     settings = settings_of(ctx)
+    if bus:
+        settings = settings.model_copy(update={"bus": bus})
     prepare_store(settings)
     if workers > 1:
         # each worker process builds its own app from the environment
         import os  # noqa: PLC0415
 
         os.environ["CEASEFIRE_DB"] = settings.db
+        if settings.bus:
+            os.environ["CEASEFIRE_BUS"] = settings.bus
         uvicorn.run(
             "ceasefire.api.factory:app_from_env",
             factory=True,
@@ -38,5 +51,6 @@ def serve(
         return
     from ceasefire.api.app import create_app  # noqa: PLC0415
 
-    typer.echo(f"HQ on http://{host}:{port}/ (database {settings.db})")
+    woken = f", live streams from {settings.bus}" if settings.bus else ""
+    typer.echo(f"HQ on http://{host}:{port}/ (database {settings.db}{woken})")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

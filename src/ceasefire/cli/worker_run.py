@@ -1,0 +1,50 @@
+"""Running a worker in a process: its store, its NATS connection, and a clean stop on
+SIGINT or SIGTERM (the current round finishes, the connection drains, exit 0)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import typer
+
+from ceasefire.bus.changes import ChangeNames, ensure_changes_stream
+from ceasefire.bus.jetstream import connect
+from ceasefire.bus.notify import NotifyConfig, run_notify
+from ceasefire.settings import Settings
+from ceasefire.store.base import open_store
+from ceasefire.store.queries import engine_of
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM (call inside the running loop)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def run_notify_worker(settings: Settings, url: str, *, start_at_end: bool) -> None:
+    """``ceasefire worker notify``: publish changes until a signal."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s notify %(message)s")
+    stop = stop_on_signals()
+    store = open_store(settings)
+    store.init_schema()
+    client = await connect(url)
+    try:
+        js = client.jetstream()
+        names = ChangeNames()
+        await ensure_changes_stream(js, names)
+        typer.echo(f"notify: {settings.db} -> {url} ({names.stream})")
+        stats = await run_notify(
+            engine_of(store), js, names, stop=stop, config=NotifyConfig(start_at_end=start_at_end)
+        )
+        typer.echo(
+            f"notify: stopped; {stats.published} changes published, "
+            f"{stats.duplicates} dropped as copies, {stats.retries} rounds tried again"
+        )
+    finally:
+        await client.drain()
+        store.close()
