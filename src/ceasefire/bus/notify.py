@@ -103,6 +103,9 @@ async def run_notify(
     config = config or NotifyConfig()
     stats = NotifyStats()
     cursors = await asyncio.to_thread(feed_cursors, engine, start_at_end=config.start_at_end)
+    log.info(
+        "publishing after change %d and ledger entry %d", cursors.changes_seq, cursors.ledger_seq
+    )
     while not stop.is_set():
         found, after = await asyncio.to_thread(
             changes_after, engine, cursors, ledger_kinds=LEDGER_TOPICS, limit=config.batch

@@ -8,6 +8,10 @@ import typer
 
 from ceasefire.cli.context import settings_of
 
+#: Seconds a stopping server gives open requests before it ends them: live streams never end
+#: by themselves, and without a limit SIGTERM (or ``ceasefire up``'s Ctrl-C) waited forever.
+SHUTDOWN_GRACE_S = 3
+
 
 def serve(
     ctx: typer.Context,
@@ -47,10 +51,17 @@ def serve(
             port=port,
             workers=workers,
             log_level="warning",
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
         )
         return
     from ceasefire.api.app import create_app  # noqa: PLC0415
 
     woken = f", live streams from {settings.bus}" if settings.bus else ""
     typer.echo(f"HQ on http://{host}:{port}/ (database {settings.db}{woken})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+    )

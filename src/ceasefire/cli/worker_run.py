@@ -28,7 +28,8 @@ def stop_on_signals() -> asyncio.Event:
 
 async def run_notify_worker(settings: Settings, url: str, *, start_at_end: bool) -> None:
     """``ceasefire worker notify``: publish changes until a signal."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s notify %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s notify %(message)s")
+    logging.getLogger("ceasefire").setLevel(logging.INFO)
     stop = stop_on_signals()
     store = open_store(settings)
     store.init_schema()
