@@ -164,5 +164,5 @@ def test_both_servers_stream_a_new_incident_to_its_readers_only(
     deployment.restart_notify().wait_for("publishing after", within_s=60)
     _wait(readers, "fra", 2, time.monotonic() + WITHIN_S)
     for (url, name), reader in readers.items():
-        counts = [orjson.loads(data)["count_best"] for _, data in reader.of("incident")]
-        assert counts == ([3, 7] if name == "fra" else [5]), (name, url, counts)
+        seen = [orjson.loads(data)["count_best"] for _, data in reader.of("incident")]
+        assert seen == ([3, 7] if name == "fra" else [5]), (name, url, seen)
