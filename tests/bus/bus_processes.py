@@ -65,10 +65,11 @@ class Proc:
     def text(self) -> str:
         return self.log.read_text("utf-8", errors="replace")
 
-    def wait_for(self, needle: str, *, within_s: float) -> None:
-        """Until ``needle`` is in the log; fails with the log if the process exits first."""
+    def wait_for(self, needle: str, *, within_s: float, times: int = 1) -> None:
+        """Until ``needle`` is in the log (``times`` times); fails with the log if the
+        process exits first."""
         deadline = time.monotonic() + within_s
-        while needle not in self.text():
+        while self.text().count(needle) < times:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"no {needle!r} in the log:\n{self.text()}")
             time.sleep(0.1)
