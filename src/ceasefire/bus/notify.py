@@ -35,7 +35,13 @@ from ceasefire.bus.changes import (
     change_payload,
     topic_of,
 )
-from ceasefire.store.change_feed import Change, changes_after, feed_cursors, store_cursors
+from ceasefire.store.change_feed import (
+    Change,
+    FeedCursors,
+    changes_after,
+    feed_cursors,
+    store_cursors,
+)
 
 log = logging.getLogger(__name__)
 
@@ -107,25 +113,42 @@ async def run_notify(
         "publishing after change %d and ledger entry %d", cursors.changes_seq, cursors.ledger_seq
     )
     while not stop.is_set():
-        found, after = await asyncio.to_thread(
-            changes_after, engine, cursors, ledger_kinds=LEDGER_TOPICS, limit=config.batch
-        )
-        if after == cursors:
-            await _pause(stop, config.idle_s)
-            continue
-        began = time.perf_counter()
         try:
-            stats.duplicates += await publish_changes(js, names, found)
+            after = await notify_round(engine, js, names, cursors, batch=config.batch, stats=stats)
         except (NatsError, JetStreamError, TimeoutError) as error:
             stats.retries += 1
-            log.info("publishing %d changes failed (%s); trying again", len(found), error)
+            log.info("publishing changes failed (%s); trying again", error)
             await _pause(stop, RETRY_S)
             continue
-        stats.publish_s += time.perf_counter() - began
-        stats.published += sum(1 for change in found if topic_of(change) is not None)
-        await asyncio.to_thread(store_cursors, engine, after)
+        if after == cursors:
+            await _pause(stop, config.idle_s)
         cursors = after
     return stats
+
+
+async def notify_round(
+    engine: Engine,
+    js: JetStreamContext,
+    names: ChangeNames,
+    cursors: FeedCursors,
+    *,
+    batch: int,
+    stats: NotifyStats,
+) -> FeedCursors:
+    """One round: publish the changes after ``cursors`` (up to ``batch`` per log), then
+    store and return the cursors after them (``cursors`` itself when nothing changed).
+    A failure to publish raises before the cursors move: the round can be run again."""
+    found, after = await asyncio.to_thread(
+        changes_after, engine, cursors, ledger_kinds=LEDGER_TOPICS, limit=batch
+    )
+    if after == cursors:
+        return cursors
+    began = time.perf_counter()
+    stats.duplicates += await publish_changes(js, names, found)
+    stats.publish_s += time.perf_counter() - began
+    stats.published += sum(1 for change in found if topic_of(change) is not None)
+    await asyncio.to_thread(store_cursors, engine, after)
+    return after
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:
