@@ -40,6 +40,13 @@ def notify(
             help="On the first run, publish the logs from their start, not from their end.",
         ),
     ] = False,
+    replicas: Annotated[
+        int,
+        typer.Option(
+            "--replicas",
+            help="Replicas of the changes stream if this creates it (3 on a 3-node cluster).",
+        ),
+    ] = 1,
 ) -> None:
     """Publish each committed change (ids and kinds only) to the changes stream, for the
     HQ servers' live streams."""
@@ -48,4 +55,6 @@ def notify(
     from ceasefire.cli.worker_run import run_notify_worker  # noqa: PLC0415 - heavy
 
     url = bus_url(ctx, bus)
-    asyncio.run(run_notify_worker(settings_of(ctx), url, start_at_end=not replay))
+    asyncio.run(
+        run_notify_worker(settings_of(ctx), url, start_at_end=not replay, replicas=replicas)
+    )

@@ -26,7 +26,9 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def run_notify_worker(settings: Settings, url: str, *, start_at_end: bool) -> None:
+async def run_notify_worker(
+    settings: Settings, url: str, *, start_at_end: bool, replicas: int = 1
+) -> None:
     """``ceasefire worker notify``: publish changes until a signal."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s notify %(message)s")
     logging.getLogger("ceasefire").setLevel(logging.INFO)
@@ -37,7 +39,7 @@ async def run_notify_worker(settings: Settings, url: str, *, start_at_end: bool)
     try:
         js = client.jetstream()
         names = ChangeNames()
-        await ensure_changes_stream(js, names)
+        await ensure_changes_stream(js, names, replicas=replicas)
         typer.echo(f"notify: {settings.db} -> {url} ({names.stream})")
         stats = await run_notify(
             engine_of(store), js, names, stop=stop, config=NotifyConfig(start_at_end=start_at_end)
