@@ -36,8 +36,17 @@ DUPLICATE_WINDOW_S = 600.0
 #: Most messages the stream keeps; the oldest go first.
 MAX_MESSAGES = 2_000_000
 
-#: Topic of each kind of the change log (``store/changes.py``).
-CHANGE_TOPICS = {"report": "reports"}
+#: Topic of each kind of the change log (``store/changes.py``). Only ``report`` is logged on
+#: this branch; the others are the kinds branch ``progress`` adds (fusion's incidents, states,
+#: attribution decisions, remedies), named here so that they are published once it is merged.
+CHANGE_TOPICS = {
+    "report": "reports",
+    "incident": "incidents",
+    "superseded": "incidents",
+    "state": "incidents",
+    "decision": "violations",
+    "remedy": "violations",
+}
 #: Topic of each ledger entry kind worth telling; other kinds are passed over.
 LEDGER_TOPICS = {
     "incident.state": "incidents",
