@@ -8,6 +8,7 @@ event within 2 s of the ingest therefore came through the bus, not from a poll.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,10 +25,13 @@ from bus_processes import (
     start,
     wait_healthy,
 )
+from nats.js.errors import NotFoundError
 from nats_process import NatsProcess, free_port
 
 from backend_databases import Databases, drop_url
 from ceasefire.api.live_bus import FALLBACK_S
+from ceasefire.bus.changes import HQ_TOPICS, ChangeNames
+from ceasefire.bus.jetstream import connect
 from ceasefire.pipeline.ingest import ingest_files
 from ceasefire.reports.gazetteer import Gazetteer
 from ceasefire.reports.parse import ReportFormat
@@ -104,6 +108,8 @@ def deployment(databases: Databases, tmp_path: Path) -> Iterator[Deployment]:
             found.urls.append(f"http://127.0.0.1:{port}")
         for url, proc in zip(found.urls, servers, strict=True):
             wait_healthy(url, proc)
+        # an HQ server subscribes in the background (it polls until then): wait for both
+        assert asyncio.run(_consumers(nats.url, 2 * len(HQ_TOPICS), within_s=60))
         notify.wait_for("publishing after", within_s=60)
         yield found
     finally:
@@ -111,6 +117,24 @@ def deployment(databases: Databases, tmp_path: Path) -> Iterator[Deployment]:
             proc.stop()
         nats.kill()
         drop_url(db)
+
+
+async def _consumers(url: str, n: int, *, within_s: float) -> bool:
+    """Whether the changes stream has ``n`` consumers (an HQ server's subscriptions)."""
+    client = await connect(url)
+    try:
+        deadline = time.monotonic() + within_s
+        while time.monotonic() < deadline:
+            try:
+                info = await client.jetstream().stream_info(ChangeNames().stream)
+            except NotFoundError:  # no process has created the stream yet
+                info = None
+            if info is not None and (info.state.consumer_count or 0) >= n:
+                return True
+            await asyncio.sleep(0.2)
+        return False
+    finally:
+        await client.close()
 
 
 def _wait(readers: dict[tuple[str, str], StreamReader], name: str, n: int, until: float) -> None:

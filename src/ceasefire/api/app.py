@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from ceasefire.api.errors import install_error_handlers
 from ceasefire.api.guards import DEFAULT_BODY_BYTES, LOGIN_BODY_BYTES, BodyLimit, SecurityHeaders
-from ceasefire.api.live_bus import LiveWake, follow_changes
+from ceasefire.api.live_bus import BusFollower
 from ceasefire.api.routes_counts import router as counts_router
 from ceasefire.api.routes_force import router as force_router
 from ceasefire.api.routes_geo import router as geo_router
@@ -67,13 +67,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        bus = None
-        if settings.bus:  # live streams woken by the bus, not polling (api/live_bus.py)
-            state.wake = LiveWake()
-            bus = await follow_changes(settings.bus, state.wake)
+        # with a bus, live streams are woken by it instead of polling (api/live_bus.py)
+        bus = BusFollower(settings.bus) if settings.bus else None
+        if bus is not None:
+            bus.start(state)
         yield
         if bus is not None:
-            await bus.drain()
+            await bus.stop()
         store.close()
 
     app = FastAPI(

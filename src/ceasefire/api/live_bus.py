@@ -12,6 +12,10 @@ Each server follows the stream with ordered consumers (one per HQ topic; ephemer
 at new messages): after a NATS reconnect they resume where they were, so no wake-up is lost
 to a short outage. As a safety net, a stream also looks every ``FALLBACK_S`` when nothing woke
 it (a notify worker that is down delays the picture, it does not freeze it forever).
+
+An HQ server does not wait for the bus to start: until it has subscribed (``BusFollower``
+tries every ``RETRY_S``), its streams poll the database as without a bus. The HQ's
+availability never depends on NATS; only its cost does.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds a bus-woken stream waits at most before it reads the database anyway.
 FALLBACK_S = 15.0
+#: Seconds between attempts to subscribe while the bus cannot be reached.
+RETRY_S = 2.0
 
 
 class LiveWake:
@@ -88,19 +94,59 @@ async def follow_changes(url: str, wake: LiveWake, *, prefix: str = "CEASEFIRE")
 
     names = ChangeNames(prefix)
     client = await connect(url)
-    js = client.jetstream()
-    await ensure_changes_stream(js, names)
 
     async def heard(_: Msg) -> None:
         wake.bump()
 
-    for topic in HQ_TOPICS:
-        await js.subscribe(
-            names.subject(topic),
-            stream=names.stream,
-            cb=heard,
-            ordered_consumer=True,
-            deliver_policy=DeliverPolicy.NEW,
-        )
+    try:
+        js = client.jetstream()
+        await ensure_changes_stream(js, names)
+        for topic in HQ_TOPICS:
+            await js.subscribe(
+                names.subject(topic),
+                stream=names.stream,
+                cb=heard,
+                ordered_consumer=True,
+                deliver_policy=DeliverPolicy.NEW,
+            )
+    except BaseException:
+        await client.close()
+        raise
     log.info("live streams follow %s on %s", names.stream, url)
     return client
+
+
+class BusFollower:
+    """Subscribes an HQ server to the changes stream in the background, trying again every
+    ``RETRY_S`` while the bus cannot be reached, then hands the streams their ``LiveWake``."""
+
+    def __init__(self, url: str, *, prefix: str = "CEASEFIRE") -> None:
+        self.url = url
+        self.prefix = prefix
+        self._client: Client | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self, state: HQState) -> None:
+        """Begin (on the server's event loop); ``state.wake`` is set once subscribed."""
+        self._task = asyncio.create_task(self._follow(state), name="bus-follower")
+
+    async def _follow(self, state: HQState) -> None:
+        from nats.errors import Error as NatsError  # noqa: PLC0415 - only with a bus
+
+        wake = LiveWake()
+        while self._client is None:
+            try:
+                self._client = await asyncio.wait_for(
+                    follow_changes(self.url, wake, prefix=self.prefix), 10 * RETRY_S
+                )
+            except (OSError, TimeoutError, NatsError) as error:
+                log.warning("bus %s not reachable (%s): live streams poll", self.url, error)
+                await asyncio.sleep(RETRY_S)
+        state.wake = wake
+
+    async def stop(self) -> None:
+        """Stop trying, and drain the connection if there is one."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        if self._client is not None:
+            await self._client.drain()
