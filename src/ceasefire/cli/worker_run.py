@@ -8,6 +8,7 @@ import logging
 import signal
 
 import typer
+from nats.aio.client import Client
 
 from ceasefire.bus.changes import ChangeNames, ensure_changes_stream
 from ceasefire.bus.jetstream import connect
@@ -26,6 +27,21 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
+async def connect_unless_stopped(url: str, stop: asyncio.Event) -> Client | None:
+    """Connect to the bus, waiting for it as long as it takes (the client retries a server
+    that is down), unless ``stop`` is set first: then ``None``. Without this, a worker
+    started while NATS is down ignored SIGTERM until it was killed."""
+    connecting = asyncio.create_task(connect(url))
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if connecting.done():
+        return connecting.result()
+    connecting.cancel()
+    typer.echo("stopped before the bus answered")
+    return None
+
+
 async def run_notify_worker(
     settings: Settings, url: str, *, start_at_end: bool, replicas: int = 1
 ) -> None:
@@ -35,7 +51,10 @@ async def run_notify_worker(
     stop = stop_on_signals()
     store = open_store(settings)
     store.init_schema()
-    client = await connect(url)
+    client = await connect_unless_stopped(url, stop)
+    if client is None:
+        store.close()
+        return
     try:
         js = client.jetstream()
         names = ChangeNames()
