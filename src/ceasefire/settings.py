@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     db: str = f"sqlite:///{DEFAULT_DB_FILE}"
     #: reports per ingest transaction (``pipeline.ingest.DEFAULT_CHUNK_SIZE`` says why)
     ingest_batch_size: int = 100_000
+    #: NATS URL of the bus (``nats://host:4222``, several comma-separated for a cluster);
+    #: ``None``: no bus, everything in process (the laptop default)
+    bus: str | None = None
 
     @classmethod
     def from_cli(cls, db: str | None) -> Settings:

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from ceasefire.api.errors import install_error_handlers
 from ceasefire.api.guards import DEFAULT_BODY_BYTES, LOGIN_BODY_BYTES, BodyLimit, SecurityHeaders
+from ceasefire.api.live_bus import BusFollower
 from ceasefire.api.routes_counts import router as counts_router
 from ceasefire.api.routes_force import router as force_router
 from ceasefire.api.routes_geo import router as geo_router
@@ -61,7 +62,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # with a bus, live streams are woken by it instead of polling (api/live_bus.py)
+        bus = BusFollower(settings.bus) if settings.bus else None
+        if bus is not None:
+            bus.start(state)
         yield
+        if bus is not None:
+            await bus.stop()
         stores.close()
 
     app = FastAPI(

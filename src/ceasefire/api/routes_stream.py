@@ -31,6 +31,7 @@ from starlette.types import Message, Receive, Scope, Send
 from ceasefire.access.marking import decode_marking, sees_marking
 from ceasefire.access.model import User
 from ceasefire.api.auth import CurrentUser, hq
+from ceasefire.api.live_bus import until_next_read, wake_generation
 from ceasefire.api.state import MAX_STREAMS_PER_USER, HQState
 from ceasefire.api.views import visible_items
 from ceasefire.errors import ThrottledError
@@ -94,14 +95,15 @@ async def _events(request: Request, state: HQState, user: User) -> AsyncIterator
     yield b": connected\n\n"
     idle_s = 0.0
     while not await request.is_disconnected():
+        generation = wake_generation(state)  # api/live_bus.py: woken by the bus, or polling
         batch = await run_in_threadpool(poll, state, user, cursor)
         for event in batch:
             yield event
-        idle_s = 0.0 if batch else idle_s + POLL_S
+        idle_s = 0.0 if batch else idle_s
         if idle_s >= HEARTBEAT_S:
             idle_s = 0.0
             yield b": heartbeat\n\n"
-        await asyncio.sleep(POLL_S)
+        idle_s += await until_next_read(state, generation, POLL_S)
 
 
 class _CappedStream(StreamingResponse):

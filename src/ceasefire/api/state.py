@@ -15,6 +15,7 @@ from ceasefire.store.ports import ReportFilter
 from ceasefire.store.stores import Stores
 
 if TYPE_CHECKING:
+    from ceasefire.api.live_bus import LiveWake
     from ceasefire.pipeline.agreements import AgreementBook
     from ceasefire.reports.gazetteer import Gazetteer
 
@@ -91,6 +92,8 @@ class HQState:
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     #: live streams open per user (``routes_stream``)
     streams: StreamSlots = field(default_factory=lambda: StreamSlots(cap=MAX_STREAMS_PER_USER))
+    #: with a bus: what wakes the live streams (``api/live_bus.py``); ``None``: they poll
+    wake: LiveWake | None = None
     _groups: dict[str, frozenset[str]] | None = None
     _labels: tuple[int, list[str]] | None = None
     _book: AgreementBook | None = None

@@ -65,9 +65,14 @@ class BusNames:
 
 
 async def connect(url: str) -> Client:
-    """A client that keeps trying to reconnect (a restarted server is found again)."""
+    """A client that keeps trying to reconnect (a restarted server is found again).
+
+    ``url`` may name several servers of a cluster, comma-separated
+    (``nats://n1:4222,nats://n2:4222``): the client starts with any that answers.
+    """
+    servers = [part.strip() for part in url.split(",") if part.strip()]
     return await nats.connect(
-        url, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=5
+        servers, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=5
     )
 
 

@@ -8,12 +8,25 @@ import typer
 
 from ceasefire.cli.context import settings_of
 
+#: Seconds a stopping server gives open requests before it ends them: live streams never end
+#: by themselves, and without a limit SIGTERM (or ``ceasefire up``'s Ctrl-C) waited forever.
+SHUTDOWN_GRACE_S = 3
+
 
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
     workers: Annotated[int, typer.Option("--workers", help="Server processes.")] = 1,
+    bus: Annotated[
+        str | None,
+        typer.Option(
+            "--bus",
+            help="NATS URL: live streams are woken by the notify worker's change messages "
+            "instead of polling the database (default: $CEASEFIRE_BUS).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the HQ: HTTP API (OpenAPI at /openapi.json) and the web COP at /."""
     import uvicorn  # noqa: PLC0415 - heavy
@@ -21,12 +34,16 @@ def serve(
     from ceasefire.api.app import prepare_store  # noqa: PLC0415
 
     settings = settings_of(ctx)
+    if bus:
+        settings = settings.model_copy(update={"bus": bus})
     prepare_store(settings)
     if workers > 1:
         # each worker process builds its own app from the environment
         import os  # noqa: PLC0415
 
         os.environ["CEASEFIRE_DB"] = settings.db
+        if settings.bus:
+            os.environ["CEASEFIRE_BUS"] = settings.bus
         uvicorn.run(
             "ceasefire.api.factory:app_from_env",
             factory=True,
@@ -34,9 +51,17 @@ def serve(
             port=port,
             workers=workers,
             log_level="warning",
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
         )
         return
     from ceasefire.api.app import create_app  # noqa: PLC0415
 
-    typer.echo(f"HQ on http://{host}:{port}/ (database {settings.db})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    woken = f", live streams from {settings.bus}" if settings.bus else ""
+    typer.echo(f"HQ on http://{host}:{port}/ (database {settings.db}{woken})")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+    )
