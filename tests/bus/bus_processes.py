@@ -21,6 +21,7 @@ from ceasefire.reports.model import Classification
 from ceasefire.settings import Settings
 from ceasefire.store.base import open_store
 from ceasefire.store.queries import engine_of
+from ceasefire.store.stores import open_stores
 
 MINI = Path(__file__).resolve().parents[1] / "data" / "mini-agreement" / "agreement.yaml"
 CLI = str(Path(sys.executable).parent / "ceasefire")
@@ -38,10 +39,10 @@ def build_mini_store(url: str) -> None:
 
 def make_user(db: str, name: str, *, nation: str) -> str:
     """An analyst of ``nation`` cleared SECRET; their bearer token."""
-    store = open_store(Settings(db=db))
+    stores = open_stores(Settings(db=db))
     try:
         account = create_account(
-            engine_of(store),
+            stores.access,
             name=name,
             nation=nation,
             organisation=None,
@@ -51,7 +52,7 @@ def make_user(db: str, name: str, *, nation: str) -> str:
             now=datetime.now(UTC),
         )
     finally:
-        store.close()
+        stores.close()
     return account.token
 
 
