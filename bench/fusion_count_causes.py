@@ -5,6 +5,7 @@ Every fused fire incident is matched to the true event most of its first-hand re
 split into:
 
 * ``unheard``: the best first-hand observer of an event heard fewer rounds than were fired
+  (or more: simulated counts also err upwards)
   (no estimate of the reports can see them; the truth's definition, not fusion);
 * ``estimator``: the event's main incident, on its own reports of the event, counts ``best``
   instead of what the best observer heard;
@@ -29,7 +30,9 @@ could count). Scenarios:
     PYTHONPATH=src .venv/bin/python bench/fusion_count_causes.py [--scenario surge]
         [--seeds 5] [--events 400]
 
-Prints the causes (as % of the true total) per cell and in all, then one JSON object.
+Prints the causes (as % of the true total) per cell and in all, and what a perfect
+association would give (each seen event counted by the upper median of its first-hand
+observers, a stream's ticks summed), then one JSON object.
 """
 
 from __future__ import annotations
@@ -47,11 +50,11 @@ from ceasefire.fusion.batch import fusion_batch
 from ceasefire.fusion.counts import count_estimates
 from ceasefire.fusion.engine import FusionEngine
 from ceasefire.fusion.grading import SECOND_HAND
-from ceasefire.fusion.model import SOURCE_TYPES, Incident
+from ceasefire.fusion.model import SOURCE_TYPES, STREAM_SOURCE_TYPES, Incident
 from ceasefire.monitoring.oblasts import Oblasts
 from ceasefire.reports.columns import to_columns
 from ceasefire.reports.gazetteer import Gazetteer
-from ceasefire.reports.model import FIRE_CATEGORIES, Category, ObservationReport
+from ceasefire.reports.model import FIRE_CATEGORIES, Category, ObservationReport, SourceType
 from ceasefire.reports.validate import validate_report
 from ceasefire.scenarios import scenario_dir
 from ceasefire.scenarios2.generate import generate
@@ -75,7 +78,9 @@ CAUSES = (
     "misplaced",
 )
 FIRE_NAMES = frozenset(str(c) for c in FIRE_CATEGORIES)
+TOTALS = ("true", "fused", "perfect_association")
 Cell = tuple[str, int]
+_POST = SOURCE_TYPES.index(SourceType.OBSERVATION_POST)
 
 
 @dataclass(frozen=True)
@@ -113,17 +118,35 @@ def breakdown(case: Case, incidents: Sequence[Incident]) -> dict[Cell, dict[str,
     # what the best first-hand observer heard of each event (a stream's ticks add up)
     pair = ev[named] * (int(source.max()) + 1) + source[named]
     keys, summed = np.unique(pair, return_inverse=True)
-    per_pair = np.bincount(summed.ravel(), weights=count[named])
+    # a stream's ticks add up; any other source's reports of one event are one count seen
+    # again (a re-delivery, an amendment correcting it): its largest
+    summed = summed.ravel()
+    per_pair = np.bincount(summed, weights=count[named])
+    largest = np.zeros(keys.size)
+    np.maximum.at(largest, summed, count[named])
+    streams = np.zeros(keys.size, dtype=bool)
+    streams[summed] = np.array([r.source_type in STREAM_SOURCE_TYPES for r in reports])[named]
+    per_pair = np.where(streams, per_pair, largest)
     heard = np.zeros(case.true_count.size)
-    np.maximum.at(heard, keys // (int(source.max()) + 1), per_pair)
+    pair_event = keys // (int(source.max()) + 1)
+    np.maximum.at(heard, pair_event, per_pair)
+    # a perfect association: each seen event counted by the upper median of its observers
+    ev_id, ev_group = np.unique(pair_event, return_inverse=True)
+    _, ideal_best, _ = count_estimates(
+        per_pair.astype(np.int64), np.full(per_pair.size, _POST, dtype=np.int8),
+        ev_group.ravel().astype(np.int64), ev_id.size,
+    )  # fmt: skip
+    ideal = np.zeros(case.true_count.size)
+    ideal[ev_id] = ideal_best
     cells: dict[Cell, dict[str, float]] = {}
 
     def add(cell: Cell, cause: str, value: float) -> None:
-        row = cells.setdefault(cell, dict.fromkeys((*CAUSES, "true", "fused"), 0.0))
+        row = cells.setdefault(cell, dict.fromkeys((*CAUSES, *TOTALS), 0.0))
         row[cause] += value
 
     for e in truth.tolist():
         add(case.event_cell[e], "true", float(case.true_count[e]))
+        add(case.event_cell[e], "perfect_association", float(ideal[e]))
     fire = [i for i in incidents if str(i.category) in FIRE_NAMES]
     rows_of = [np.array([row_of[k] for k in i.report_keys], dtype=np.int64) for i in fire]
     main_of: dict[int, tuple[int, int]] = {}  # event -> (incident, its reports there)
@@ -244,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         scored.update(cells)
     print(f"{'cell':16s} {'true':>6s} {'fused':>6s} {'error':>7s} "
           + " ".join(f"{c[:11]:>11s}" for c in CAUSES))  # fmt: skip
-    total = dict.fromkeys((*CAUSES, "true", "fused"), 0.0)
+    total = dict.fromkeys((*CAUSES, *TOTALS), 0.0)
     for cell, v in sorted(scored.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         for c in total:
             total[c] += v[c]
@@ -259,7 +282,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         "max_cell_error": round(
             max(abs(v["fused"] - v["true"]) / v["true"] for v in scored.values()), 4
         ),
+        "perfect_association_total_error": round(
+            (total["perfect_association"] - total["true"]) / total["true"], 4
+        ),
+        "perfect_association_max_cell_error": round(
+            max(abs(v["perfect_association"] - v["true"]) / v["true"] for v in scored.values()), 4
+        ),
     }
+    print(
+        f"perfect association (upper median of each event's observers): total "
+        f"{out['perfect_association_total_error']:+.1%}, worst cell "
+        f"{out['perfect_association_max_cell_error']:.1%}"
+    )
     print(json.dumps(out, separators=(",", ":")))
 
 
