@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from ceasefire.fusion.batch import fusion_batch
 from ceasefire.fusion.counts import count_estimates
 from ceasefire.fusion.engine import FusionEngine
+from ceasefire.fusion.grading import SECOND_HAND
 from ceasefire.fusion.model import SOURCE_TYPES, Incident
 from ceasefire.reports.columns import to_columns
 from ceasefire.reports.gazetteer import Gazetteer
@@ -85,6 +86,20 @@ def test_best_is_the_upper_median_of_the_first_hand_counts(
             assert best[g] == sorted(first_hand)[len(first_hand) // 2]
 
 
+def test_first_hand_totals_leave_out_incidents_known_only_second_hand() -> None:
+    engine = FusionEngine()
+    post = make_report(id="a", source="post-1", count=4)
+    story = make_report(id="b", source="osint:x", source_type=SourceType.OSINT, count=9,
+                        reliability=Reliability.D, credibility=4, observed_at=at(600))  # fmt: skip
+    engine.add(batch_of([post, story]))
+    incidents = engine.incidents()
+    assert len(incidents) == 2  # ten hours apart: two incidents
+    every = fused_daily_totals(incidents)
+    first = fused_daily_totals(incidents, first_hand={("post-1", "a")})
+    assert sum(every.totals.values()) == 13
+    assert sum(first.totals.values()) == 4
+
+
 #: days somewhat above February 18th's level (1,500-2,000 counted violations a day); the run
 #: starts at 22:00 UTC, so the first and last UTC days are partial and not scored
 SURGE_DAYS = 4
@@ -95,6 +110,8 @@ class Surge:
     sim: Simulation
     incidents: list[Incident]
     count_of: dict[tuple[str, str], int]
+    #: keys of the first-hand reports (not open sources, intelligence or parties)
+    first_hand: frozenset[tuple[str, str]]
 
 
 def full_days(totals: DailyTotals) -> list[int]:
@@ -112,7 +129,8 @@ def surge() -> Surge:
     reports = [validate_report(o) for o in report_objects(sim)]
     engine = FusionEngine()
     engine.add(fusion_batch(reports, to_columns(reports, Gazetteer.default())))
-    return Surge(sim, engine.incidents(), {(r.source, r.id): r.count for r in reports})
+    first_hand = frozenset((r.source, r.id) for r in reports if r.source_type not in SECOND_HAND)
+    return Surge(sim, engine.incidents(), {(r.source, r.id): r.count for r in reports}, first_hand)
 
 
 def test_per_oblast_day_totals_on_a_surge_lose_fewer_violations_than_the_median(
@@ -153,11 +171,16 @@ def test_per_oblast_day_totals_on_a_surge_lose_fewer_violations_than_the_median(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 18 target not met: per oblast-day totals within 3 % need association that "
-    "neither merges nor splits events (issue 18 point 2), not only a count estimate",
+    reason="issue 18 target not met: worst first-hand oblast-day -6.3 % (seed 5). With a perfect "
+    "association the upper median alone misses cells by up to 4.7-7.9 % (seeds 5-7): the "
+    "simulated observers' count noise (log-normal sigma 0.3) is ~3 % 1-sigma per cell "
+    "(docs/fusion.md, why totals miss)",
 )
 def test_per_oblast_day_totals_within_3_percent_of_truth(surge: Surge) -> None:
+    """The totals a ``first_hand_only`` surge trigger counts (minsk-2015's) against the truth
+    of what first-hand observers saw: the same population on both sides."""
     truth = true_daily_totals(surge.sim, seen_only=True)
-    cells = cell_errors(truth, fused_daily_totals(surge.incidents), min_true=200)
+    fused = fused_daily_totals(surge.incidents, first_hand=surge.first_hand)
+    cells = cell_errors(truth, fused, min_true=200)
     days = full_days(truth)
     assert max(abs(c.error) for c in cells if c.day in days) <= 0.03

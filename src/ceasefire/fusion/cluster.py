@@ -83,13 +83,15 @@ def split_components(
     rank: IntArray,
     gauss: Gaussians,
     chi2: float,
+    refine_passes: int = 0,
 ) -> IntArray:
     """Final group of each of ``rows`` (given as the group's canonically first row).
 
     ``labels`` are the component labels of ``rows``; ``a``/``b``/``m`` the gated edges among
     them (any superset is fine: edges leaving ``rows`` are ignored); ``rank`` is each row's
     canonical position (smaller = first), indexed by row; ``stream`` marks rows whose source
-    reports as a stream, indexed by row.
+    reports as a stream, indexed by row; ``refine_passes`` bounds the passes of ``_refine``
+    over each split component (0: the greedy split alone).
     """
     order = np.lexsort((rank[rows], labels))
     rows, labels = rows[order], labels[order]
@@ -130,7 +132,8 @@ def split_components(
     table = _table(rows, starts, sizes, source, gauss, stream)
     for c in dirty.tolist():
         lo = int(starts[c])
-        group[lo : lo + int(sizes[c])] = _greedy(table, lo, lo + int(sizes[c]), neighbours, chi2)
+        hi = lo + int(sizes[c])
+        group[lo:hi] = _greedy(table, lo, hi, neighbours, chi2, refine_passes)
     return _unsort(group, order)
 
 
@@ -235,7 +238,9 @@ def _table(  # noqa: PLR0917 - one column of the table each
     )
 
 
-def _greedy(table: _Table, lo: int, hi: int, neighbours: Neighbours, chi2: float) -> list[int]:
+def _greedy(  # noqa: PLR0917 - the component, its neighbours and the gate
+    table: _Table, lo: int, hi: int, neighbours: Neighbours, chi2: float, refine_passes: int
+) -> list[int]:
     """Split one component (rows ``lo:hi`` of ``table``, in canonical order) like a tracker
     associates measurements: each report joins the group, among those holding one of its
     gate neighbours and none of its source, whose fused position it is closest to
@@ -298,4 +303,112 @@ def _greedy(table: _Table, lo: int, hi: int, neighbours: Neighbours, chi2: float
         sources[best].add(src)
         group_of[row] = best
         out.append(anchor[best])
+    if refine_passes and len(state) > 1:
+        gidx = [group_of[table.row[k]] for k in range(lo, hi)]
+        span = _Span(table, lo, hi, neighbours)
+        gidx = _refine(span, chi2, (gidx, state, sources), refine_passes)
+        first: dict[int, int] = {}
+        for k, g in enumerate(gidx):
+            first.setdefault(g, table.row[lo + k])
+        out = [first[g] for g in gidx]
     return out
+
+
+@dataclass(frozen=True)
+class _Span:
+    """One component's rows ``lo:hi`` of ``table`` and their gate neighbours."""
+
+    table: _Table
+    lo: int
+    hi: int
+    neighbours: Neighbours
+
+
+def _refine(
+    span: _Span,
+    chi2: float,
+    split: tuple[list[int], list[list[float]], list[set[int]]],
+    passes: int,
+) -> list[int]:
+    """Improve the greedy split by moving single reports between its groups while that
+    lowers their cost. ``split`` is the greedy's: the group of each row of ``span``, each
+    group's information sums and its sources (updated in place).
+
+    The greedy decides each report once, in time order, against groups that later reports
+    have not yet shaped: in a burst, the first report of the second event may join the
+    first event's group because that group is all there is, and everything after follows
+    the wrong start (issue 18: on the minsk-2015 surge most merged events came out of split
+    components). Here each report in turn is taken out of its group and put back where its
+    cost is lowest — the spatial Mahalanobis distance to the group's fused position without
+    it (under both covariances, within ``chi2``) plus the time term, as in the greedy —
+    among its own group and the groups holding one of its gate neighbours and not its
+    source; in canonical order, for at most ``passes`` passes or until nothing moves. A
+    report alone in its group stays (no merge the greedy refused), a stream's tick stays
+    with its stream. Deterministic given the canonical order, so still a function of the
+    set of reports. A move lowers the mover's cost but shifts both groups' positions, so
+    the passes are bounded rather than run to a fixed point.
+    """
+    table, lo, hi, neighbours = span.table, span.lo, span.hi, span.neighbours
+    gidx, st, srcs = split
+    members = [0] * len(st)
+    for g in gidx:
+        members[g] += 1
+    local = {table.row[k]: k - lo for k in range(lo, hi)}
+    near = [[local[o] for o in neighbours.of(k) if o in local] for k in range(lo, hi)]
+
+    def shift(g: int, k: int, sign: float) -> None:
+        ixx, ixy, iyy, x, y = table.ixx[k], table.ixy[k], table.iyy[k], table.x[k], table.y[k]
+        s = st[g]
+        s[0] += sign * ixx
+        s[1] += sign * ixy
+        s[2] += sign * iyy
+        s[3] += sign * (ixx * x + ixy * y)
+        s[4] += sign * (ixy * x + iyy * y)
+        s[5] += sign / table.tvar[k]
+        s[6] += sign * table.t[k] / table.tvar[k]
+        members[g] += int(sign)
+
+    def cost(g: int, k: int) -> float:
+        gxx, gxy, gyy, bx, by, it, bt = st[g]
+        gdet = gxx * gyy - gxy * gxy
+        if gdet <= 0 or it <= 0:
+            return np.inf
+        vxx, vxy, vyy = gyy / gdet, -gxy / gdet, gxx / gdet
+        mx, my = vxx * bx + vxy * by, vxy * bx + vyy * by
+        det = table.ixx[k] * table.iyy[k] - table.ixy[k] ** 2
+        cxx, cxy, cyy = table.iyy[k] / det, -table.ixy[k] / det, table.ixx[k] / det
+        sxx, sxy, syy = cxx + vxx, cxy + vxy, cyy + vyy
+        dx, dy = table.x[k] - mx, table.y[k] - my
+        m = (syy * dx * dx - 2 * sxy * dx * dy + sxx * dy * dy) / (sxx * syy - sxy * sxy)
+        if m > chi2:
+            return np.inf
+        return float(m + (table.t[k] - bt / it) ** 2 / (table.tvar[k] + 1.0 / it))
+
+    for _ in range(passes):
+        moved = False
+        for i in range(hi - lo):
+            k = lo + i
+            g = gidx[i]
+            if members[g] < 2 or table.stream[k]:
+                continue
+            src = table.source[k]
+            others = {gidx[j] for j in near[i]}
+            others.discard(g)
+            others = {h for h in others if src not in srcs[h]}
+            if not others:  # nowhere else to go: skip the cost of taking it out
+                continue
+            shift(g, k, -1.0)
+            best, best_cost = g, cost(g, k)
+            for h in sorted(others):
+                c = cost(h, k)
+                if c < best_cost - 1e-9:
+                    best, best_cost = h, c
+            shift(best, k, 1.0)
+            if best != g:
+                srcs[g].discard(src)
+                srcs[best].add(src)
+                gidx[i] = best
+                moved = True
+        if not moved:
+            break
+    return gidx

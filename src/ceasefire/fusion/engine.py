@@ -267,6 +267,7 @@ class FusionEngine:
                 tvar=np.maximum((derived.t1 - derived.t0) / 4.0, 1.0) ** 2,
             ),
             chi2=self.params.gate_chi2,
+            refine_passes=self.params.refine_passes,
         )
         self._group[members] = anchors
         changed = self._build(members, anchors)
