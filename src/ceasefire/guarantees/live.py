@@ -188,7 +188,7 @@ class LiveEvaluator:
         """The evaluator a :meth:`checkpoint` saved; InputError when the bytes are not one of
         this format (the caller then rebuilds from the store)."""
         try:
-            state = pickle.loads(zlib.decompress(blob))  # noqa: S301 - our own checkpoint
+            state = pickle.loads(zlib.decompress(blob))
         except (zlib.error, pickle.UnpicklingError, EOFError, AttributeError) as exc:
             raise InputError("checkpoint", "readable", f"not a live checkpoint: {exc}") from exc
         if not isinstance(state, _State) or state.format != CHECKPOINT_FORMAT:

@@ -210,7 +210,9 @@ class GuaranteesStore(Protocol):
         """Keep ``checkpoint`` as the live evaluator's (older ones are dropped)."""
         ...
 
-    def save_file(self, text: str, source_path: str, instruments: InstrumentSet, *, clock: Clock) -> None:
+    def save_file(
+        self, text: str, source_path: str, instruments: InstrumentSet, *, clock: Clock
+    ) -> None:
         """Keep a validated guarantees file as the one in force."""
         ...
 

@@ -30,7 +30,10 @@ def upgrade() -> None:
         sa.Column("pk", sa.Integer(), nullable=False),
         sa.Column("token", sa.String(length=32), nullable=False, comment="random, per checkpoint"),
         sa.Column(
-            "evaluated_until", sa.String(length=_TS), nullable=False, comment="state evaluated up to"
+            "evaluated_until",
+            sa.String(length=_TS),
+            nullable=False,
+            comment="state evaluated up to",
         ),
         sa.Column("file_pk", sa.Integer(), nullable=False, comment="the guarantees file evaluated"),
         sa.Column(
