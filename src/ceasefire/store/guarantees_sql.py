@@ -27,6 +27,7 @@ from ceasefire.guarantees.ports import (
 )
 from ceasefire.guarantees.ratification import RecordedRatification
 from ceasefire.store import guarantee_cases, guarantee_checkpoints, guarantee_facts, guarantees
+from ceasefire.store.queries import engine_of
 
 
 class SqlGuarantees:
@@ -34,6 +35,11 @@ class SqlGuarantees:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    @classmethod
+    def of(cls, store: object) -> SqlGuarantees:
+        """The guarantees record of an open ``Store`` (the CLI holds no engine)."""
+        return cls(engine_of(store))
 
     @property
     def engine(self) -> Engine:
