@@ -16,8 +16,9 @@
    idempotent by id), the obligations that became overdue and the cases fusion's attribution
    records move, and an evaluation mark (the record's horizon, which ``status`` and
    ``obligations`` count up to);
-4. checkpoint every ``checkpoint_every_s`` (a pickle of ~2 MB takes ~0.5 s on the demo store:
-   not after every ingest). A process that dies loses only the work since then: the next
+4. checkpoint every ``checkpoint_every_s``, or when ``CHECKPOINT_EVERY_INCIDENTS`` were
+   created since the last one (a pickle of ~2 MB takes ~0.5 s on the demo store: not after
+   every ingest). A process that dies loses only the work since then: the next
    one restores the checkpoint and is told everything after its marks again.
 
 The record is written before the checkpoint, so a crash in between only re-names alerts
@@ -53,7 +54,11 @@ from ceasefire.guarantees.refresh import (
 )
 
 #: Seconds between checkpoints of a live evaluator that keeps running.
-CHECKPOINT_EVERY_S = 60.0
+CHECKPOINT_EVERY_S = 300.0
+#: Incidents created since the checkpoint after which one is taken anyway: short-lived
+#: processes (``ceasefire ingest``) each resume from the checkpoint and are told everything
+#: after its marks, so that tail is kept short.
+CHECKPOINT_EVERY_INCIDENTS = 5_000
 
 
 @dataclass(slots=True)
@@ -65,6 +70,8 @@ class LiveGuarantees:
     marks: EvaluationMarks
     token: str
     saved_s: float
+    #: The highest incident pk when it was last checkpointed.
+    saved_incidents: int = 0
     #: The earliest deadline of an open obligation at the last read (None: read next time).
     next_deadline: datetime | None = None
 
@@ -102,7 +109,8 @@ def catch_up(
     linked = link_attribution_records(store, clock=clock)
     store.add_evaluation(Evaluation(marks, at, live.evaluator.first_recorded(), clock.now()))
     live.marks = marks
-    if monotonic() - live.saved_s >= checkpoint_every_s:
+    behind = marks.incidents_max - live.saved_incidents >= CHECKPOINT_EVERY_INCIDENTS
+    if behind or monotonic() - live.saved_s >= checkpoint_every_s:
         _checkpoint(store, live, clock, monotonic)
     summary = RefreshSummary(step.applied, len(named), new, due, linked)
     return live, summary
@@ -154,7 +162,9 @@ def _resume(
         except InputError:
             evaluator = None  # another format: rebuilt below
         if evaluator is not None:
-            return LiveGuarantees(evaluator, saved.marks, saved.token, monotonic())
+            return LiveGuarantees(
+                evaluator, saved.marks, saved.token, monotonic(), saved.marks.incidents_max
+            )
     evaluator = LiveEvaluator(load_instrument_set(store))
     evaluator.apply(FactDelta(read_facts(store)), at=clock.now())
     live = LiveGuarantees(evaluator, marks, "", monotonic())
@@ -172,6 +182,7 @@ def _checkpoint(
     )
     live.token = token
     live.saved_s = monotonic()
+    live.saved_incidents = live.marks.incidents_max
     live.next_deadline = None
 
 
