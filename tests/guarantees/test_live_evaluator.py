@@ -15,7 +15,9 @@ import random
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, insert, select, update
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, MetaData, create_engine, func, insert, select, update
 from test_guarantees_refresh import GUARANTEES, START, ingest, seed_base
 
 from ceasefire.clock import FixedClock
@@ -27,6 +29,7 @@ from ceasefire.guarantees.live_service import LiveGuarantees, catch_up
 from ceasefire.guarantees.loader import parse_instruments
 from ceasefire.guarantees.refresh import load_instrument_set, read_facts
 from ceasefire.store import schema
+from ceasefire.store.guarantee_checkpoints import guarantee_checkpoints
 from ceasefire.store.guarantees import read_alerts, save_instrument_file
 from ceasefire.store.guarantees_sql import SqlGuarantees
 
@@ -90,6 +93,14 @@ def test_live_alerts_equal_full_reevaluation_across_checkpoints(db: str, seed: i
     assert len(full) > 3  # the scenario fires
     assert restored
     assert refused
+
+
+def test_checkpoint_migration_matches_the_metadata(db: str) -> None:
+    ours = MetaData()
+    guarantee_checkpoints.to_metadata(ours)
+    with create_engine(db).connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), ours)
+    assert [d for d in diff if "guarantee_checkpoints" in repr(d)] == []  # columns, types, keys
 
 
 def test_checkpoint_round_trip_and_refusal() -> None:
