@@ -15,6 +15,10 @@ with 14 days of ordinary history (so surge baselines exist), then:
    incidents over ``HISTORY_DAYS`` days: ``refresh_guarantees`` after a chunk of ``CHUNK``
    new incidents, incremental (only the window the chunk can affect) against the whole
    history replayed (the evaluation marks removed, as before incremental runs).
+4. *live*: on the same store, what ingest pays now (``live_service.catch_up``: the evaluator
+   held in memory, told what changed) after ``LIVE_CHUNK`` new incidents (a few reports), the
+   median of ``LIVE_RUNS``, against the incremental and the whole-history refresh after the
+   same few; and the checkpoint's size, save (pickle) and restore times.
 
 Last line: JSON ``{"reports_per_s", "alert_p50_ms", "alert_p99_ms", ...}``.
 """
@@ -33,6 +37,8 @@ from sqlalchemy import Engine, create_engine, delete, func, insert, select
 from ceasefire.clock import FixedClock
 from ceasefire.guarantees.evaluate import TriggerEvaluator
 from ceasefire.guarantees.facts import MonitoringFact, VerificationState
+from ceasefire.guarantees.live import LiveEvaluator
+from ceasefire.guarantees.live_service import catch_up
 from ceasefire.guarantees.loader import load_instruments
 from ceasefire.guarantees.refresh import refresh_guarantees
 from ceasefire.guarantees.triggers import TriggerKind
@@ -52,6 +58,8 @@ BASELINE_N = 20_000
 HISTORY_N = 60_000
 HISTORY_DAYS = 90
 CHUNK = 200
+LIVE_CHUNK = 3
+LIVE_RUNS = 5
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "paris-2026" / "guarantees.yaml"
 START = datetime(2026, 12, 1, tzinfo=UTC)
 SECTORS = [
@@ -240,29 +248,28 @@ def _add_incidents(engine: Engine, rng: np.random.Generator, times: list[datetim
                 for k, t in zip(pks, times, strict=True)
             ],
         )
-        conn.execute(
-            insert(schema.violations),
-            [
-                {
-                    "pk": k,
-                    "incident_pk": k,
-                    "rule_id": "R1",
-                    "article": "a",
-                    "severity": 3,
-                    "certainty": "certain",
-                    "agreement_version_pk": 1,
-                    "observed_at": t.timestamp(),
-                    "active": True,
-                }
-                for k, t in zip(pks, times, strict=True)
-                if k % 100 == 0
-            ],
-        )
+        breaches = [
+            {
+                "pk": k,
+                "incident_pk": k,
+                "rule_id": "R1",
+                "article": "a",
+                "severity": 3,
+                "certainty": "certain",
+                "agreement_version_pk": 1,
+                "observed_at": t.timestamp(),
+                "active": True,
+            }
+            for k, t in zip(pks, times, strict=True)
+            if k % 100 == 0
+        ]
+        if breaches:  # a chunk of a few incidents may have none
+            conn.execute(insert(schema.violations), breaches)
 
 
-def refresh(rng: np.random.Generator) -> tuple[float, float, int, int]:
+def refresh(rng: np.random.Generator) -> dict[str, float]:
     """Milliseconds of an incremental and of a whole-history refresh after a chunk, and the
-    facts each read."""
+    facts each read; then the live path's figures (:func:`live`) on the same store."""
     with tempfile.TemporaryDirectory() as tmp:
         engine = create_engine(f"sqlite:///{tmp}/bench.db")
         upgrade_to_head(engine)
@@ -305,9 +312,60 @@ def refresh(rng: np.random.Generator) -> tuple[float, float, int, int]:
             start = time.perf_counter()
             summary = refresh_guarantees(SqlGuarantees(engine), clock=clock)
             timings.append(((time.perf_counter() - start) * 1000.0, summary.facts))
+        figures = live(engine, rng, clock)
         engine.dispose()
     (incremental_ms, incremental_facts), (full_ms, full_facts) = timings
-    return incremental_ms, full_ms, incremental_facts, full_facts
+    return figures | {
+        "incremental_ms": incremental_ms,
+        "full_ms": full_ms,
+        "incremental_facts": incremental_facts,
+        "full_facts": full_facts,
+    }
+
+
+def live(engine: Engine, rng: np.random.Generator, clock: FixedClock) -> dict[str, float]:
+    """The live service after ``LIVE_CHUNK`` new incidents (median of ``LIVE_RUNS``), the
+    incremental and whole-history refresh after as many, the checkpoint's costs."""
+    store = SqlGuarantees(engine)
+
+    def few_more(clock: FixedClock) -> FixedClock:
+        offsets = np.sort(rng.uniform(0.0, 600.0, LIVE_CHUNK))
+        _add_incidents(engine, rng, [clock.now() + timedelta(seconds=float(x)) for x in offsets])
+        return FixedClock(clock.now() + timedelta(minutes=10))
+
+    start = time.perf_counter()
+    held, _ = catch_up(store, clock=clock)  # once: reads the history, checkpoints
+    cold_ms = (time.perf_counter() - start) * 1000.0
+    runs = []
+    for _ in range(LIVE_RUNS):
+        clock = few_more(clock)
+        start = time.perf_counter()
+        held, _ = catch_up(store, held, clock=clock, checkpoint_every_s=float("inf"))
+        runs.append((time.perf_counter() - start) * 1000.0)
+    paths = []
+    for full in (False, True):
+        clock = few_more(clock)
+        if full:
+            with engine.begin() as conn:
+                conn.execute(delete(guarantee_evaluations))
+        start = time.perf_counter()
+        refresh_guarantees(store, clock=clock)
+        paths.append((time.perf_counter() - start) * 1000.0)
+    start = time.perf_counter()
+    blob = held.evaluator.checkpoint()
+    save_ms = (time.perf_counter() - start) * 1000.0
+    start = time.perf_counter()
+    LiveEvaluator.restore(blob)
+    restore_ms = (time.perf_counter() - start) * 1000.0
+    return {
+        "live_ms": float(np.median(runs)),
+        "live_cold_ms": cold_ms,
+        "few_incremental_ms": paths[0],
+        "few_full_ms": paths[1],
+        "checkpoint_mb": len(blob) / 1e6,
+        "checkpoint_save_ms": save_ms,
+        "checkpoint_restore_ms": restore_ms,
+    }
 
 
 def main() -> None:
@@ -331,11 +389,22 @@ def main() -> None:
         f"{one_by_one:,.0f}/s one at a time (baseline); ratio {sustained / one_by_one:.1f}x; "
         f"{sustained / RATE:.1f}x the 10,000/s target"
     )
-    incremental_ms, full_ms, window_facts, all_facts = refresh(rng)
+    r = refresh(rng)
+    incremental_ms, full_ms = r["incremental_ms"], r["full_ms"]
     print(
         f"refresh after {CHUNK} new incidents on {HISTORY_N:,} over {HISTORY_DAYS} days: "
-        f"incremental {incremental_ms:,.0f} ms ({window_facts:,} facts read), whole history "
-        f"{full_ms:,.0f} ms ({all_facts:,} facts); ratio {full_ms / incremental_ms:.1f}x"
+        f"incremental {incremental_ms:,.0f} ms ({r['incremental_facts']:,.0f} facts read), "
+        f"whole history {full_ms:,.0f} ms ({r['full_facts']:,.0f} facts); "
+        f"ratio {full_ms / incremental_ms:.1f}x"
+    )
+    print(
+        f"live after {LIVE_CHUNK} new incidents (median of {LIVE_RUNS}): {r['live_ms']:,.0f} ms; "
+        f"incremental refresh {r['few_incremental_ms']:,.0f} ms "
+        f"({r['few_incremental_ms'] / r['live_ms']:.1f}x), whole history "
+        f"{r['few_full_ms']:,.0f} ms ({r['few_full_ms'] / r['live_ms']:.1f}x); first live run "
+        f"(reads the history once) {r['live_cold_ms']:,.0f} ms; checkpoint "
+        f"{r['checkpoint_mb']:.1f} MB, save {r['checkpoint_save_ms']:,.0f} ms, restore "
+        f"{r['checkpoint_restore_ms']:,.0f} ms"
     )
     print(
         json.dumps(
@@ -350,6 +419,13 @@ def main() -> None:
                 "refresh_incremental_ms": round(incremental_ms, 1),
                 "refresh_full_ms": round(full_ms, 1),
                 "refresh_history_incidents": HISTORY_N,
+                "live_ms": round(r["live_ms"], 1),
+                "live_few_incremental_ms": round(r["few_incremental_ms"], 1),
+                "live_few_full_ms": round(r["few_full_ms"], 1),
+                "live_ratio_to_full": round(r["few_full_ms"] / r["live_ms"], 1),
+                "checkpoint_mb": round(r["checkpoint_mb"], 2),
+                "checkpoint_save_ms": round(r["checkpoint_save_ms"], 1),
+                "checkpoint_restore_ms": round(r["checkpoint_restore_ms"], 1),
             }
         )
     )

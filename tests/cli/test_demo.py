@@ -48,6 +48,13 @@ def test_demo_builds_a_fresh_database_and_ends_with_an_existing_report(tmp_path:
     assert reports > 1_000  # two simulated days of a whole front
     assert _count(db, "SELECT count(*) FROM agreement_versions") == 1
     assert _count(db, "SELECT count(*) FROM violations") > 0
+    # the paris guarantees are loaded and the ingest's live evaluator recorded their alerts,
+    # one ``trigger.fired`` ledger entry each
+    assert _count(db, "SELECT count(*) FROM guarantee_files") == 1
+    alerts = _count(db, "SELECT count(*) FROM guarantee_alerts")
+    assert alerts > 0
+    fired = "SELECT count(*) FROM ledger_entries WHERE event_type = 'trigger.fired'"
+    assert _count(db, fired) == alerts
     has_pledges = _count(db, "SELECT count(*) FROM sqlite_master WHERE name = 'pledges'")
     if has_pledges:  # the coalition workstream's tables: the demo loads the scenario's pledges
         assert _count(db, "SELECT count(*) FROM pledges") > 0

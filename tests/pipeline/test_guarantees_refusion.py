@@ -1,11 +1,12 @@
-"""Live refresh through the real pipeline: re-fusion supersedes incidents, and the
-incremental evaluation still records what a whole-history replay records.
+"""Live refresh through the real pipeline: re-fusion supersedes incidents, and the live
+evaluator still records what a whole-history replay records.
 
 Two copies of one store receive the same ingests (through ``ingest_files``, with fusion):
 posts report the same explosions in different ingests (so fusion merges them and supersedes
 earlier incidents), some reports arrive late, some are amended. One copy refreshes as ingest
-does (incremental, windowed even after supersession when the successors hold the reports);
-the other has its evaluation marks removed before every ingest (whole history).
+does (``guarantees.live_service``: the evaluator held in memory, told what changed); the
+other forgets its evaluator and checkpoint before every ingest, so it reads and replays the
+whole history each time.
 """
 
 from __future__ import annotations
@@ -21,14 +22,15 @@ from sqlalchemy import delete, func, select
 
 from backend_databases import Databases
 from ceasefire.clock import FixedClock
+from ceasefire.guarantees import live_service
+from ceasefire.guarantees.live_service import LIVE
 from ceasefire.guarantees.loader import parse_instruments
+from ceasefire.guarantees.refresh import read_facts
 from ceasefire.pipeline.ingest import ingest_files
 from ceasefire.reports.gazetteer import Gazetteer
 from ceasefire.reports.parse import ReportFormat
-from ceasefire.store import guarantee_facts
-from ceasefire.store.guarantee_supersession import successors_cover
+from ceasefire.store.guarantee_checkpoints import guarantee_checkpoints
 from ceasefire.store.guarantees import (
-    guarantee_evaluations,
     read_alerts,
     read_obligations,
     save_instrument_file,
@@ -95,22 +97,22 @@ def test_incremental_refresh_after_refusion_records_what_a_full_replay_records(
     backend: str, databases: Databases, tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = random.Random(seed)
-    covered: list[bool] = []
+    history_reads: list[int] = []
 
-    def spy(*args: Any, **kwargs: Any) -> bool:  # calls through, counts the windowed runs
-        result = successors_cover(*args, **kwargs)
-        covered.append(result)
-        return result
+    def spy(*args: Any, **kwargs: Any) -> Any:  # calls through, counts whole-history reads
+        facts = read_facts(*args, **kwargs)
+        history_reads.append(len(facts))
+        return facts
 
-    monkeypatch.setattr(guarantee_facts, "successors_cover", spy)
+    monkeypatch.setattr(live_service, "read_facts", spy)
     clones = Clones(backend, databases, tmp_path, key="pact", build=build_pact)
     try:
-        _replay(clones, rng, covered, tmp_path)
+        _replay(clones, rng, history_reads, tmp_path)
     finally:
         clones.drop_all()
 
 
-def _replay(clones: Clones, rng: random.Random, covered: list[bool], tmp_path: Path) -> None:
+def _replay(clones: Clones, rng: random.Random, reads: list[int], tmp_path: Path) -> None:
     live, full = open_mini(clones.new()), open_mini(clones.new())
     gazetteer = Gazetteer.default()
     now = START
@@ -118,7 +120,8 @@ def _replay(clones: Clones, rng: random.Random, covered: list[bool], tmp_path: P
         now += timedelta(hours=rng.choice([1, 3, 8, 20]))
         reports = batch(rng, now, k)
         with full.engine.begin() as conn:
-            conn.execute(delete(guarantee_evaluations))
+            conn.execute(delete(guarantee_checkpoints))
+        LIVE.forget(full.engine.url.render_as_string())
         for store in (live, full):
             path = write_ndjson(tmp_path / f"{id(store)}-{k}.ndjson", reports)
             ingest_files(
@@ -138,6 +141,7 @@ def _replay(clones: Clones, rng: random.Random, covered: list[bool], tmp_path: P
             select(func.count()).select_from(incidents).where(incidents.c.status != "active")
         ).scalar_one()
     assert superseded > 0  # fusion did rewrite incidents along the way
-    assert any(covered)  # and some runs stayed windowed across that
+    # the live copy read the history once, the full one at every ingest
+    assert len(reads) == 15 + 1
     live.close()
     full.close()

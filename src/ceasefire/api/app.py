@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from ceasefire.api.errors import install_error_handlers
 from ceasefire.api.guards import DEFAULT_BODY_BYTES, LOGIN_BODY_BYTES, BodyLimit, SecurityHeaders
 from ceasefire.api.live_bus import BusFollower
+from ceasefire.api.routes_alerts import router as alerts_router
 from ceasefire.api.routes_counts import router as counts_router
 from ceasefire.api.routes_force import router as force_router
 from ceasefire.api.routes_geo import router as geo_router
@@ -94,6 +95,7 @@ def create_app(
         geo_router,
         picture_router,
         force_router,
+        alerts_router,
         stream_router,
         ledger_router,
         web_router,

@@ -24,9 +24,10 @@ from ceasefire.errors import CeasefireError
 from ceasefire.scenarios import scenario_dir
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from datetime import datetime
 
     from ceasefire.guarantees.commission import Case, CaseEvent
+    from ceasefire.guarantees.ports import GuaranteesStore
 
 # The store (SQLAlchemy) is imported inside the commands: every ``ceasefire`` invocation
 # (even --help) imports this module.
@@ -43,18 +44,26 @@ JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document inst
 
 
 @contextmanager
-def guarantees_engine(ctx: typer.Context) -> Iterator[Engine]:
-    """The engine of ``--db`` with the guarantees tables; errors end in one line, exit 2."""
-    from ceasefire.store.guarantees import require_tables  # noqa: PLC0415
-    from ceasefire.store.queries import engine_of  # noqa: PLC0415
+def guarantees_store(ctx: typer.Context) -> Iterator[GuaranteesStore]:
+    """The guarantees record of ``--db`` (``ports.GuaranteesStore``); errors end in one line,
+    exit 2."""
+    from ceasefire.store.guarantees_sql import SqlGuarantees  # noqa: PLC0415
 
     with cli_store(ctx) as store:
-        engine = engine_of(store)
+        record = SqlGuarantees.of(store)
         try:
-            require_tables(engine)
-            yield engine
+            record.require_tables()
+            yield record
         except CeasefireError as exc:
             fail(exc)
+
+
+def default_moment(record: GuaranteesStore, at: datetime | None) -> datetime:
+    """``--at``, or the record's horizon (``live_service.horizon``): every command counts as
+    of the same moment by default, so ``evaluate``, ``status`` and ``obligations`` agree."""
+    from ceasefire.guarantees.live_service import horizon  # noqa: PLC0415
+
+    return at if at is not None else horizon(record, SystemClock().now())
 
 
 @app.command("load")
@@ -67,30 +76,55 @@ def load(
 ) -> None:
     """Validate a guarantees file and keep it as the instruments in force."""
     from ceasefire.guarantees.loader import load_instruments  # noqa: PLC0415
-    from ceasefire.store.guarantees import save_instrument_file  # noqa: PLC0415
 
-    with guarantees_engine(ctx) as engine:
+    with guarantees_store(ctx) as record:
         path = file or scenario_dir("paris-2026") / "guarantees.yaml"
         instruments = load_instruments(path)
         text = path.read_text(encoding="utf-8")
-        save_instrument_file(engine, text, str(path), instruments, clock=SystemClock())
+        record.save_file(text, str(path), instruments, clock=SystemClock())
     ids = ", ".join(i.id for i in instruments.instruments)
     typer.echo(f"loaded {len(instruments.instruments)} instruments from {path}: {ids}")
 
 
 @app.command("evaluate")
-def evaluate(ctx: typer.Context, until: AtOption = None) -> None:
-    """Evaluate every trigger over the monitored facts and record new alerts and obligations."""
+def evaluate(ctx: typer.Context, until: AtOption = None, as_json: JsonOption = False) -> None:
+    """Bring the record up to now (the live evaluator, as ingest does; ``--at``: replay the
+    history up to then) and print the record's totals, and what this run added ("new")."""
+    from ceasefire.guarantees.live_service import catch_up  # noqa: PLC0415
+    from ceasefire.guarantees.record_counts import count_record  # noqa: PLC0415
     from ceasefire.guarantees.refresh import refresh_guarantees  # noqa: PLC0415
-    from ceasefire.store.guarantees_sql import SqlGuarantees  # noqa: PLC0415
 
     at = parse_when(until, "--at", end_of_day=True)
-    with guarantees_engine(ctx) as engine:
-        summary = refresh_guarantees(SqlGuarantees(engine), clock=SystemClock(), until=at)
+    clock = SystemClock()
+    with guarantees_store(ctx) as record:
+        if at is None:
+            _, summary = catch_up(record, clock=clock)
+        else:
+            summary = refresh_guarantees(record, clock=clock, until=at)
+        moment = default_moment(record, at)
+        counts = count_record(record.read_alerts(), record.read_obligations(), moment)
+    if as_json:
+        echo_json(
+            {
+                "at": iso_z(moment),
+                "facts": summary.facts,
+                "alerts": {"total": counts.alerts, "new": summary.new.alerts},
+                "obligations": {
+                    "total": counts.obligations,
+                    "new": summary.new.obligations,
+                    **counts.by_state,
+                },
+                "cases": {"new": summary.new.cases, "steps_linked": summary.linked},
+                "became_overdue": summary.overdue,
+            }
+        )
+        return
     typer.echo(
-        f"{summary.facts} facts evaluated → {summary.alerts} alerts ({summary.new.alerts} new); "
-        f"{summary.new.obligations} new obligations, {summary.new.cases} new commission cases, "
-        f"{summary.linked} case steps from attribution records, {summary.overdue} became overdue"
+        f"{summary.facts} fact revisions evaluated. Record as of {iso_z(moment)}: "
+        f"{counts.alerts} alerts ({summary.new.alerts} new); {counts.obligations} obligations "
+        f"({summary.new.obligations} new; {_counts(counts.by_state)}); "
+        f"{summary.new.cases} new commission cases, {summary.linked} case steps from "
+        f"attribution records, {summary.overdue} became overdue"
     )
 
 
@@ -99,19 +133,18 @@ def status(ctx: typer.Context, at: AtOption = None, as_json: JsonOption = False)
     """Each instrument at a moment: in force or not (and why), alerts, obligations."""
     from ceasefire.guarantees.activation import activation_of  # noqa: PLC0415
     from ceasefire.guarantees.obligations import status_at  # noqa: PLC0415
+    from ceasefire.guarantees.record_counts import count_record  # noqa: PLC0415
     from ceasefire.guarantees.refresh import load_instrument_set  # noqa: PLC0415
-    from ceasefire.store.guarantees import read_alerts, read_obligations  # noqa: PLC0415
-    from ceasefire.store.guarantees_sql import SqlGuarantees  # noqa: PLC0415
 
-    moment = parse_when(at, "--at", end_of_day=True) or SystemClock().now()
-    with guarantees_engine(ctx) as engine:
-        instruments = load_instrument_set(SqlGuarantees(engine), as_of=moment)
-        alerts = read_alerts(engine, until=moment)
-        obligations = [
-            (o, status_at(o, events, moment))
-            for o, events in read_obligations(engine)
-            if o.created_at <= moment
-        ]
+    with guarantees_store(ctx) as record:
+        moment = default_moment(record, parse_when(at, "--at", end_of_day=True))
+        instruments = load_instrument_set(record, as_of=moment)
+        alerts = record.read_alerts(until=moment)
+        stored = record.read_obligations()
+    counts = count_record(alerts, stored, moment)
+    obligations = [
+        (o, status_at(o, events, moment)) for o, events in stored if o.created_at <= moment
+    ]
     rows = []
     for instrument in instruments.instruments:
         activation = activation_of(instrument, instruments.ceasefire_in_force_from)
@@ -125,6 +158,7 @@ def status(ctx: typer.Context, at: AtOption = None, as_json: JsonOption = False)
                 "active": activation.active_at(moment),
                 "why": activation.explain_at(moment),
                 "alerts": dict(Counter(str(a.level) for a in mine)),
+                "alert_total": len(mine),
                 "last_alerts": [
                     {
                         "id": a.id,
@@ -146,10 +180,14 @@ def status(ctx: typer.Context, at: AtOption = None, as_json: JsonOption = False)
                 ],
             }
         )
+    totals = {"alerts": counts.alerts, "obligations": counts.obligations, **counts.by_state}
     if as_json:
-        echo_json({"at": iso_z(moment), "instruments": rows})
+        echo_json({"at": iso_z(moment), "totals": totals, "instruments": rows})
         return
-    typer.echo(f"Guarantees as of {iso_z(moment)}")
+    typer.echo(
+        f"Guarantees as of {iso_z(moment)}: {counts.alerts} alerts, {counts.obligations} "
+        f"obligations ({_counts(counts.by_state)})"
+    )
     for row in rows:
         flag = "IN FORCE" if row["active"] else "NOT IN FORCE"
         typer.echo(f"\n{row['id']} — {row['title']}\n  {flag} — {row['why']}")
@@ -162,6 +200,8 @@ def status(ctx: typer.Context, at: AtOption = None, as_json: JsonOption = False)
         typer.echo(
             f"  alerts: {_counts(row['alerts'])}; obligations: {_counts(row['obligations'])}"
         )
+        if row["last_alerts"]:
+            typer.echo(f"  latest {len(row['last_alerts'])} of {row['alert_total']} alerts:")  # type: ignore[arg-type]
         for alert in row["last_alerts"]:  # type: ignore[attr-defined]
             typer.echo(
                 f"    {alert['fired_at']}  {alert['level']:<5} {alert['trigger']:<22} {alert['id']}"
@@ -182,15 +222,13 @@ def backtest(
     with the measured values. Records nothing (``evaluate`` records)."""
     from ceasefire.guarantees.backtest import parse_step, run_backtest  # noqa: PLC0415
     from ceasefire.guarantees.refresh import load_instrument_set, read_facts  # noqa: PLC0415
-    from ceasefire.store.guarantees_sql import SqlGuarantees  # noqa: PLC0415
 
     begin, finish = parse_when(start, "--from"), parse_when(end, "--to")
     assert begin is not None  # required options
     assert finish is not None
-    with guarantees_engine(ctx) as engine:
+    with guarantees_store(ctx) as store:
         try:
             every = parse_step(step)
-            store = SqlGuarantees(engine)
             instruments = load_instrument_set(store, as_of=finish)
             facts = read_facts(store, until=finish)
             result = run_backtest(instruments, facts, start=begin, end=finish, step=every)
@@ -257,17 +295,14 @@ def explain(
         link_attribution_records,
         load_instrument_set,
     )
-    from ceasefire.store.guarantee_cases import read_cases  # noqa: PLC0415
-    from ceasefire.store.guarantees import read_alert  # noqa: PLC0415
-    from ceasefire.store.guarantees_sql import SqlGuarantees  # noqa: PLC0415
 
-    with guarantees_engine(ctx) as engine:
-        alert = read_alert(engine, alert_id)
-        instruments = load_instrument_set(SqlGuarantees(engine))
-        link_attribution_records(SqlGuarantees(engine), clock=SystemClock())
+    with guarantees_store(ctx) as record:
+        alert = record.read_alert(alert_id)
+        instruments = load_instrument_set(record)
+        link_attribution_records(record, clock=SystemClock())
         cases = [
             _case_row(c, e)
-            for c, e in read_cases(engine)
+            for c, e in record.read_cases()
             if c.instrument_id == alert.instrument_id and c.fact_id in alert.fact_ids
         ]
     title = next((i.title for i in instruments.instruments if i.id == alert.instrument_id), None)
@@ -321,29 +356,27 @@ def ratify(
         ratification_of,
     )
     from ceasefire.guarantees.refresh import load_instrument_set  # noqa: PLC0415
-    from ceasefire.store.guarantees import record_ratification  # noqa: PLC0415
-    from ceasefire.store.guarantees_sql import SqlGuarantees  # noqa: PLC0415
 
     clock = SystemClock()
     when = parse_when(date, "--date")
-    with guarantees_engine(ctx) as engine:
+    with guarantees_store(ctx) as record:
         try:
             state = RatificationStatus(status)
         except ValueError:
             choices = ", ".join(RatificationStatus)
             raise InputError("status", "choice", f"{status!r} is not one of {choices}") from None
         try:
-            instrument = load_instrument_set(SqlGuarantees(engine)).instrument(instrument_id)
+            instrument = load_instrument_set(record).instrument(instrument_id)
         except KeyError:
             raise InputError("instrument", "known", f"no instrument {instrument_id!r}") from None
         ratification = ratification_of(
             instrument, party=party, status=state, date=when, source=source
         )
         now = clock.now()
-        record_ratification(
-            engine, RecordedRatification(instrument_id, ratification, by, now), clock=clock
+        record.record_ratification(
+            RecordedRatification(instrument_id, ratification, by, now), clock=clock
         )
-        updated = load_instrument_set(SqlGuarantees(engine))
+        updated = load_instrument_set(record)
     activation = activation_of(updated.instrument(instrument_id), updated.ceasefire_in_force_from)
     dated = f" on {when.date().isoformat()}" if when else ""
     typer.echo(f"{instrument_id}: {party} {state}{dated} (recorded by {by})")
@@ -354,15 +387,13 @@ def ratify(
 def cases_command(ctx: typer.Context, at: AtOption = None, as_json: JsonOption = False) -> None:
     """Special Commission cases (breach → attribution → remedy), with fusion's records."""
     from ceasefire.guarantees.refresh import link_attribution_records  # noqa: PLC0415
-    from ceasefire.store.guarantee_cases import read_cases  # noqa: PLC0415
-    from ceasefire.store.guarantees_sql import SqlGuarantees  # noqa: PLC0415
 
-    moment = parse_when(at, "--at", end_of_day=True) or SystemClock().now()
-    with guarantees_engine(ctx) as engine:
-        link_attribution_records(SqlGuarantees(engine), clock=SystemClock())
+    with guarantees_store(ctx) as record:
+        moment = default_moment(record, parse_when(at, "--at", end_of_day=True))
+        link_attribution_records(record, clock=SystemClock())
         rows = [
             _case_row(case, [e for e in events if e.at <= moment])
-            for case, events in read_cases(engine)
+            for case, events in record.read_cases()
             if case.opened_at <= moment
         ]
     if as_json:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ceasefire.cli.guarantees import AtOption, JsonOption, guarantees_engine
+from ceasefire.cli.guarantees import AtOption, JsonOption, default_moment, guarantees_store
 from ceasefire.cli.monitoring_common import echo_json, iso_z, parse_when
 from ceasefire.clock import SystemClock
 from ceasefire.errors import NotFoundError
@@ -46,12 +46,11 @@ def list_obligations(
 ) -> None:
     """List obligations with owner, level, deadline and state (as of --at, default now)."""
     from ceasefire.guarantees.obligations import ObligationState, status_at  # noqa: PLC0415
-    from ceasefire.store.guarantees import read_obligations  # noqa: PLC0415
 
-    moment = parse_when(at, "--at", end_of_day=True) or SystemClock().now()
-    with guarantees_engine(ctx) as engine:
+    with guarantees_store(ctx) as record:
+        moment = default_moment(record, parse_when(at, "--at", end_of_day=True))
         rows = []
-        for obligation, events in read_obligations(engine):
+        for obligation, events in record.read_obligations():
             if obligation.created_at > moment:
                 continue
             state = status_at(obligation, events, moment)
@@ -103,16 +102,15 @@ def meet_command(
 ) -> None:
     """Record that an obligation is met, with its evidence."""
     from ceasefire.guarantees.obligations import meet  # noqa: PLC0415
-    from ceasefire.store.guarantees import append_obligation_events, read_obligations  # noqa: PLC0415
 
     clock = SystemClock()
     when = parse_when(at, "--at") or clock.now()
-    with guarantees_engine(ctx) as engine:
-        found = [(o, e) for o, e in read_obligations(engine) if o.id == obligation_id]
+    with guarantees_store(ctx) as record:
+        found = [(o, e) for o, e in record.read_obligations() if o.id == obligation_id]
         if not found:
             raise NotFoundError(f"no obligation {obligation_id!r}")
         obligation, events = found[0]
         event = meet(obligation, events, at=when, by=by, evidence=evidence)
-        append_obligation_events(engine, [event], clock=clock)
+        record.append_obligation_events([event], clock=clock)
     late = " (late)" if event.at >= obligation.deadline else ""
     typer.echo(f"{obligation.id} met{late} at {iso_z(event.at)} by {by}: {event.evidence}")

@@ -17,6 +17,7 @@ from typing import Protocol
 from ceasefire.clock import Clock
 from ceasefire.guarantees.alerts import Alert
 from ceasefire.guarantees.commission import AttributionStep, Case, CaseEvent
+from ceasefire.guarantees.model import InstrumentSet
 from ceasefire.guarantees.obligations import Obligation, ObligationEvent
 from ceasefire.guarantees.ratification import RecordedRatification
 
@@ -109,6 +110,20 @@ class Evaluation:
 
 
 @dataclass(frozen=True, slots=True)
+class LiveCheckpoint:
+    """The live evaluator's saved state (``guarantees.live``): the marks of what it had been
+    told, the instant it had evaluated up to, its bytes, and when it was saved. ``token``:
+    random per checkpoint, so a process holding an evaluator in memory can tell that the
+    database it caches is still the one that holds its checkpoint."""
+
+    token: str
+    marks: EvaluationMarks
+    evaluated_until: datetime
+    state: bytes
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class StoredGuarantees:
     """The latest guarantees file as loaded, and the ceasefire date resolved at load."""
 
@@ -173,6 +188,40 @@ class GuaranteesStore(Protocol):
     def first_receipts_since(self, since: datetime) -> list[tuple[datetime, datetime]]:
         """(observed, first received) of active incidents that may be first recorded from
         ``since`` on (a superset, a day's margin on the text times)."""
+        ...
+
+    def touched_after(self, marks: EvaluationMarks) -> set[int]:
+        """Active incidents created, or given a state, decision or remedy, after ``marks``."""
+        ...
+
+    def inactive_among(self, pks: Sequence[int]) -> set[int]:
+        """Those of ``pks`` whose incident is no longer active."""
+        ...
+
+    def latest_checkpoint(self) -> LiveCheckpoint | None:
+        """The live evaluator's latest checkpoint (None: none)."""
+        ...
+
+    def checkpoint_token(self) -> str | None:
+        """The latest checkpoint's token (None: none), without reading its state."""
+        ...
+
+    def save_checkpoint(self, checkpoint: LiveCheckpoint) -> None:
+        """Keep ``checkpoint`` as the live evaluator's (older ones are dropped)."""
+        ...
+
+    def save_file(
+        self, text: str, source_path: str, instruments: InstrumentSet, *, clock: Clock
+    ) -> None:
+        """Keep a validated guarantees file as the one in force."""
+        ...
+
+    def record_ratification(self, record: RecordedRatification, *, clock: Clock) -> None:
+        """Record a party's ratification status (history, chained)."""
+        ...
+
+    def read_alert(self, alert_id: str) -> Alert:
+        """One stored alert (NotFoundError when unknown)."""
         ...
 
     def read_alerts(self, *, until: datetime | None = None) -> list[Alert]:

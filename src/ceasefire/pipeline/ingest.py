@@ -32,7 +32,7 @@ from pathlib import Path
 
 from ceasefire.clock import Clock, SystemClock
 from ceasefire.errors import CeasefireError, WriteConflictError
-from ceasefire.guarantees.refresh import refresh_guarantees
+from ceasefire.guarantees.live_service import LIVE
 from ceasefire.pipeline.admit import COUNT_KEYS, admit_chunk
 from ceasefire.pipeline.agreements import AgreementBook
 from ceasefire.pipeline.fuse import HasEngine, fuse_incidents
@@ -163,7 +163,8 @@ def ingest_files(
     then replaced by fused ones (``ceasefire.pipeline.fuse``); ``fuse=False``: ingest alone.
 
     When guarantees are loaded and reports were accepted, the triggers are then evaluated
-    (``refresh_guarantees``: once per call, not per chunk) and new alerts, obligations and
+    (``guarantees.live_service``: the process's live evaluator, told what changed; once per
+    call, not per chunk) and new alerts, obligations and
     cases are recorded; ``IngestSummary.alerts`` counts the new alerts.
 
     ``received_at``: ``ReceiptTime.OBSERVED`` stamps each stored report as received when it
@@ -201,7 +202,11 @@ def ingest_files(
                 if fuse:
                     _fuse_patiently(store, plan.book, clock=clock)
                 if summary.accepted and guarantees_loaded(store.engine):
-                    fired = refresh_guarantees(SqlGuarantees(store.engine), clock=clock).new.alerts
+                    fired = LIVE.refresh(
+                        store.engine.url.render_as_string(),
+                        SqlGuarantees(store.engine),
+                        clock=clock,
+                    ).new.alerts
                     summary = dataclasses.replace(summary, alerts=fired)
         status = "done"
     finally:

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 
+from ceasefire.clock import SystemClock
 from ceasefire.errors import CeasefireError
 from ceasefire.pipeline.agreements import load_agreement_file
 from ceasefire.pipeline.ingest import IngestSummary, ingest_files
@@ -110,6 +111,23 @@ def load_coverage(store: Store, path: Path) -> int:
     return stores_for(store).read_model.add_coverage(objects, datetime.now(UTC).isoformat())
 
 
+def load_guarantees(store: Store, scenario: DemoScenario) -> int:
+    """Load the scenario's ``guarantees.yaml`` (as ``ceasefire guarantees load``), so that the
+    ingest that follows evaluates the triggers (``guarantees.live_service``) and the HQ's
+    alerts panel has alerts. paris-2026 only (the Minsk scenario's real 2015-2018 events are
+    a backtest's material: ``guarantees backtest``). Returns the instruments loaded."""
+    from ceasefire.guarantees.loader import load_instruments  # noqa: PLC0415
+    from ceasefire.store.guarantees_sql import SqlGuarantees  # noqa: PLC0415
+
+    path = scenario_dir(scenario.value) / "guarantees.yaml"
+    if scenario is not DemoScenario.PARIS_2026 or not path.is_file():
+        return 0
+    instruments = load_instruments(path)
+    text = path.read_text(encoding="utf-8")
+    SqlGuarantees.of(store).save_file(text, str(path), instruments, clock=SystemClock())
+    return len(instruments.instruments)
+
+
 def load_coalition(store: Store, scenario: DemoScenario) -> bool:
     """Load the scenario's coalition registry, pledges and requirements, when it has them.
 
@@ -157,6 +175,9 @@ def run_demo(
         load_scenario_agreement(store, scenario)
         log(f"agreement of {scenario.value} loaded")
         coalition = load_coalition(store, scenario)
+        instruments = load_guarantees(store, scenario)
+        if instruments:
+            log(f"{instruments} guarantee instruments loaded (evaluated as reports are ingested)")
         windows = 0
         if coalition:
             log("coalition registry and pledges loaded")
@@ -172,7 +193,7 @@ def run_demo(
             summary = ingest(store, [path], ReportFormat.UCDP)
         log(
             f"ingested {summary.accepted:,} reports ({summary.duplicates:,} duplicates, "
-            f"{summary.quarantined:,} quarantined)"
+            f"{summary.quarantined:,} quarantined); {summary.alerts:,} guarantee alerts"
         )
         if windows:
             log(f"{windows:,} coverage windows declared (who watched where and when)")

@@ -58,7 +58,7 @@ from ceasefire.store.guarantee_rows import (
     obligation_row,
 )
 from ceasefire.store.ledger import append_events_in
-from ceasefire.store.ledger_marking import fact_marking, obligation_marking
+from ceasefire.store.ledger_marking import fact_markings, obligation_markings
 from ceasefire.store.metadata import metadata
 
 _TS = 40
@@ -313,7 +313,7 @@ def add_alerts(
         if cases:
             conn.execute(insert(guarantee_cases), [case_row(c) for c, _ in cases])
             append_case_events_in(conn, [e for _, e in cases])
-        marking = {a.id: fact_marking(conn, a.fact_ids) for a in new}
+        marking = fact_markings(conn, {a.id: a.fact_ids for a in new})
         chain_in(
             conn,
             [
@@ -336,12 +336,10 @@ def append_obligation_events(
     """Append obligation events (met, overdue), chained into the ledger too."""
     with engine.begin() as conn:
         _append_obligation_events(conn, events)
+        markings = obligation_markings(conn, [e.obligation_id for e in events]) if events else {}
         chain_in(
             conn,
-            [
-                _obligation_ledger_event(e, obligation_marking(conn, e.obligation_id))
-                for e in events
-            ],
+            [_obligation_ledger_event(e, markings[e.obligation_id]) for e in events],
             clock,
         )
 

@@ -15,16 +15,19 @@ from sqlalchemy import Engine
 from ceasefire.clock import Clock
 from ceasefire.guarantees.alerts import Alert
 from ceasefire.guarantees.commission import AttributionStep, Case, CaseEvent
+from ceasefire.guarantees.model import InstrumentSet
 from ceasefire.guarantees.obligations import Obligation, ObligationEvent
 from ceasefire.guarantees.ports import (
     Evaluation,
     EvaluationMarks,
     FactRows,
+    LiveCheckpoint,
     RecordSummary,
     StoredGuarantees,
 )
 from ceasefire.guarantees.ratification import RecordedRatification
-from ceasefire.store import guarantee_cases, guarantee_facts, guarantees
+from ceasefire.store import guarantee_cases, guarantee_checkpoints, guarantee_facts, guarantees
+from ceasefire.store.queries import engine_of
 
 
 class SqlGuarantees:
@@ -32,6 +35,11 @@ class SqlGuarantees:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    @classmethod
+    def of(cls, store: object) -> SqlGuarantees:
+        """The guarantees record of an open ``Store`` (the CLI holds no engine)."""
+        return cls(engine_of(store))
 
     @property
     def engine(self) -> Engine:
@@ -70,6 +78,32 @@ class SqlGuarantees:
 
     def first_receipts_since(self, since: datetime) -> list[tuple[datetime, datetime]]:
         return guarantee_facts.first_receipts_since(self._engine, since)
+
+    def touched_after(self, marks: EvaluationMarks) -> set[int]:
+        return guarantee_checkpoints.touched_after(self._engine, marks)
+
+    def inactive_among(self, pks: Sequence[int]) -> set[int]:
+        return guarantee_checkpoints.inactive_among(self._engine, pks)
+
+    def latest_checkpoint(self) -> LiveCheckpoint | None:
+        return guarantee_checkpoints.latest_checkpoint(self._engine)
+
+    def checkpoint_token(self) -> str | None:
+        return guarantee_checkpoints.checkpoint_token(self._engine)
+
+    def save_checkpoint(self, checkpoint: LiveCheckpoint) -> None:
+        guarantee_checkpoints.save_checkpoint(self._engine, checkpoint)
+
+    def save_file(
+        self, text: str, source_path: str, instruments: InstrumentSet, *, clock: Clock
+    ) -> None:
+        guarantees.save_instrument_file(self._engine, text, source_path, instruments, clock=clock)
+
+    def record_ratification(self, record: RecordedRatification, *, clock: Clock) -> None:
+        guarantees.record_ratification(self._engine, record, clock=clock)
+
+    def read_alert(self, alert_id: str) -> Alert:
+        return guarantees.read_alert(self._engine, alert_id)
 
     def read_alerts(self, *, until: datetime | None = None) -> list[Alert]:
         return guarantees.read_alerts(self._engine, until=until)

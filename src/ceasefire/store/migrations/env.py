@@ -13,6 +13,7 @@ import ceasefire.store.access  # registers the HQ access tables
 import ceasefire.store.changes  # registers the change log
 import ceasefire.store.coalition  # registers the coalition tables
 import ceasefire.store.fusion  # registers the fusion tables
+import ceasefire.store.guarantee_checkpoints  # registers the live evaluator's checkpoint
 import ceasefire.store.guarantees  # registers the guarantees tables
 import ceasefire.store.ledger  # registers the ledger tables
 import ceasefire.store.ownership  # registers the report delegations

@@ -4,9 +4,9 @@
 // and `body[data-ready="1"]` after the first complete load (`data-loading="1"` while a time
 // window is being fetched).
 
+import { AlertsPanel } from "./alerts.js";
 import { api, CSRF_KEY, fetchAllIncidents } from "./api.js";
 import { drawDailyCounts } from "./chart.js";
-import { h } from "./dom.js";
 import { buildFilters } from "./filters.js";
 import { ForceLayer } from "./force.js";
 import { IncidentStore, resolveWindow } from "./incidents.js";
@@ -32,6 +32,9 @@ async function main() {
   });
   const copMap = new CopMap($("map"), store, async (incident) => {
     copMap.showSelection(await panel.open(incident.id));
+  });
+  const alerts = new AlertsPanel($("alerts"), $("alerts-summary"), async (id) => {
+    copMap.showSelection(await panel.open(id));
   });
   const timeBar = new TimeBar($("timebar"), (at) => {
     store.setReplayAt(at);
@@ -144,7 +147,7 @@ async function main() {
       liveBuffer.push({ id: item.id, removed: true });
       if (liveTimer === null) liveTimer = setTimeout(flushLive, LIVE_BATCH_MS);
     },
-    onAlert: (alert) => showAlert(alert),
+    onAlert: () => alerts.reloadSoon(),
     onReconnect: () => load(time),
     onStatus: (status) => {
       $("live-status").textContent = status;
@@ -152,7 +155,7 @@ async function main() {
     },
   });
 
-  await Promise.all([copMap.loadBaseLayers(), load(initial.time)]);
+  await Promise.all([copMap.loadBaseLayers(), load(initial.time), alerts.load()]);
   window.addEventListener("resize", () => drawChart());
   document.body.dataset.ready = "1";
 }
@@ -186,15 +189,6 @@ function setStatus(text, isError = false) {
   const element = $("status");
   element.textContent = text;
   element.classList.toggle("error", isError);
-}
-
-function showAlert(alert) {
-  const list = $("alerts");
-  // the stream's alert: instrument, trigger, kind, level, fired_at (evidence is per reader)
-  const at = (alert.fired_at || new Date().toISOString()).slice(0, 16).replace("T", " ");
-  const text = `${alert.instrument || "guarantee"}: ${alert.trigger || alert.kind || "alert"}${alert.level ? ` (${alert.level})` : ""}`;
-  list.prepend(h("li", { "data-testid": "alert" }, `${at}Z ${text}`));
-  while (list.childElementCount > 20) list.lastElementChild.remove();
 }
 
 main().catch((error) => {
