@@ -101,7 +101,7 @@ class ViewerFeed:
     def __init__(self, state: HQState, user: User) -> None:
         self.state, self.user = state, user
         self.viewer = state.viewer(user)
-        self.incident_pk, self.state_pk, self.ledger_seq = stream_tops(state.engine)
+        self.change_seq, self.ledger_seq = stream_tops(state.engine)
         #: changed incidents not listed when read (pk → when first asked, monotonic s)
         self._unread: dict[int, float] = {}
         v = schema.violations
@@ -126,10 +126,9 @@ class ViewerFeed:
         """Incidents new or re-stated, new violations, superseded incidents and fired alerts
         since the last call (or the feed's creation), as the user sees them."""
         state, viewer = self.state, self.viewer
-        changed, self.incident_pk, self.state_pk = changes_since(
+        changed, self.change_seq = changes_since(
             state.engine,
-            incident_pk=self.incident_pk,
-            state_pk=self.state_pk,
+            self.change_seq,
             seen=lambda marking: sees_marking(decode_marking(marking), viewer),
         )
         superseded, alerts, self.ledger_seq = ledger_changes(state.engine, self.ledger_seq)
