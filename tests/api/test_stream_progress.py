@@ -4,21 +4,28 @@ moment ago is judged with the labels as they are now, not as a cache last read t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from api_helpers import HQ, FreshHQDB, open_hq, report
-from sqlalchemy import event
+from sqlalchemy import event, select
 from test_stream_alerts import load_guarantees
 
+from ceasefire.access.marking import decode_marking
 from ceasefire.access.model import User
 from ceasefire.api.routes_stream import Cursor, poll
 from ceasefire.clock import FixedClock
+from ceasefire.fusion.verification import StateChange, VerificationState
+from ceasefire.store import schema
 from ceasefire.store.access_sql import user_by_name
+from ceasefire.store.fusion import incident_states
+from ceasefire.store.fusion_sql import record_state
 
 
 def _user(hq: HQ, name: str, nation: str) -> User:
@@ -114,3 +121,60 @@ def test_a_label_stored_after_the_stream_started_is_judged_as_stored_now(
         events = poll(hq.state, usa, cursor)
     assert b"event: incident" in _kinds(events)
     assert b"event: alert" in _kinds(events)
+
+
+def _verify(hq: HQ, incident_pk: int, *, by: str) -> None:
+    """An analyst verifies the incident (as ``POST /api/incidents/{id}/state`` records it),
+    marked with the pairs of every report of it (its fusion state's marking)."""
+    s = incident_states
+    with hq.state.engine.connect() as conn:
+        marking = conn.execute(
+            select(s.c.marking).where(s.c.incident_pk == incident_pk).order_by(s.c.pk).limit(1)
+        ).scalar_one()
+    now = datetime.now(UTC)
+    change = StateChange(
+        f"I-{incident_pk}", VerificationState.REPORTED, VerificationState.VERIFIED, by, now
+    )
+    record_state(
+        hq.state.engine, incident_pk, change, now.isoformat(), marking=decode_marking(marking)
+    )
+
+
+def test_a_change_committed_after_a_later_drawn_one_is_not_skipped(hq: HQ) -> None:
+    # two analysts: the first one's state row (the lower pk) commits after the second's
+    usa = _user(hq, "usa", "USA")
+    hq.ingest([report("a", count=2), report("b", lat=48.6, count=3)])
+    with hq.state.engine.connect() as conn:
+        first, second = conn.execute(
+            select(schema.incidents.c.pk)
+            .where(schema.incidents.c.status == "active")
+            .order_by(schema.incidents.c.pk)
+        ).scalars()
+    cursor = Cursor(hq.state)
+    paused, release = threading.Event(), threading.Event()
+
+    def hold_commit(*_: Any) -> None:  # the slow analyst's transaction waits to commit
+        if threading.current_thread().name == "slow":
+            paused.set()
+            assert release.wait(30)
+
+    event.listen(hq.state.engine, "commit", hold_commit)
+    try:
+        slow_one = threading.Thread(
+            target=_verify, args=(hq, first), kwargs={"by": "slow"}, name="slow"
+        )
+        slow_one.start()
+        assert paused.wait(30)
+        quick_one = threading.Thread(target=_verify, args=(hq, second), kwargs={"by": "quick"})
+        quick_one.start()
+        quick_one.join(2.0)  # commits now (pk high-water marks), or waits for the slow one
+        seen = poll(hq.state, usa, cursor)
+        release.set()
+        slow_one.join(30)
+        quick_one.join(30)
+    finally:
+        release.set()
+        event.remove(hq.state.engine, "commit", hold_commit)
+    seen += poll(hq.state, usa, cursor)
+    restated = {orjson.loads(e.split(b"data: ", 1)[1])["id"] for e in seen}
+    assert restated == {first, second}
