@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 
 from ceasefire.access.marking import decode_marking, sees_marking
 from ceasefire.access.model import User, Viewer
@@ -46,6 +46,7 @@ from ceasefire.store.hq_queries import (
     changes_since,
     fully_visible_violation,
     ledger_changes,
+    stated_between,
     stream_tops,
     visible_among,
 )
@@ -104,11 +105,6 @@ class ViewerFeed:
         self.change_seq, self.ledger_seq = stream_tops(state.engine)
         #: changed incidents not listed when read (pk → when first asked, monotonic s)
         self._unread: dict[int, float] = {}
-        v = schema.violations
-        with state.engine.connect() as conn:
-            self.violation_pk = int(
-                conn.execute(select(func.coalesce(func.max(v.c.pk), 0))).scalar_one()
-            )
 
     def snapshot(self, *, since_s: float, limit: int) -> dict[str, Entry]:
         """The newest ``limit`` incidents and violations observed since ``since_s``, and the
@@ -126,6 +122,7 @@ class ViewerFeed:
         """Incidents new or re-stated, new violations, superseded incidents and fired alerts
         since the last call (or the feed's creation), as the user sees them."""
         state, viewer = self.state, self.viewer
+        before = self.change_seq
         changed, self.change_seq = changes_since(
             state.engine,
             self.change_seq,
@@ -152,29 +149,30 @@ class ViewerFeed:
             for pk in wanted
             if pk not in read and now - self._unread.get(pk, now) < UNREAD_RETRY_S
         }
-        out = Changes(self._entries(incidents, self._new_violations(visible)))
+        out = Changes(self._entries(incidents, self._new_violations(visible, before)))
         out.entries.update(self._alerts(alerts, visible))
         out.superseded = visible_among(state.engine, visible, superseded)
         return out
 
-    def _new_violations(self, visible: ColumnElement[bool]) -> list[Feature]:
-        """Violations above the cursor the user sees (up to a top read first, so one
-        committed between two reads is not skipped)."""
+    def _new_violations(self, visible: ColumnElement[bool], after_seq: int) -> list[Feature]:
+        """Active violations the user sees of the incidents fusion stated between the change
+        log's ``after_seq`` and this feed's cursor (fusion writes an incident's violations
+        with it; commit order, so none committed out of pk order is skipped)."""
         v = schema.violations
+        rows: list[dict[str, Any]] = []
+        stated = stated_between(self.state.engine, after_seq, self.change_seq)
         with self.state.engine.connect() as conn:
-            top = int(conn.execute(select(func.coalesce(func.max(v.c.pk), 0))).scalar_one())
-            stmt = (
-                select(v)
-                .where(
-                    v.c.pk > self.violation_pk,
-                    v.c.pk <= top,
-                    v.c.active.is_(True),
-                    fully_visible_violation(visible),
+            for start in range(0, len(stated), _CHUNK):
+                stmt = (
+                    select(v)
+                    .where(
+                        v.c.incident_pk.in_(stated[start : start + _CHUNK]),
+                        v.c.active.is_(True),
+                        fully_visible_violation(visible),
+                    )
+                    .order_by(v.c.pk)
                 )
-                .order_by(v.c.pk)
-            )
-            rows = [dict(r._mapping) for r in conn.execute(stmt)]
-        self.violation_pk = max(self.violation_pk, top)
+                rows += [dict(r._mapping) for r in conn.execute(stmt)]
         return violation_features(self.state, self.user, [violation_item(r) for r in rows])
 
     def _entries(

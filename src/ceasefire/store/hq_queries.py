@@ -195,6 +195,13 @@ def changes_since(
     return sorted(changed), max(upto, after_seq)
 
 
+def stated_between(engine: Engine, after_seq: int, upto_seq: int) -> list[int]:
+    """Incidents fusion stated with a change-log ``seq`` in ``(after_seq, upto_seq]``."""
+    with engine.connect() as conn:
+        logged = changes_after(conn, [INCIDENT], after_seq, upto_seq)
+    return sorted({pk for _, pk in logged})
+
+
 def stream_tops(engine: Engine) -> tuple[int, int]:
     """The change log's last seq and the ledger's: a stream's starting point."""
     with engine.connect() as conn:
