@@ -75,14 +75,14 @@ async def current_user(request: Request, state: Annotated[HQState, Depends(hq)])
     now_s = state.clock.now().timestamp()
     token = _bearer(request)
     if token is not None:
-        found = user_for_credential(state.engine, token_digest(token), now_s=now_s)
+        found = user_for_credential(state.reads, token_digest(token), now_s=now_s)
         if found is None:
             raise AuthError("unknown or expired token")
         return found[0]
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise AuthError("no token: send 'Authorization: Bearer <token>' or log in")
-    found = user_for_credential(state.engine, token_digest(cookie), now_s=now_s)
+    found = user_for_credential(state.reads, token_digest(cookie), now_s=now_s)
     if found is None:
         raise AuthError("session expired: log in again")
     user, _, csrf = found

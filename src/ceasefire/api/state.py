@@ -14,6 +14,7 @@ from ceasefire.clock import Clock
 from ceasefire.settings import Settings
 from ceasefire.store.access_sql import load_release_groups, stored_labels, visible_reports
 from ceasefire.store.base import Store
+from ceasefire.store.dialect import statement_reads
 from ceasefire.store.read_model_read import new_signatures
 from ceasefire.store.schema import agreement_versions
 
@@ -106,6 +107,16 @@ class HQState:
     _signatures: dict[int, Pairs] = field(default_factory=dict)
     _signatures_read_s: int = -1
     _masks: dict[Viewer, tuple[int, SignatureMasks]] = field(default_factory=dict)
+    _reads: Engine | None = None
+
+    @property
+    def reads(self) -> Engine:
+        """The engine for the hot read paths (the token lookup, the incident page, new
+        signatures): no transaction around their SELECTs on PostgreSQL
+        (``store.dialect.statement_reads``). Writes use ``engine``."""
+        if self._reads is None:
+            self._reads = statement_reads(self.engine)
+        return self._reads
 
     def groups(self) -> dict[str, frozenset[str]]:
         """Release groups (stored ones; the shipped table on first use)."""
@@ -148,7 +159,7 @@ class HQState:
         now = int(self.clock.now().timestamp())
         if fresh or self._signatures_read_s != now:
             self._signatures_read_s = now
-            self._signatures.update(new_signatures(self.engine, self._signatures.keys()))
+            self._signatures.update(new_signatures(self.reads, self._signatures.keys()))
         return self._signatures
 
     def masks(self, user: User, *, fresh: bool = False) -> SignatureMasks:

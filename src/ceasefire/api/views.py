@@ -137,7 +137,7 @@ def _page(
     state: HQState, query: PageQuery, masks: SignatureMasks, *, known_count: int | None
 ) -> StoredPage:
     return item_page(
-        state.engine,
+        state.reads,
         query,
         whole_signatures=masks.whole,
         partial_masks=masks.partial,

@@ -97,6 +97,23 @@ def raw_cursor(conn: Connection) -> RawCursor:
     return RawCursor(conn.connection.cursor(), postgresql=is_postgresql(conn))
 
 
+def statement_reads(engine: Engine) -> Engine:
+    """``engine`` for reads that need no transaction of their own: on PostgreSQL its
+    connections autocommit (same pool).
+
+    Why: under READ COMMITTED every statement reads its own snapshot whether or not a
+    transaction is open, so a read-only ``BEGIN`` … ``ROLLBACK`` around a few SELECTs buys
+    nothing and costs two round trips; on a loaded host each round trip is a wait for the
+    server process to be scheduled. On ``bench/api.py``'s store the incident page went from
+    about 7.6 to 2.6–4.8 ms wall per request in process (docs/store.md). Never for writes:
+    ``begin()`` on it would commit statement by statement. SQLite: ``engine`` itself (its
+    driver opens no transaction for a SELECT).
+    """
+    if not is_postgresql(engine):
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def is_postgresql(bind: Connection | Engine) -> bool:
     """True on PostgreSQL, the production backend; False on SQLite, the embedded one."""
     return bind.dialect.name == "postgresql"
