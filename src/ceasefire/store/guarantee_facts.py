@@ -264,25 +264,20 @@ def evaluation_marks(engine: Engine) -> EvaluationMarks:
     i = incidents
     with engine.connect() as conn:
         change_seq = last_seq(conn)
-        superseded = (
-            conn.execute(select(func.count()).select_from(i).where(i.c.status != "active"))
-            if tables.has_table("incidents")
-            else None
-        )
-        loaded = tables.has_table("guarantee_files")
-        file_pk = conn.execute(select(func.max(guarantee_files.c.pk))) if loaded else None
-        ratified = guarantee_ratifications
-        ratifications = conn.execute(select(func.count()).select_from(ratified)) if loaded else None
+
+        def count(query: Any, table: str) -> int:
+            return int(conn.execute(query).scalar() or 0) if tables.has_table(table) else 0
+
         return EvaluationMarks(
-            file_pk=_scalar(file_pk),
-            ratifications=_scalar(ratifications),
-            superseded=_scalar(superseded),
+            file_pk=count(select(func.max(guarantee_files.c.pk)), "guarantee_files"),
+            ratifications=count(
+                select(func.count()).select_from(guarantee_ratifications), "guarantee_files"
+            ),
+            superseded=count(
+                select(func.count()).select_from(i).where(i.c.status != "active"), "incidents"
+            ),
             change_seq=change_seq,
         )
-
-
-def _scalar(result: Any) -> int:
-    return 0 if result is None else int(result.scalar() or 0)
 
 
 _MARK_KEYS = EvaluationMarks.__slots__
