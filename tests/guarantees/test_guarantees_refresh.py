@@ -25,6 +25,7 @@ from ceasefire.guarantees.loader import parse_instruments
 from ceasefire.guarantees.refresh import refresh_guarantees
 from ceasefire.store import schema
 from ceasefire.store.attribution_sql import add_attribution, add_decision, add_remedy
+from ceasefire.store.changes import INCIDENT, STATE, log_changes
 from ceasefire.store.fusion import incident_states
 from ceasefire.store.guarantees import (
     guarantee_evaluations,
@@ -83,7 +84,9 @@ def ingest(engine: Engine, rng: random.Random, now: datetime) -> None:
         base = conn.execute(select(func.coalesce(func.max(schema.incidents.c.pk), 0))).scalar()
     assert base is not None
     with engine.begin() as conn:
+        stated: list[int] = []
         for k in range(base + 1, base + rng.randint(1, 12)):
+            stated.append(k)
             observed = now - timedelta(hours=rng.choice([0, 1, 3, 30]))
             received = now + timedelta(minutes=rng.randint(0, 90))
             conn.execute(
@@ -151,6 +154,10 @@ def ingest(engine: Engine, rng: random.Random, now: datetime) -> None:
                     at=now.isoformat(),
                 )
             )
+        # as fusion and the analysts' writes log them (``store/changes.py``)
+        s = incident_states
+        states = conn.execute(select(s.c.pk).where(s.c.at == now.isoformat())).scalars()
+        log_changes(conn, {INCIDENT: stated, STATE: list(states)}, now.isoformat())
     with engine.connect() as conn:
         violated = list(conn.execute(select(schema.violations.c.pk)).scalars())
     if violated and rng.random() < 0.5:
@@ -217,3 +224,88 @@ def test_incremental_refresh_records_what_full_refresh_records(
         assert [o for o, _ in read_obligations(live)] == [o for o, _ in read_obligations(full)]
     assert len(read_alerts(live)) > 3  # the scenario fires: breaches, persistence, surges
     assert windows > 15  # most runs read only a window
+
+
+def one_breach(engine: Engine, pk: int, *, received: datetime) -> None:
+    """A verified incident ``pk`` with a severity-3 violation, its one report received (and
+    observed) at ``received``, committed now with its change-log entries."""
+    with engine.begin() as conn:
+        conn.execute(
+            insert(schema.reports).values(
+                pk=pk,
+                id=f"r{pk}",
+                source="op-1",
+                category="explosion",
+                observed_at=received.timestamp(),
+                content_hash=pk.to_bytes(16, "big"),
+                received_at=received.isoformat(),
+                source_type="observation_post",
+                reliability="B",
+                credibility=2,
+                withdrawn=False,
+                classification="UNCLASSIFIED",
+                raw="{}",
+                ingest_run_pk=1,
+                zones_inside=0,
+                zones_possibly_inside=0,
+                agreement_version_pk=1,
+                status="active",
+                count=2,
+                party="UKR",
+            )
+        )
+        conn.execute(
+            insert(schema.incidents).values(
+                pk=pk,
+                status="active",
+                observed_at=received.timestamp(),
+                lon=37.8,
+                lat=48.0,
+                category="explosion",
+                count=2,
+                agreement_version_pk=1,
+            )
+        )
+        conn.execute(insert(schema.incident_reports).values(incident_pk=pk, report_pk=pk))
+        conn.execute(  # its state's pk drawn with the incident's: below the other's too
+            insert(incident_states).values(
+                pk=pk, incident_pk=pk, state="verified", author="analyst", at=received.isoformat()
+            )
+        )
+        conn.execute(
+            insert(schema.violations).values(
+                pk=pk,
+                incident_pk=pk,
+                rule_id="R1",
+                article="a",
+                severity=3,
+                certainty="certain",
+                agreement_version_pk=1,
+                observed_at=received.timestamp(),
+                active=True,
+            )
+        )
+        log_changes(conn, {INCIDENT: [pk], STATE: [pk]}, received.isoformat())
+
+
+def test_an_incident_committed_after_an_evaluation_with_a_lower_pk_is_evaluated(
+    db: str, other_db: str
+) -> None:
+    # two writers: one drew pk 5 for a report received (as a backfill, say) days before the
+    # refresh that saw pk 9, and commits it only after that refresh; pk 9 committed first
+    live, full = create_engine(db), create_engine(other_db)
+    instruments = parse_instruments(GUARANTEES)
+    day = START + timedelta(days=12)
+    for engine in (live, full):
+        seed_base(engine)
+        save_instrument_file(engine, GUARANTEES, "g.yaml", instruments, clock=FixedClock(START))
+        one_breach(engine, 9, received=day + timedelta(hours=10, minutes=30))
+    refresh_guarantees(SqlGuarantees(live), clock=FixedClock(day + timedelta(hours=11)))
+    for engine in (live, full):
+        one_breach(engine, 5, received=day - timedelta(days=6))
+    refresh_guarantees(SqlGuarantees(live), clock=FixedClock(day + timedelta(hours=12)))
+    refresh_guarantees(SqlGuarantees(full), clock=FixedClock(day + timedelta(hours=12)))
+    alerts = read_alerts(live)
+    assert alerts == read_alerts(full)
+    evidence = {key for a in alerts if a.trigger_id == "breach" for key in a.report_ids}
+    assert {"op-1/r5", "op-1/r9"} <= evidence

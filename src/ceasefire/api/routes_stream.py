@@ -2,12 +2,13 @@
 
 Each connection follows the database, not an in-process queue, so reports ingested by any
 process (the CLI, a worker, another HQ process) reach every browser: every ``POLL_S`` it asks
-for incidents above its cursors and for new ledger entries (fusion's superseded incidents,
-fired triggers), and sends each reader only what their releasability lets them see: an
-incident as ``incident`` (the same item as the list, tearline applied), a superseded one as
-``removed`` (only if it was visible to them), an alert as ``alert`` without its evidence,
-and only to a reader who sees every report of that evidence (an alert is computed from its
-evidence: telling a reader it fired would tell them of reports they may not see).
+the change log for incidents stated or re-stated after its cursor and the ledger for new
+entries (fusion's superseded incidents, fired triggers), both in commit order, and sends
+each reader only what their releasability lets them see: an incident as ``incident`` (the
+same item as the list, tearline applied), a superseded one as ``removed`` (only if it was
+visible to them), an alert as ``alert`` without its evidence, and only to a reader who sees
+every report of that evidence (an alert is computed from its evidence: telling a reader it
+fired would tell them of reports they may not see).
 
 Each user may hold ``MAX_STREAMS_PER_USER`` streams at once per server process (a few tabs;
 the next one is answered 429); a stream gives its slot back when it ends, however it ends.
@@ -59,21 +60,27 @@ def _event(kind: str, data: Any) -> bytes:
 
 
 class Cursor:
-    """Where one connection has read up to: it starts at the present."""
+    """Where one connection has read up to: it starts at the present. ``change_seq`` is on
+    the change log, ``ledger_seq`` on the ledger: both in commit order, so no change that
+    commits after another (whatever its pk) is skipped (``store/changes.py``)."""
 
     def __init__(self, state: HQState) -> None:
-        self.incident_pk, self.state_pk, self.ledger_seq = state.stores.stream.tops()
+        self.change_seq, self.ledger_seq = state.stores.stream.tops()
 
 
 def poll(state: HQState, user: User, cursor: Cursor) -> list[bytes]:
     """The events for ``user`` since ``cursor`` (advanced)."""
     viewer = state.viewer(user)
-    changed, cursor.incident_pk, cursor.state_pk = state.stores.stream.changes_since(
-        incident_pk=cursor.incident_pk,
-        state_pk=cursor.state_pk,
+    changed, cursor.change_seq = state.stores.stream.changes_since(
+        cursor.change_seq,
         seen=lambda marking: sees_marking(decode_marking(marking), viewer),
     )
     superseded, alerts, cursor.ledger_seq = state.stores.stream.ledger_changes(cursor.ledger_seq)
+    if not (changed or superseded or alerts):
+        return []
+    # judged with the labels stored now: a label first stored by what is sent here is not in
+    # a cache read before it, and what it marks would be withheld from this reader for good
+    state.labels(fresh=True)
     events: list[bytes] = []
     visible = state.visible(user)
     for removed in state.stores.stream.visible_among(visible, superseded):

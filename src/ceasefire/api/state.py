@@ -120,11 +120,12 @@ class HQState:
         """The releasability filter of ``user``."""
         return viewer_for(user, self.groups())
 
-    def labels(self) -> list[str]:
-        """Stored releasability labels, re-read at most once a second (new ones arrive with
-        ingests, possibly from another process)."""
+    def labels(self, *, fresh: bool = False) -> list[str]:
+        """Stored releasability labels, re-read at most once a second unless ``fresh`` (new
+        ones arrive with ingests, possibly from another process; the live stream asks
+        ``fresh``: what it judges with a stale list it never sends again)."""
         now = int(self.clock.now().timestamp())
-        if self._labels is None or self._labels[0] != now:
+        if fresh or self._labels is None or self._labels[0] != now:
             self._labels = (now, self.stores.access.labels())
         return self._labels[1]
 

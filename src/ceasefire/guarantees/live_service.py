@@ -9,14 +9,14 @@
    the stored checkpoint (``LiveEvaluator.restore``); else, once, the whole history
    (``refresh.read_facts``), checkpointed at once;
 2. tell it what changed since its marks (``ports.EvaluationMarks``): the active incidents
-   created (new reports, re-fusion's successors) or given a state, decision or remedy since,
-   read by pk (``fact_build`` builds every revision of those facts), and the facts whose
-   incident is no longer active; it evaluates up to now (``LiveEvaluator.apply``);
+   stated (new reports, re-fusion's successors) or given a state, decision or remedy since,
+   read from the change log in commit order (``fact_build`` builds every revision of those
+   facts), and the facts whose incident is no longer active; it evaluates up to now (``LiveEvaluator.apply``);
 3. record what it names for the first time, with obligations and cases (``refresh.record_alerts``,
    idempotent by id), the obligations that became overdue and the cases fusion's attribution
    records move, and an evaluation mark (the record's horizon, which ``status`` and
    ``obligations`` count up to);
-4. checkpoint every ``checkpoint_every_s``, or when ``CHECKPOINT_EVERY_INCIDENTS`` were
+4. checkpoint every ``checkpoint_every_s``, or when ``CHECKPOINT_EVERY_CHANGES`` were
    created since the last one (a pickle of ~2 MB takes ~0.5 s on the demo store: not after
    every ingest). A process that dies loses only the work since then: the next
    one restores the checkpoint and is told everything after its marks again.
@@ -55,10 +55,10 @@ from ceasefire.guarantees.refresh import (
 
 #: Seconds between checkpoints of a live evaluator that keeps running.
 CHECKPOINT_EVERY_S = 300.0
-#: Incidents created since the checkpoint after which one is taken anyway: short-lived
-#: processes (``ceasefire ingest``) each resume from the checkpoint and are told everything
-#: after its marks, so that tail is kept short.
-CHECKPOINT_EVERY_INCIDENTS = 5_000
+#: Changes logged since the checkpoint (incidents stated, states, decisions, remedies) after
+#: which one is taken anyway: short-lived processes (``ceasefire ingest``) each resume from
+#: the checkpoint and are told everything after its marks, so that tail is kept short.
+CHECKPOINT_EVERY_CHANGES = 5_000
 
 
 @dataclass(slots=True)
@@ -70,8 +70,8 @@ class LiveGuarantees:
     marks: EvaluationMarks
     token: str
     saved_s: float
-    #: The highest incident pk when it was last checkpointed.
-    saved_incidents: int = 0
+    #: The change log's seq when it was last checkpointed.
+    saved_seq: int = 0
     #: The earliest deadline of an open obligation at the last read (None: read next time).
     next_deadline: datetime | None = None
 
@@ -109,7 +109,7 @@ def catch_up(
     linked = link_attribution_records(store, clock=clock)
     store.add_evaluation(Evaluation(marks, at, live.evaluator.first_recorded(), clock.now()))
     live.marks = marks
-    behind = marks.incidents_max - live.saved_incidents >= CHECKPOINT_EVERY_INCIDENTS
+    behind = marks.change_seq - live.saved_seq >= CHECKPOINT_EVERY_CHANGES
     if behind or monotonic() - live.saved_s >= checkpoint_every_s:
         _checkpoint(store, live, clock, monotonic)
     summary = RefreshSummary(step.applied, len(named), new, due, linked)
@@ -163,7 +163,7 @@ def _resume(
             evaluator = None  # another format: rebuilt below
         if evaluator is not None:
             return LiveGuarantees(
-                evaluator, saved.marks, saved.token, monotonic(), saved.marks.incidents_max
+                evaluator, saved.marks, saved.token, monotonic(), saved.marks.change_seq
             )
     evaluator = LiveEvaluator(load_instrument_set(store))
     evaluator.apply(FactDelta(read_facts(store)), at=clock.now())
@@ -182,7 +182,7 @@ def _checkpoint(
     )
     live.token = token
     live.saved_s = monotonic()
-    live.saved_incidents = live.marks.incidents_max
+    live.saved_seq = live.marks.change_seq
     live.next_deadline = None
 
 

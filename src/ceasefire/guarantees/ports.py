@@ -86,16 +86,15 @@ class FactRows:
 
 @dataclass(frozen=True, slots=True)
 class EvaluationMarks:
-    """What the record had seen at an evaluation: the guarantees file, ratifications, the
-    highest incident, state, decision and remedy pks, and how many incidents were inactive."""
+    """What the record had seen at an evaluation: the guarantees file, ratifications, how many
+    incidents were inactive, and the change log's ``seq`` read before the facts (every
+    incident stated, state, decision and remedy committed later is logged after it, whatever
+    its pk: several writers commit out of pk order)."""
 
     file_pk: int
     ratifications: int
-    incidents_max: int
     superseded: int
-    states_max: int
-    decisions_max: int
-    remedy_max: int
+    change_seq: int
 
 
 @dataclass(frozen=True, slots=True)

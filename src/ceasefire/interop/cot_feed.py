@@ -90,10 +90,9 @@ class ViewerFeed:
     def __init__(self, state: HQState, user: User) -> None:
         self.state, self.user = state, user
         self.viewer = state.viewer(user)
-        self.incident_pk, self.state_pk, self.ledger_seq = state.stores.stream.tops()
+        self.change_seq, self.ledger_seq = state.stores.stream.tops()
         #: changed incidents not listed when read (pk → when first asked, monotonic s)
         self._unread: dict[int, float] = {}
-        self.violation_pk = state.stores.stream.violation_top()
 
     def snapshot(self, *, since_s: float, limit: int) -> dict[str, Entry]:
         """The newest ``limit`` incidents and violations observed since ``since_s``, and the
@@ -115,9 +114,9 @@ class ViewerFeed:
         """Incidents new or re-stated, new violations, superseded incidents and fired alerts
         since the last call (or the feed's creation), as the user sees them."""
         state, viewer = self.state, self.viewer
-        changed, self.incident_pk, self.state_pk = state.stores.stream.changes_since(
-            incident_pk=self.incident_pk,
-            state_pk=self.state_pk,
+        before = self.change_seq
+        changed, self.change_seq = state.stores.stream.changes_since(
+            self.change_seq,
             seen=lambda marking: sees_marking(decode_marking(marking), viewer),
         )
         superseded, alerts, self.ledger_seq = state.stores.stream.ledger_changes(self.ledger_seq)
@@ -141,18 +140,18 @@ class ViewerFeed:
             for pk in wanted
             if pk not in read and now - self._unread.get(pk, now) < UNREAD_RETRY_S
         }
-        out = Changes(self._entries(incidents, self._new_violations(visible)))
+        out = Changes(self._entries(incidents, self._new_violations(visible, before)))
         out.entries.update(self._alerts(alerts, visible))
         out.superseded = state.stores.stream.visible_among(visible, superseded)
         return out
 
-    def _new_violations(self, visible: ReportFilter) -> list[Feature]:
-        """Violations above the cursor the user sees (up to a top read first, so one
-        committed between two reads is not skipped)."""
-        stream = self.state.stores.stream
-        top = stream.violation_top()
-        rows = stream.new_violations(visible, after=self.violation_pk, top=top)
-        self.violation_pk = max(self.violation_pk, top)
+    def _new_violations(self, visible: ReportFilter, after_seq: int) -> list[Feature]:
+        """Active violations the user sees of the incidents fusion stated between the change
+        log's ``after_seq`` and this feed's cursor (fusion writes an incident's violations
+        with it; commit order, so none committed out of pk order is skipped)."""
+        rows = self.state.stores.stream.stated_violations(
+            visible, after_seq=after_seq, until_seq=self.change_seq
+        )
         return violation_features(self.state, self.user, [violation_item(r) for r in rows])
 
     def _entries(

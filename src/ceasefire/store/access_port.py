@@ -12,6 +12,7 @@ from ceasefire.access.model import Role, User
 from ceasefire.reports.model import Classification
 from ceasefire.store import access_sql, ownership
 from ceasefire.store.base import Submitter
+from ceasefire.store.dialect import statement_reads
 
 
 class SqlAccess:
@@ -19,6 +20,8 @@ class SqlAccess:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # the token lookup runs on every request: no transaction around it on PostgreSQL
+        self._reads = statement_reads(engine)
 
     def release_groups(self) -> dict[str, frozenset[str]]:
         """Stored release groups (the shipped table stored on first use)."""
@@ -84,7 +87,7 @@ class SqlAccess:
         self, digest: str, *, now_s: float
     ) -> tuple[User, str, str | None] | None:
         """The user of an unexpired credential, its kind and CSRF token, or None."""
-        return access_sql.user_for_credential(self._engine, digest, now_s=now_s)
+        return access_sql.user_for_credential(self._reads, digest, now_s=now_s)
 
     def delete_credential(self, digest: str) -> None:
         """Forget a credential (logout)."""

@@ -25,6 +25,7 @@ from ceasefire.ledger.canonical import JsonValue
 from ceasefire.ledger.model import EventType, LedgerEvent
 from ceasefire.store import schema
 from ceasefire.store.access_sql import stored_labels, visible_reports
+from ceasefire.store.changes import DECISION, REMEDY, log_changes
 from ceasefire.store.fusion import attribution_decisions, attributions, incident_fusion, remedies
 from ceasefire.store.hq_queries import fully_visible_violation
 from ceasefire.store.isotime import iso
@@ -109,6 +110,9 @@ def _insert(
             payload,
             marking=pairs,
         )
+        kind = {"decision": DECISION, "remedy": REMEDY}.get(step)
+        if kind is not None:  # what the guarantees refresh follows (``store/changes.py``)
+            log_changes(conn, {kind: [pk]}, str(values[at_key]))
         record_in(conn, [event], at=datetime.fromisoformat(str(values[at_key])))
     return pk
 

@@ -20,9 +20,14 @@ How ``seq`` follows commit order:
   visible after a later one: no cursor can be kept on it without a grace period.)
 * SQLite: one writer at a time (the database lock); ``seq`` ascends in commit order as is.
 
-Consumers (``fusion``: ``pipeline/fuse.py``) read the changes after their cursor, do their
-work, and then move the cursor to the ``seq`` they read up to. A consumer that dies between
-the two merely does the work again, which is idempotent by construction.
+Consumers read the changes after their cursor up to ``last_seq`` read *first* (never "the
+highest seq among the rows I read", which a change committing during the read would jump),
+do their work, and then move the cursor to that ``seq``. A consumer that dies between the
+two merely does the work again, which is idempotent by construction. They are: fusion
+(``pipeline/fuse.py``: reports), the guarantees refresh (``store/guarantee_facts.py``:
+incidents, states, decisions, remedies, superseded incidents; its cursor is kept with each
+evaluation) and every HQ live stream (``api/routes_stream.py``: incidents and states; its
+cursor lives in the connection).
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from sqlalchemy import (
     text,
 )
 
-from ceasefire.store.dialect import RawCursor, is_postgresql, json_ids
+from ceasefire.store.dialect import RawCursor, is_postgresql, json_ids, raw_cursor
 from ceasefire.store.metadata import metadata
 
 #: Advisory lock key (any 64-bit integer, the same for every writer of a database) under which
@@ -56,6 +61,16 @@ FUSION_LOCK = 0x43454153_0002
 
 #: A newly stored report (the reports it amends or withdraws are found through it).
 REPORT = "report"
+#: An incident fusion stated (created, or an ingest's one-report incident it kept).
+INCIDENT = "incident"
+#: An incident fusion superseded (subject: the incident).
+SUPERSEDED = "superseded"
+#: A row of ``incident_states`` (fusion's first states, analysts' changes; subject: its pk).
+STATE = "state"
+#: A row of ``attribution_decisions`` (subject: its pk).
+DECISION = "decision"
+#: A row of ``remedies`` (subject: its pk).
+REMEDY = "remedy"
 
 changes = Table(
     "changes",
@@ -80,13 +95,40 @@ def append_reports(cur: RawCursor, report_pks: list[int], at: str) -> None:
     On PostgreSQL this takes ``COMMIT_ORDER_LOCK`` first: call it as the last write but the
     ledger's, right before commit, so the lock is held briefly.
     """
+    _lock_commit_order(cur)
+    _append(cur, REPORT, report_pks, at)
+
+
+def log_changes(conn: Connection, kinds: dict[str, list[int]], at: str) -> None:
+    """Log ``kinds`` (kind → subject pks) as changed, in ``conn``'s transaction, one
+    statement per kind: ``append_reports`` for rows written through SQLAlchemy.
+
+    On PostgreSQL this takes ``COMMIT_ORDER_LOCK`` first (held to the commit): call it as the
+    transaction's last write but the ledger's (whose lock comes second on every path, so two
+    writers never wait on each other's), so the lock is held briefly.
+    """
+    if not any(kinds.values()):
+        return
+    cur = raw_cursor(conn)
+    try:
+        _lock_commit_order(cur)
+        for kind, pks in kinds.items():
+            _append(cur, kind, pks, at)
+    finally:
+        cur.close()
+
+
+def _lock_commit_order(cur: RawCursor) -> None:
     if cur.postgresql:
         cur.execute("SELECT pg_advisory_xact_lock(?)", (COMMIT_ORDER_LOCK,))
-    if report_pks:
+
+
+def _append(cur: RawCursor, kind: str, pks: list[int], at: str) -> None:
+    if pks:
         cur.execute(
             "INSERT INTO changes (kind, subject_pk, at) "
             f"SELECT ?, j.value, ? FROM {json_ids(postgresql=cur.postgresql)} AS j",
-            (REPORT, at, orjson.dumps(list(report_pks)).decode()),
+            (kind, at, orjson.dumps(list(pks)).decode()),
         )
 
 
@@ -114,6 +156,20 @@ def changed_since(conn: Connection, kind: str, after: int, upto: int) -> list[in
         .order_by(c.c.subject_pk)
     ).scalars()
     return [int(pk) for pk in rows]
+
+
+def changes_after(
+    conn: Connection, kinds: list[str], after: int, upto: int
+) -> list[tuple[str, int]]:
+    """``(kind, subject pk)`` of the changes of ``kinds`` with ``after < seq <= upto``, in
+    commit order (a subject changed twice is listed twice)."""
+    c = changes
+    rows = conn.execute(
+        select(c.c.kind, c.c.subject_pk)
+        .where(c.c.kind.in_(kinds), c.c.seq > after, c.c.seq <= upto)
+        .order_by(c.c.seq)
+    ).all()
+    return [(str(kind), int(pk)) for kind, pk in rows]
 
 
 def move_cursor(engine: Engine, consumer: str, seq: int) -> None:

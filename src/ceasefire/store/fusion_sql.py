@@ -25,6 +25,7 @@ from ceasefire.fusion.verification import StateChange
 from ceasefire.ledger.canonical import JsonValue
 from ceasefire.ledger.model import EventType, LedgerEvent
 from ceasefire.store import schema
+from ceasefire.store.changes import INCIDENT, STATE, SUPERSEDED, log_changes
 from ceasefire.store.dialect import deadlocks_as_conflicts, draw_ids, raw_cursor
 from ceasefire.store.fusion import incident_fusion, incident_states
 from ceasefire.store.ledger import record_in
@@ -62,6 +63,9 @@ def replace_incidents(
     deadlock with it; the loser's transaction is rolled back and ``WriteConflictError``
     raised, and the caller fuses again (``pipeline.ingest``).
 
+    The incidents stated (new ones, and the ingest's one-report incidents fusion keeps),
+    their first states and the superseded incidents go on the change log
+    (``store/changes.py``), last but the ledger, so its lock is held briefly.
     The changes go on the ledger in the same transaction as one ``incident.state`` entry
     (subject ``incidents``) listing the superseded incident pks and ``[pk, state, author]`` of
     every first state; a run that changes nothing chains nothing. Rows are written one
@@ -142,10 +146,28 @@ def replace_incidents(
             (incident_states, state_rows),
         ):
             _insert_many(conn, table, rows)
-        if supersede or state_rows:
-            record_in(conn, _state_events(conn, supersede, state_rows), at=at)
         touched = [*supersede, *(int(str(row["incident_pk"])) for row in state_rows)]
         refresh_read_model(conn, touched, judge=judge)
+        # last: the change log's lock, then the ledger's, are held from here to the commit
+        stated = [pk for pk, _ in first]
+        state_pks = _state_pks(conn, stated)
+        log_changes(
+            conn,
+            {INCIDENT: stated, STATE: state_pks, SUPERSEDED: sorted(supersede)},
+            at_iso,
+        )
+        if supersede or state_rows:
+            record_in(conn, _state_events(conn, supersede, state_rows), at=at)
+
+
+def _state_pks(conn: Connection, incident_pks: Sequence[int]) -> list[int]:
+    """The pks of the state rows of ``incident_pks`` (just written: their first states)."""
+    s = incident_states
+    return [
+        int(pk)
+        for part in pk_slices(sorted(incident_pks))
+        for pk in conn.execute(select(s.c.pk).where(s.c.incident_pk.in_(part))).scalars()
+    ]
 
 
 def _state_events(
@@ -290,9 +312,10 @@ def record_state(
     tearline: bool = False,
     judge: TearlineJudge | None = None,
 ) -> None:
-    """Append an analyst's state change to the incident's history, and to the ledger (subject
-    ``I-<pk>``) in the same transaction when the ledger tables exist; the incident's read
-    model follows in that transaction (``judge``: as for ``replace_incidents``).
+    """Append an analyst's state change to the incident's history, to the change log, and to
+    the ledger (subject ``I-<pk>``) in the same transaction when the ledger tables exist; the
+    incident's read model follows in that transaction (``judge``: as for
+    ``replace_incidents``).
 
     ``marking``: the pairs of the incident's reports the analyst saw (``access.marking``);
     ``tearline``: they saw only part of the incident, so the change is a verdict on their
@@ -307,12 +330,7 @@ def record_state(
     if tearline:
         payload["tearline"] = True
     with engine.begin() as conn:
-        record_in(
-            conn,
-            [LedgerEvent(EventType.INCIDENT_STATE, f"I-{incident_pk}", payload, marking=marking)],
-            at=datetime.fromisoformat(at_iso),
-        )
-        conn.execute(
+        result = conn.execute(
             incident_states.insert().values(
                 incident_pk=incident_pk,
                 state=change.after.value,
@@ -325,3 +343,11 @@ def record_state(
             )
         )
         refresh_read_model(conn, [incident_pk], judge=judge)
+        key = result.inserted_primary_key
+        assert key is not None
+        log_changes(conn, {STATE: [int(key[0])]}, at_iso)
+        record_in(
+            conn,
+            [LedgerEvent(EventType.INCIDENT_STATE, f"I-{incident_pk}", payload, marking=marking)],
+            at=datetime.fromisoformat(at_iso),
+        )

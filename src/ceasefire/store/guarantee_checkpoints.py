@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 
 from ceasefire.guarantees.ports import EvaluationMarks, LiveCheckpoint
+from ceasefire.store.changes import DECISION, INCIDENT, REMEDY, STATE, changes_after, last_seq
 from ceasefire.store.fusion import attribution_decisions, attributions, incident_states, remedies
 from ceasefire.store.guarantee_rows import from_iso, iso
 from ceasefire.store.metadata import metadata
@@ -43,11 +44,8 @@ guarantee_checkpoints = Table(
     Column("evaluated_until", String(_TS), nullable=False, comment="state evaluated up to"),
     Column("file_pk", Integer, nullable=False, comment="the guarantees file evaluated"),
     Column("ratifications", Integer, nullable=False, comment="ratification records seen"),
-    Column("incidents_max", Integer, nullable=False, comment="highest incident pk seen"),
     Column("superseded", Integer, nullable=False, comment="incidents not active, seen"),
-    Column("states_max", Integer, nullable=False, comment="highest incident_states pk seen"),
-    Column("decisions_max", Integer, nullable=False),
-    Column("remedy_max", Integer, nullable=False),
+    Column("change_seq", Integer, nullable=False, comment="the change log's seq seen"),
     Column("state", LargeBinary, nullable=False, comment="LiveEvaluator.checkpoint() bytes"),
     Column("recorded_at", String(_TS), nullable=False),
 )
@@ -97,25 +95,32 @@ def save_checkpoint(engine: Engine, checkpoint: LiveCheckpoint) -> None:
 
 
 def touched_after(engine: Engine, marks: EvaluationMarks) -> set[int]:
-    """Active incidents created after ``marks`` (new reports, re-fusion's successors) or
-    given a state, an attribution decision or a remedy after them."""
-    i, v = incidents, violations
-    tables = inspect(engine)
-    if not tables.has_table("incidents"):
+    """Active incidents stated after ``marks`` (new reports, re-fusion's successors) or
+    given a state, an attribution decision or a remedy after them: "after" on the change
+    log, in commit order, so a row another writer committed with a lower pk is not skipped
+    (a pk high-water mark would)."""
+    v = violations
+    if not inspect(engine).has_table("incidents"):
         return set()
-    queries = [select(i.c.pk).where(i.c.pk > marks.incidents_max)]
-    if tables.has_table("incident_states"):
-        s = incident_states
-        queries.append(select(s.c.incident_pk).where(s.c.pk > marks.states_max))
-    if tables.has_table("attribution_decisions"):
-        a, d, m = attributions, attribution_decisions, remedies
-        decided = select(v.c.incident_pk).join(a, a.c.violation_pk == v.c.pk)
-        decided = decided.join(d, d.c.attribution_pk == a.c.pk)
-        queries.append(decided.where(d.c.pk > marks.decisions_max))
-        queries.append(decided.join(m, m.c.decision_pk == d.c.pk).where(m.c.pk > marks.remedy_max))
+    s, a, d, m = incident_states, attributions, attribution_decisions, remedies
+    decided = select(v.c.incident_pk).join(a, a.c.violation_pk == v.c.pk)
+    decided = decided.join(d, d.c.attribution_pk == a.c.pk)
+    to_incident = {
+        STATE: (s.c.pk, select(s.c.incident_pk)),
+        DECISION: (d.c.pk, decided),
+        REMEDY: (m.c.pk, decided.join(m, m.c.decision_pk == d.c.pk)),
+    }
     with engine.connect() as conn:
-        found = {int(pk) for q in queries for pk in conn.execute(q).scalars()}
-        return found - _inactive(engine, sorted(found))
+        logged = changes_after(
+            conn, [INCIDENT, STATE, DECISION, REMEDY], marks.change_seq, last_seq(conn)
+        )
+        found = {pk for kind, pk in logged if kind == INCIDENT}
+        for kind, (key, query) in to_incident.items():
+            pks = sorted({pk for k, pk in logged if k == kind})
+            for start in range(0, len(pks), _SLICE):
+                part = pks[start : start + _SLICE]
+                found |= {int(pk) for pk in conn.execute(query.where(key.in_(part))).scalars()}
+    return found - _inactive(engine, sorted(found))
 
 
 def inactive_among(engine: Engine, pks: Sequence[int]) -> set[int]:

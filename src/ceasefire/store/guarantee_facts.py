@@ -25,6 +25,14 @@ from ceasefire.guarantees.ports import (
     FirstReport,
     IncidentRow,
 )
+from ceasefire.store.changes import (
+    DECISION,
+    INCIDENT,
+    REMEDY,
+    STATE,
+    changes_after,
+    last_seq,
+)
 from ceasefire.store.fusion import (
     attribution_decisions,
     attributions,
@@ -39,6 +47,7 @@ from ceasefire.store.guarantees import (
     guarantee_ratifications,
 )
 from ceasefire.store.schema import incident_reports, incidents, reports, violations
+from ceasefire.store.slices import pk_slices
 
 
 def fact_rows(engine: Engine, pks: Sequence[int] | None) -> FactRows:
@@ -249,29 +258,25 @@ def first_receipts_since(engine: Engine, since: datetime) -> list[tuple[datetime
 
 
 def evaluation_marks(engine: Engine) -> EvaluationMarks:
-    """What the record has seen: the file, ratifications, incidents, states, decisions."""
+    """What the record has seen: the file, ratifications, inactive incidents, and the change
+    log's last ``seq`` (read first: what commits while the facts are read is after it)."""
     tables = inspect(engine)
     i = incidents
-    queries = {
-        "file_pk": select(func.max(guarantee_files.c.pk)),
-        "ratifications": select(func.count()).select_from(guarantee_ratifications),
-        "incidents_max": select(func.max(i.c.pk)),
-        "superseded": select(func.count()).select_from(i).where(i.c.status != "active"),
-        "states_max": select(func.max(incident_states.c.pk)),
-        "decisions_max": select(func.max(attribution_decisions.c.pk)),
-        "remedy_max": select(func.max(remedies.c.pk)),
-    }
-    needs = {"incidents_max": "incidents", "superseded": "incidents"}
-    needs |= {"states_max": "incident_states", "decisions_max": "attribution_decisions"}
-    needs["remedy_max"] = "remedies"
     with engine.connect() as conn:
+        change_seq = last_seq(conn)
+
+        def count(query: Any, table: str) -> int:
+            return int(conn.execute(query).scalar() or 0) if tables.has_table(table) else 0
+
         return EvaluationMarks(
-            **{
-                key: int(conn.execute(query).scalar() or 0)
-                if tables.has_table(needs.get(key, "guarantee_files"))
-                else 0
-                for key, query in queries.items()
-            }
+            file_pk=count(select(func.max(guarantee_files.c.pk)), "guarantee_files"),
+            ratifications=count(
+                select(func.count()).select_from(guarantee_ratifications), "guarantee_files"
+            ),
+            superseded=count(
+                select(func.count()).select_from(i).where(i.c.status != "active"), "incidents"
+            ),
+            change_seq=change_seq,
         )
 
 
@@ -279,11 +284,12 @@ _MARK_KEYS = EvaluationMarks.__slots__
 
 
 def last_evaluation(engine: Engine) -> Evaluation | None:
-    """The latest live evaluation recorded (None: none yet)."""
+    """The latest live evaluation recorded (None: none yet, or the latest was recorded before
+    the change log was followed: revision 0020, no ``change_seq``, nothing to go on from)."""
     g = guarantee_evaluations
     with engine.connect() as conn:
         row = conn.execute(select(g).order_by(g.c.pk.desc()).limit(1)).first()
-    if row is None:
+    if row is None or row.change_seq is None:
         return None
     return Evaluation(
         EvaluationMarks(**{key: int(row._mapping[key]) for key in _MARK_KEYS}),
@@ -314,23 +320,34 @@ def covered_by_successors(engine: Engine, last: Evaluation, superseded_now: int)
 
 def changed_since(engine: Engine, last: Evaluation) -> list[datetime]:
     """The earliest times at which what changed since ``last`` may count: first receipt of
-    new incidents' reports, new states, decisions and remedies (parsed here: few rows)."""
+    the incidents fusion stated since, new states, decisions and remedies (parsed here: few
+    rows). "Since" is the change log after ``last``'s mark, in commit order: a row with a
+    low pk committed after the evaluation is found (a pk high-water mark skipped it)."""
     i, ir, r = incidents, incident_reports, reports
-    marks = last.marks
-    queries = [
-        select(r.c.received_at)
-        .join(ir, ir.c.report_pk == r.c.pk)
-        .join(i, i.c.pk == ir.c.incident_pk)
-        .where(i.c.pk > marks.incidents_max, i.c.status == "active")
-    ]
-    tables = inspect(engine)
-    if tables.has_table("incident_states"):
-        s = incident_states
-        queries.append(select(s.c.at).where(s.c.pk > marks.states_max))
-    if tables.has_table("attribution_decisions"):
-        d, m = attribution_decisions, remedies
-        queries.append(select(d.c.decided_at).where(d.c.pk > marks.decisions_max))
-        queries.append(select(m.c.recorded_at).where(m.c.pk > marks.remedy_max))
+    s, d, m = incident_states, attribution_decisions, remedies
+    texts: list[str] = []
     with engine.connect() as conn:
-        texts = [t for q in queries for t in conn.execute(q).scalars()]
+        upto = last_seq(conn)
+        logged = changes_after(
+            conn, [INCIDENT, STATE, DECISION, REMEDY], last.marks.change_seq, upto
+        )
+        by_kind: dict[str, list[int]] = defaultdict(list)
+        for kind, pk in logged:
+            by_kind[kind].append(pk)
+        reads = (
+            (
+                INCIDENT,
+                ir.c.incident_pk,
+                select(r.c.received_at)
+                .join(ir, ir.c.report_pk == r.c.pk)
+                .join(i, i.c.pk == ir.c.incident_pk)
+                .where(i.c.status == "active"),
+            ),
+            (STATE, s.c.pk, select(s.c.at)),
+            (DECISION, d.c.pk, select(d.c.decided_at)),
+            (REMEDY, m.c.pk, select(m.c.recorded_at)),
+        )
+        for kind, key, query in reads:
+            for part in pk_slices(sorted(set(by_kind[kind]))):
+                texts.extend(conn.execute(query.where(key.in_(part))).scalars())
     return [min(from_iso(t) for t in texts)] if texts else []

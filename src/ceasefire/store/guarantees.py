@@ -171,11 +171,12 @@ guarantee_evaluations = Table(
     Column("monitoring_since", String(_TS), comment="the first fact's recording; NULL: none"),
     Column("file_pk", Integer, nullable=False, comment="the guarantees file evaluated"),
     Column("ratifications", Integer, nullable=False, comment="ratification records seen"),
-    Column("incidents_max", Integer, nullable=False, comment="highest incident pk seen"),
     Column("superseded", Integer, nullable=False, comment="incidents not active, seen"),
-    Column("states_max", Integer, nullable=False, comment="highest incident_states pk seen"),
-    Column("decisions_max", Integer, nullable=False),
-    Column("remedy_max", Integer, nullable=False),
+    Column(
+        "change_seq",
+        Integer,
+        comment="change log seq read before the facts; NULL: recorded before the change log",
+    ),
     Column("recorded_at", String(_TS), nullable=False),
 )
 

@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Engine, and_, exists, func, not_, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Engine, and_, exists, func, not_, select, tuple_
 
 from ceasefire.ledger.model import EventType
 from ceasefire.store import schema
+from ceasefire.store.changes import INCIDENT, STATE, changes_after, last_seq
 from ceasefire.store.dialect import utc_day
 from ceasefire.store.fusion import incident_states
 from ceasefire.store.ledger import ledger_entries
+from ceasefire.store.slices import pk_slices
 
 Bbox = tuple[float, float, float, float]
 #: Largest row id both backends hold: PostgreSQL's primary keys are ``integer`` (4 bytes;
@@ -161,55 +163,74 @@ def daily_report_counts(
 
 
 def changes_since(
-    engine: Engine,
-    *,
-    incident_pk: int,
-    state_pk: int,
-    seen: Callable[[str], bool] | None = None,
-) -> tuple[list[int], int, int]:
-    """Incidents new (pk above ``incident_pk``) or re-stated (state row above ``state_pk``)
-    since the cursors, and the new cursors. The stream filters them per viewer; a state row
-    whose marking (stored text) fails ``seen`` is no change for that viewer (a verdict they
-    may not see must not show as an event)."""
+    engine: Engine, after_seq: int, *, seen: Callable[[str], bool] | None = None
+) -> tuple[list[int], int]:
+    """Incidents fusion stated or analysts re-stated since the change-log cursor
+    ``after_seq`` (still active), and the new cursor. The stream filters them per viewer; a
+    state row whose marking (stored text) fails ``seen`` is no change for that viewer (a
+    verdict they may not see must not show as an event).
+
+    The cursor is the log's last ``seq`` read *before* the changes: a change committed while
+    this reads is after it, and is read by the next call (``store/changes.py``).
+    """
     i, s = schema.incidents, incident_states
     with engine.connect() as conn:
-        new = conn.execute(
-            select(i.c.pk).where(i.c.pk > incident_pk, i.c.status == "active")
-        ).scalars()
-        changed_pks = set(new)
-        restated = conn.execute(select(s.c.incident_pk, s.c.marking).where(s.c.pk > state_pk)).all()
-        top_i = conn.execute(select(func.coalesce(func.max(i.c.pk), 0))).scalar_one()
-        top_s = conn.execute(select(func.coalesce(func.max(s.c.pk), 0))).scalar_one()
-    changed_pks |= {int(row[0]) for row in restated if seen is None or seen(str(row[1]))}
-    return sorted(changed_pks), max(int(top_i), incident_pk), max(int(top_s), state_pk)
+        upto = last_seq(conn)
+        logged = changes_after(conn, [INCIDENT, STATE], after_seq, upto)
+        stated = sorted({pk for kind, pk in logged if kind == INCIDENT})
+        states = sorted({pk for kind, pk in logged if kind == STATE})
+        changed: set[int] = set()
+        for part in pk_slices(stated):
+            changed.update(
+                conn.execute(
+                    select(i.c.pk).where(i.c.pk.in_(part), i.c.status == "active")
+                ).scalars()
+            )
+        for part in pk_slices(states):
+            for incident_pk, marking in conn.execute(
+                select(s.c.incident_pk, s.c.marking).where(s.c.pk.in_(part))
+            ):
+                if seen is None or seen(str(marking)):
+                    changed.add(int(incident_pk))
+    return sorted(changed), max(upto, after_seq)
 
 
-def stream_tops(engine: Engine) -> tuple[int, int, int]:
-    """The newest incident pk, incident-state pk and ledger seq: a stream's starting point."""
-    i, s, e = schema.incidents, incident_states, ledger_entries
+def stated_between(engine: Engine, after_seq: int, upto_seq: int) -> list[int]:
+    """Incidents fusion stated with a change-log ``seq`` in ``(after_seq, upto_seq]``."""
     with engine.connect() as conn:
-        return (
-            int(conn.execute(select(func.coalesce(func.max(i.c.pk), 0))).scalar_one()),
-            int(conn.execute(select(func.coalesce(func.max(s.c.pk), 0))).scalar_one()),
-            int(conn.execute(select(func.coalesce(func.max(e.c.seq), 0))).scalar_one()),
-        )
+        logged = changes_after(conn, [INCIDENT], after_seq, upto_seq)
+    return sorted({pk for _, pk in logged})
+
+
+def stream_tops(engine: Engine) -> tuple[int, int]:
+    """The change log's last seq and the ledger's: a stream's starting point."""
+    with engine.connect() as conn:
+        return last_seq(conn), _ledger_top(conn)
+
+
+def _ledger_top(conn: Connection) -> int:
+    e = ledger_entries
+    return int(conn.execute(select(func.coalesce(func.max(e.c.seq), 0))).scalar_one())
 
 
 def ledger_changes(engine: Engine, after_seq: int) -> tuple[list[int], list[dict[str, Any]], int]:
     """From the ledger after ``after_seq``: incidents superseded by fusion, guarantee alerts
     fired (their payloads), and the new cursor. The ledger is the change feed: every
-    fact-changing event is on it, in commit order, whichever process wrote it."""
+    fact-changing event is on it, in commit order (its chain is appended under a lock held to
+    the commit), whichever process wrote it. The cursor is its last ``seq`` read before the
+    entries, as for ``changes_since``."""
     e = ledger_entries
     with engine.connect() as conn:
+        top = _ledger_top(conn)
         rows = conn.execute(
             select(e.c.seq, e.c.event_type, e.c.subject_id, e.c.payload)
             .where(
                 e.c.seq > after_seq,
+                e.c.seq <= top,
                 e.c.event_type.in_([EventType.INCIDENT_STATE.value, EventType.TRIGGER_FIRED.value]),
             )
             .order_by(e.c.seq)
         ).all()
-        top = conn.execute(select(func.coalesce(func.max(e.c.seq), 0))).scalar_one()
     superseded: list[int] = []
     alerts: list[dict[str, Any]] = []
     for _, kind, subject, payload in rows:
@@ -218,7 +239,7 @@ def ledger_changes(engine: Engine, after_seq: int) -> tuple[list[int], list[dict
             superseded.extend(int(x) for x in data.get("superseded", ()))
         else:
             alerts.append({**data, "id": subject})
-    return superseded, alerts, max(int(top), after_seq)
+    return superseded, alerts, max(top, after_seq)
 
 
 def visible_among(engine: Engine, visible: ColumnElement[bool], pks: Sequence[int]) -> list[int]:

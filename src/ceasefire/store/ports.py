@@ -232,18 +232,14 @@ class ReadModelPort(Protocol):
 class StreamPort(Protocol):
     """The live stream's and the CoT feed's reads (``api/routes_stream``, ``interop``)."""
 
-    def tops(self) -> tuple[int, int, int]:
-        """The highest incident pk, state pk and ledger seq now."""
+    def tops(self) -> tuple[int, int]:
+        """The change log's and the ledger's last seq now (both in commit order)."""
         ...
 
     def changes_since(
-        self,
-        *,
-        incident_pk: int,
-        state_pk: int,
-        seen: Callable[[str], bool] | None = None,
-    ) -> tuple[list[int], int, int]:
-        """Incidents changed above the cursors, and the new cursors."""
+        self, after_seq: int, *, seen: Callable[[str], bool] | None = None
+    ) -> tuple[list[int], int]:
+        """Incidents stated or re-stated after the change-log cursor, and the new cursor."""
         ...
 
     def ledger_changes(self, after_seq: int) -> tuple[list[int], list[dict[str, Any]], int]:
@@ -264,14 +260,11 @@ class StreamPort(Protocol):
         """Every stored alert."""
         ...
 
-    def violation_top(self) -> int:
-        """The highest violation pk now (0 when none)."""
-        ...
-
-    def new_violations(
-        self, visible: ReportFilter, *, after: int, top: int
+    def stated_violations(
+        self, visible: ReportFilter, *, after_seq: int, until_seq: int
     ) -> list[dict[str, Any]]:
-        """Active, wholly visible violations with ``after < pk <= top``, by pk."""
+        """Active, wholly visible violations of the incidents fusion stated between the two
+        change-log seqs, by pk (commit order: none committed out of pk order is skipped)."""
         ...
 
     def incident_markings(self, incident_pks: Sequence[int]) -> dict[int, Pairs]:

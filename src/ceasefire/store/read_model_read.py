@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from sqlalchemy import Engine
 
 from ceasefire.access.releasability import Pairs
-from ceasefire.store.dialect import RawCursor, raw_cursor
+from ceasefire.store.dialect import fetch_batch, is_postgresql, raw_cursor
 from ceasefire.store.grid import cells_in_box
 from ceasefire.store.hq_queries import PageQuery
 
@@ -89,39 +90,40 @@ def item_page(
     knows: more stored means some are unknown to it, and sets ``newer`` (the caller reads the
     signatures again and asks once more with ``known_count=None``, which skips the check).
     """
+    known = list(whole_signatures)
+    where, params = _filters(query, "incident_pk", postgresql=is_postgresql(engine))
+    # independent questions, asked together (one round trip on PostgreSQL)
+    asked: list[tuple[str, Sequence[Any]]] = []
+    if known_count is not None:
+        # signatures are only added: as many as the caller's means no row has another
+        asked.append(("SELECT count(*) FROM release_signatures", ()))
+    if known:
+        sql = (
+            "SELECT incident_pk, observed_at, item FROM incident_items "
+            f"WHERE signature_pk IN ({_int_list(known)}) AND {' AND '.join(where)} "
+            "ORDER BY observed_at, incident_pk LIMIT ?"
+        )
+        asked.append((sql, [*params, query.limit]))
+    if partial_masks:
+        pairs = ", ".join(f"({int(s)}, {int(m)})" for s, m in partial_masks.items())
+        sql = (
+            "SELECT incident_pk, observed_at, item FROM incident_tearlines "
+            f"WHERE (signature_pk, mask) IN (VALUES {pairs}) AND {' AND '.join(where)} "
+            "ORDER BY observed_at, incident_pk LIMIT ?"
+        )
+        asked.append((sql, [*params, query.limit]))
+        asked.append(_unready(pairs, query))
     with engine.connect() as conn:
-        cur = raw_cursor(conn)
-        try:
-            known = list(whole_signatures)
-            where, params = _filters(query, "incident_pk", postgresql=cur.postgresql)
-            newer = False
-            if known_count is not None:
-                # signatures are only added: as many as the caller's means no row has another
-                (count,) = cur.execute("SELECT count(*) FROM release_signatures").fetchone()
-                newer = int(count) > known_count
-            whole: list[ShownRow] = []
-            if known:
-                sql = (
-                    "SELECT incident_pk, observed_at, item FROM incident_items "
-                    f"WHERE signature_pk IN ({_int_list(known)}) AND {' AND '.join(where)} "
-                    "ORDER BY observed_at, incident_pk LIMIT ?"
-                )
-                cur.execute(sql, [*params, query.limit])
-                whole = list(cur.fetchall())
-            torn: list[ShownRow] = []
-            unready: list[UnreadyRow] = []
-            if partial_masks:
-                pairs = ", ".join(f"({int(s)}, {int(m)})" for s, m in partial_masks.items())
-                sql = (
-                    "SELECT incident_pk, observed_at, item FROM incident_tearlines "
-                    f"WHERE (signature_pk, mask) IN (VALUES {pairs}) AND {' AND '.join(where)} "
-                    "ORDER BY observed_at, incident_pk LIMIT ?"
-                )
-                cur.execute(sql, [*params, query.limit])
-                torn = list(cur.fetchall())
-                unready = _unready(cur, pairs, query)
-        finally:
-            cur.close()
+        answers = iter(fetch_batch(conn, asked))
+    newer = False
+    if known_count is not None:
+        newer = int(next(answers)[0][0]) > known_count
+    whole: list[ShownRow] = list(next(answers)) if known else []
+    torn: list[ShownRow] = []
+    unready: list[UnreadyRow] = []
+    if partial_masks:
+        torn = list(next(answers))
+        unready = list(next(answers))
     return StoredPage(whole, torn, unready, newer)
 
 
@@ -164,11 +166,11 @@ def _filters(
     return where, params
 
 
-def _unready(cur: RawCursor, pairs: str, query: PageQuery) -> list[UnreadyRow]:
-    """Rows the reader sees through a tearline that is not stored (a rebuild or a change of
-    release groups left it out): all of them, whatever the filters, since only the computed
-    tearline can tell where and when it lies. Normally none (the partial index makes the
-    question free); ``serve`` completes them before it answers."""
+def _unready(pairs: str, query: PageQuery) -> tuple[str, list[object]]:
+    """The question for the rows the reader sees through a tearline that is not stored (a
+    rebuild or a change of release groups left it out): all of them, whatever the filters,
+    since only the computed tearline can tell where and when it lies. Normally none (the
+    partial index makes the question free); ``serve`` completes them before it answers."""
     sql = (
         f"WITH m(sig, mask) AS (VALUES {pairs}) "
         "SELECT i.incident_pk, i.signature_pk, i.item FROM incident_items AS i "
@@ -181,5 +183,4 @@ def _unready(cur: RawCursor, pairs: str, query: PageQuery) -> list[UnreadyRow]:
         pks = [int(pk) for pk in query.pks]
         sql += f" AND i.incident_pk IN ({', '.join('?' * len(pks)) or 'NULL'})"
         params += pks
-    cur.execute(sql, params)
-    return list(cur.fetchall())
+    return sql, params

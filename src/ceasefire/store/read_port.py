@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, func, select, tuple_
+from sqlalchemy import Engine, select, tuple_
 
 from ceasefire.access.model import Viewer
 from ceasefire.access.releasability import Pairs
@@ -26,6 +26,7 @@ from ceasefire.store import (
     shown_sql,
 )
 from ceasefire.store.access_sql import visible_reports
+from ceasefire.store.dialect import statement_reads
 from ceasefire.store.guarantees import read_alerts
 from ceasefire.store.ledger_marking import incident_markings
 from ceasefire.store.ports import ReportFilter
@@ -48,6 +49,8 @@ class SqlReadModel:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # the hot reads (incident pages, new signatures): no transaction on PostgreSQL
+        self._reads = statement_reads(engine)
 
     def visible_filter(self, viewer: Viewer | None, labels: Iterable[str]) -> ReportFilter:
         """The condition on reports ``viewer`` may see, given the stored ``labels``."""
@@ -55,7 +58,7 @@ class SqlReadModel:
 
     def new_signatures(self, known: Collection[int]) -> dict[int, Pairs]:
         """Release signatures stored beyond ``known`` (pk → pairs)."""
-        return read_model_read.new_signatures(self._engine, known)
+        return read_model_read.new_signatures(self._reads, known)
 
     def agreement_version_pks(self) -> tuple[int, ...]:
         """The stored agreement versions' pks, in order (cheap: no geography read)."""
@@ -73,7 +76,7 @@ class SqlReadModel:
     ) -> StoredPage:
         """A page of the read model's incidents for one reader's masks."""
         return read_model_read.item_page(
-            self._engine,
+            self._reads,
             query,
             whole_signatures=whole_signatures,
             partial_masks=partial_masks,
@@ -195,21 +198,15 @@ class SqlStream:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def tops(self) -> tuple[int, int, int]:
-        """The highest incident pk, state pk and ledger seq now."""
+    def tops(self) -> tuple[int, int]:
+        """The change log's and the ledger's last seq now (both in commit order)."""
         return hq_queries.stream_tops(self._engine)
 
     def changes_since(
-        self,
-        *,
-        incident_pk: int,
-        state_pk: int,
-        seen: Callable[[str], bool] | None = None,
-    ) -> tuple[list[int], int, int]:
-        """Incidents changed above the cursors, and the new cursors."""
-        return hq_queries.changes_since(
-            self._engine, incident_pk=incident_pk, state_pk=state_pk, seen=seen
-        )
+        self, after_seq: int, *, seen: Callable[[str], bool] | None = None
+    ) -> tuple[list[int], int]:
+        """Incidents stated or re-stated after the change-log cursor, and the new cursor."""
+        return hq_queries.changes_since(self._engine, after_seq, seen=seen)
 
     def ledger_changes(self, after_seq: int) -> tuple[list[int], list[dict[str, Any]], int]:
         """Superseded incidents and fired alerts chained after ``after_seq``, and the seq."""
@@ -229,29 +226,27 @@ class SqlStream:
         """Every stored alert, in firing order."""
         return read_alerts(self._engine)
 
-    def violation_top(self) -> int:
-        """The highest violation pk now (0 when none)."""
-        v = schema.violations
-        with self._engine.connect() as conn:
-            return int(conn.execute(select(func.coalesce(func.max(v.c.pk), 0))).scalar_one())
-
-    def new_violations(
-        self, visible: ReportFilter, *, after: int, top: int
+    def stated_violations(
+        self, visible: ReportFilter, *, after_seq: int, until_seq: int
     ) -> list[dict[str, Any]]:
-        """Active, wholly visible violations with ``after < pk <= top``, by pk."""
+        """Active, wholly visible violations of the incidents fusion stated between the two
+        change-log seqs, by pk (fusion writes an incident's violations with it)."""
         v = schema.violations
-        stmt = (
-            select(v)
-            .where(
-                v.c.pk > after,
-                v.c.pk <= top,
-                v.c.active.is_(True),
-                hq_queries.fully_visible_violation(visible),
-            )
-            .order_by(v.c.pk)
-        )
+        rows: list[dict[str, Any]] = []
+        stated = hq_queries.stated_between(self._engine, after_seq, until_seq)
         with self._engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(stmt)]
+            for start in range(0, len(stated), _CHUNK):
+                stmt = (
+                    select(v)
+                    .where(
+                        v.c.incident_pk.in_(stated[start : start + _CHUNK]),
+                        v.c.active.is_(True),
+                        hq_queries.fully_visible_violation(visible),
+                    )
+                    .order_by(v.c.pk)
+                )
+                rows += [dict(r._mapping) for r in conn.execute(stmt)]
+        return rows
 
     def incident_markings(self, incident_pks: Sequence[int]) -> dict[int, Pairs]:
         """Each incident's reports' pairs."""

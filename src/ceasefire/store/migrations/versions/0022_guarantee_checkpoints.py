@@ -5,7 +5,7 @@ here so that a restart (or another process: the ``guarantees`` bus worker) conti
 instead of reading the whole history back. One row is kept.
 
 Revision ID: 0022
-Revises: 0018 (the lead re-points this at the latest revision when merging)
+Revises: 0020
 Create Date: 2026-12-07 22:00:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022"
-down_revision: str | None = "0018"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -39,15 +39,8 @@ def upgrade() -> None:
         sa.Column(
             "ratifications", sa.Integer(), nullable=False, comment="ratification records seen"
         ),
-        sa.Column(
-            "incidents_max", sa.Integer(), nullable=False, comment="highest incident pk seen"
-        ),
         sa.Column("superseded", sa.Integer(), nullable=False, comment="incidents not active, seen"),
-        sa.Column(
-            "states_max", sa.Integer(), nullable=False, comment="highest incident_states pk seen"
-        ),
-        sa.Column("decisions_max", sa.Integer(), nullable=False),
-        sa.Column("remedy_max", sa.Integer(), nullable=False),
+        sa.Column("change_seq", sa.Integer(), nullable=False, comment="the change log's seq seen"),
         sa.Column(
             "state", sa.LargeBinary(), nullable=False, comment="LiveEvaluator.checkpoint() bytes"
         ),
