@@ -11,7 +11,8 @@
 2. tell it what changed since its marks (``ports.EvaluationMarks``): the active incidents
    stated (new reports, re-fusion's successors) or given a state, decision or remedy since,
    read from the change log in commit order (``fact_build`` builds every revision of those
-   facts), and the facts whose incident is no longer active; it evaluates up to now (``LiveEvaluator.apply``);
+   facts), and the facts whose incident is no longer active; it evaluates up to now
+   (``LiveEvaluator.apply``);
 3. record what it names for the first time, with obligations and cases (``refresh.record_alerts``,
    idempotent by id), the obligations that became overdue and the cases fusion's attribution
    records move, and an evaluation mark (the record's horizon, which ``status`` and
