@@ -22,7 +22,7 @@ def finish_chunk(
     report_pks: Sequence[int],
     received_at: str,
 ) -> None:
-    """Write what follows the chunk's reports, incidents and violations (``report_pks``: the
+    """Write what follows the chunk's reports (``report_pks``: the
     ids its reports were given, in row order), then close ``cur``.
 
     The change log is appended last but the ledger: on PostgreSQL it takes the commit-order

@@ -1,11 +1,13 @@
 """Writing fusion's result: SQLAlchemy Core on the store's engine, on both backends.
 
-``replace_incidents`` turns the 1:1 incidents the ingest wrote into fused ones: incidents
-whose report set fusion no longer produces are marked ``superseded`` (their violations
-inactive); new report sets become new incidents with their fusion details, violations and a
-first verification state (``fusion.carryover`` decides it). Incidents whose report set is
-unchanged are kept as they are. New incidents and violations take database-assigned ids
-(``store.dialect.draw_ids``). Reading reports for fusion is ``store.fusion_reads``.
+``replace_incidents`` writes fusion's incidents, the only ones there are (the ingest's chunks store
+reports alone): incidents whose report set fusion no longer produces are marked ``superseded``
+(their violations inactive); new report sets become new incidents with their fusion details,
+violations and a first verification state (``fusion.carryover`` decides it). Incidents whose report
+set is unchanged are kept as they are; one without fusion details (a 1:1 incident written by the
+ingest of a store from before issue 14) gets them. New incidents and violations take
+database-assigned ids (``store.dialect.draw_ids``). Reading reports for fusion is
+``store.fusion_reads``.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def replace_incidents(
     (subject ``incidents``) listing the superseded incident pks and ``[pk, state, author]`` of
     every first state; a run that changes nothing chains nothing. Rows are written one
     statement per table (``executemany``), never one round trip per incident: the first
-    fusion of the 112,000-report demo adds 15,000 incidents and supersedes 104,000.
+    fusion of the 112,000-report demo adds every incident at once.
     """
     i, ir, v = schema.incidents, schema.incident_reports, schema.violations
     with deadlocks_as_conflicts("incidents"), engine.begin() as conn:
@@ -100,9 +102,11 @@ def replace_incidents(
                     "pk": pk,
                     "status": "active",
                     "observed_at": inc.observed_at_s,
-                    "lon": inc.lon,
-                    "lat": inc.lat,
-                    "uncertainty_m": inc.uncertainty_m,
+                    # an unlocated report (unknown place) is an incident without position:
+                    # NULL, as on its report (PostgreSQL would store NaN, and fail its grid)
+                    "lon": _finite(inc.lon),
+                    "lat": _finite(inc.lat),
+                    "uncertainty_m": _finite(inc.uncertainty_m),
                     "category": inc.category.value,
                     "weapon_class": inc.weapon_class.value if inc.weapon_class else None,
                     "count": inc.count_best,
