@@ -118,14 +118,7 @@ class PostgresStore(CoreStore):
                 for pk, row in zip(report_pks.tolist(), chunk.report_rows, strict=True)
             ),
         )
-        new_report_pks = report_pks.tolist()
-        # every releasability label seen, so readers' filters never scan reports for them
-        cur.execute(
-            "INSERT INTO release_labels (label) SELECT DISTINCT COALESCE(releasable_to, '') "
-            "FROM reports WHERE pk = ANY(CAST(? AS bigint[])) ON CONFLICT DO NOTHING",
-            (new_report_pks,),
-        )
-        finish_chunk(conn, cur, chunk, new_report_pks, received_at)
+        finish_chunk(conn, cur, chunk, report_pks.tolist(), received_at)
 
 
 def _is_conflict(error: BaseException | None) -> bool:

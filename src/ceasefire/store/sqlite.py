@@ -180,12 +180,6 @@ class SQLiteStore(CoreStore):
             chunk.report_rows,
         )
         _check_pks(cur, "reports", report_base, len(chunk.report_rows))
-        # every releasability label seen, so readers' filters never scan reports for them
-        cur.execute(
-            "INSERT OR IGNORE INTO release_labels (label) "
-            "SELECT DISTINCT COALESCE(releasable_to, '') FROM reports WHERE pk >= ?",
-            (report_base,),
-        )
         finish_chunk(
             conn,
             cur,
