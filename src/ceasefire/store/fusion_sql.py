@@ -27,7 +27,7 @@ from ceasefire.fusion.verification import StateChange
 from ceasefire.ledger.canonical import JsonValue
 from ceasefire.ledger.model import EventType, LedgerEvent
 from ceasefire.store import schema
-from ceasefire.store.dialect import deadlocks_as_conflicts, draw_ids, raw_cursor
+from ceasefire.store.dialect import deadlocks_as_conflicts, draw_ids, insert_rows, raw_cursor
 from ceasefire.store.fusion import incident_fusion, incident_states
 from ceasefire.store.ledger import record_in
 from ceasefire.store.ledger_marking import incident_markings
@@ -181,18 +181,21 @@ def _state_events(
 
 
 def _insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, object]]) -> None:
-    """Insert ``rows`` (same keys, plain Python values) with one DB-API ``executemany``.
+    """Insert ``rows`` (same keys, plain Python values) in one bulk statement: ``COPY`` on
+    PostgreSQL, one DB-API ``executemany`` on SQLite (``dialect.insert_rows``).
 
-    The statement is compiled once for the connection's dialect; the rows go to the driver
-    as they are, skipping SQLAlchemy's per-row parameter processing (~10 us a row, a second
-    for the first fusion's 170,000 rows). Values must need no bind processing (no dates).
+    Never through SQLAlchemy's per-row parameter processing (~10 us a row, a second for the
+    first fusion's 170,000 rows) nor one round trip per row. Values must need no bind
+    processing (no dates).
     """
     if not rows:
         return
-    compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(rows[0]))
-    order = compiled.positiontup
-    params = rows if order is None else [tuple(row[k] for k in order) for row in rows]
-    conn.exec_driver_sql(compiled.string, params)
+    columns = list(rows[0])
+    cur = raw_cursor(conn)
+    try:
+        insert_rows(cur, table.name, columns, [tuple(row[c] for c in columns) for row in rows])
+    finally:
+        cur.close()
 
 
 def _fusion_row(pk: int, inc: Incident) -> dict[str, object]:

@@ -21,7 +21,14 @@ from ceasefire.access.marking import decode_marking
 from ceasefire.access.releasability import Pairs, possible_masks
 from ceasefire.fusion.items import rules_text, torn_entry, whole_item
 from ceasefire.fusion.tearline import Tearline, shown_verdict, tearline
-from ceasefire.store.dialect import RawCursor, is_postgresql, joined_text, json_ids, raw_cursor
+from ceasefire.store.dialect import (
+    RawCursor,
+    insert_rows,
+    is_postgresql,
+    joined_text,
+    json_ids,
+    raw_cursor,
+)
 from ceasefire.store.grid import cell_of
 from ceasefire.store.read_model import UNLOCATED_CELL
 from ceasefire.store.slices import pk_slices
@@ -66,6 +73,16 @@ FROM {ids} AS j
 JOIN incident_reports AS ir ON ir.incident_pk = j.value
 JOIN reports AS r ON r.pk = ir.report_pk
 """
+
+#: The read model's rows as written (bulk: ``dialect.insert_rows``).
+_ITEM_COLUMNS = (
+    *("incident_pk", "observed_at", "lon", "lat", "cell", "signature_pk", "category", "state"),
+    *("rules", "tearlines_ready", "item"),
+)
+_TEARLINE_COLUMNS = (
+    *("cell", "observed_at", "incident_pk", "mask", "signature_pk", "lon", "lat", "category"),
+    *("state", "rules", "item"),
+)
 
 #: Report columns a tearline reads (``fusion.tearline.tearline``).
 MEMBER_COLUMNS = (
@@ -221,11 +238,7 @@ def _refresh_slice(
         )
         if len(pairs) > 1 and pairs not in masks_of:
             masks_of[pairs] = sorted(possible_masks(pairs, groups))
-    cur.executemany(
-        "INSERT INTO incident_items (incident_pk, observed_at, lon, lat, cell, signature_pk, "
-        "category, state, rules, tearlines_ready, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        item_rows,
-    )
+    insert_rows(cur, "incident_items", _ITEM_COLUMNS, item_rows)
     if judge is not None and mixed:
         _write_tearlines(cur, mixed, pairs_of, masks_of, judge, signatures=signatures)
 
@@ -268,9 +281,10 @@ def _write_tearlines(
         located, judge([lines[k] for k in located]) if located else [], strict=True
     ):
         judged[k] = rules
-    cur.executemany(
-        "INSERT INTO incident_tearlines (cell, observed_at, incident_pk, mask, signature_pk, "
-        "lon, lat, category, state, rules, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    insert_rows(
+        cur,
+        "incident_tearlines",
+        _TEARLINE_COLUMNS,
         [
             (
                 *tearline_place(line),
