@@ -5,7 +5,8 @@ CEP; an observer with bearing and range band; a settlement name from the bundled
 with a realistic category mix. They are written as NDJSON to a temp dir, then:
 
 * end to end: ``ingest_files`` into a fresh SQLite database with the paris-2026 agreement
-  loaded (parse → validate → locate → place → rules → persist, one transaction per chunk);
+  loaded (parse → validate → locate → place → persist the reports, one transaction per chunk;
+  with ``--fuse``, then fuse → judge → persist the incidents and violations);
 * the raw floor: ``orjson.loads`` of every line + ``executemany`` of all spec fields into one
   plain table (no index, no validation), one transaction per chunk of the same size, with
   the same PRAGMAs, in the same run: once before the end to end and once after, averaged
@@ -18,8 +19,8 @@ freshly initialised PostGIS database, and the floor is PostgreSQL's bulk path: `
 of every line + ``COPY`` of all spec fields into one plain table (no index, no constraint;
 text columns, the raw line as ``bytea``), one transaction per chunk, before and after.
 
-Usage: ``python bench/ingest.py [N] [--db URL]`` (default 1,000,000 reports into a temporary
-SQLite file). Last line: one JSON object.
+Usage: ``python bench/ingest.py [N] [--db URL] [--fuse]`` (default 1,000,000 reports into a
+temporary SQLite file). Last line: one JSON object.
 """
 
 from __future__ import annotations
