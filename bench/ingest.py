@@ -5,7 +5,8 @@ CEP; an observer with bearing and range band; a settlement name from the bundled
 with a realistic category mix. They are written as NDJSON to a temp dir, then:
 
 * end to end: ``ingest_files`` into a fresh SQLite database with the paris-2026 agreement
-  loaded (parse → validate → locate → place → rules → persist, one transaction per chunk);
+  loaded (parse → validate → locate → place → persist the reports, one transaction per chunk;
+  with ``--fuse``, then fuse → judge → persist the incidents and violations);
 * the raw floor: ``orjson.loads`` of every line + ``executemany`` of all spec fields into one
   plain table (no index, no validation), one transaction per chunk of the same size, with
   the same PRAGMAs, in the same run: once before the end to end and once after, averaged
@@ -18,8 +19,8 @@ freshly initialised PostGIS database, and the floor is PostgreSQL's bulk path: `
 of every line + ``COPY`` of all spec fields into one plain table (no index, no constraint;
 text columns, the raw line as ``bytea``), one transaction per chunk, before and after.
 
-Usage: ``python bench/ingest.py [N] [--db URL]`` (default 1,000,000 reports into a temporary
-SQLite file). Last line: one JSON object.
+Usage: ``python bench/ingest.py [N] [--db URL] [--fuse]`` (default 1,000,000 reports into a
+temporary SQLite file). Last line: one JSON object.
 """
 
 from __future__ import annotations
@@ -142,9 +143,12 @@ def generate(path: Path, n: int, seed: int = 7) -> None:
             out.write(b"\n")
 
 
-def end_to_end(path: Path, work: Path, db: str | None) -> tuple[float, dict[str, int], float]:
+def end_to_end(
+    path: Path, work: Path, db: str | None, *, fuse: bool = False
+) -> tuple[float, dict[str, int], float]:
     """Seconds for ``ingest_files``, its counts, and the (untimed) agreement compile seconds;
-    into a fresh SQLite file in ``work``, or the freshly recreated PostgreSQL database ``db``."""
+    into a fresh SQLite file in ``work``, or the freshly recreated PostgreSQL database ``db``.
+    ``fuse``: with fusion of the stored reports into incidents (``ingest_files``' default)."""
     store: SQLiteStore | PostgresStore
     if db is None:
         store = SQLiteStore(f"sqlite:///{work / 'e2e.db'}")
@@ -157,9 +161,9 @@ def end_to_end(path: Path, work: Path, db: str | None) -> tuple[float, dict[str,
     compile_s = time.perf_counter() - t0
     gazetteer = Gazetteer.default()
     t0 = time.perf_counter()
-    # fuse=False: the issue-2 pipeline (parse → validate → place → rules → persist); incident
-    # fusion (its own issue) runs after the ingest and is measured by its own benchmark.
-    summary = ingest_files(store, [path], gazetteer=gazetteer, fuse=False)
+    # fuse=False (default): parse → validate → locate → place → persist the reports; the
+    # incidents and their violations are fusion's (``--fuse`` times it too).
+    summary = ingest_files(store, [path], gazetteer=gazetteer, fuse=fuse)
     store.close()  # timed: it waits for the last copy of the write-ahead log into the file
     elapsed = time.perf_counter() - t0
     return elapsed, summary.counts(), compile_s
@@ -232,6 +236,11 @@ def main() -> None:
         help="postgresql+psycopg://HOST/DATABASE to measure PostgreSQL (the database is "
         "dropped and recreated); default: a temporary SQLite file",
     )
+    parser.add_argument(
+        "--fuse",
+        action="store_true",
+        help="time the ingest with fusion (reports → incidents → violations), not without",
+    )
     args = parser.parse_args()
     n, db = args.n, args.db
     if db is not None and not db.startswith("postgresql"):
@@ -248,13 +257,13 @@ def main() -> None:
         # the floor before and after: this machine's speed drifts by up to a third over
         # minutes (other tenants), and the mean brackets the end-to-end run
         floor_before_s = floor(path, work) if db is None else pg_floor(path, db)
-        e2e_s, counts, compile_s = end_to_end(path, work, db)
+        e2e_s, counts, compile_s = end_to_end(path, work, db, fuse=args.fuse)
         floor_after_s = floor(path, work) if db is None else pg_floor(path, db)
     floor_s = (floor_before_s + floor_after_s) / 2.0
     rate, floor_rate = n / e2e_s, n / floor_s
     backend = "sqlite" if db is None else "postgresql"
     bulk = "executemany" if db is None else "COPY into an unindexed table"
-    print(f"backend: {backend}")
+    print(f"backend: {backend}" + (" (ingest with fusion)" if args.fuse else ""))
     print(f"agreement load + geography compile (not timed below): {compile_s:.1f} s")
     print(f"end to end: {e2e_s:.1f} s = {rate:,.0f} reports/s  {counts}")
     print(
@@ -266,6 +275,7 @@ def main() -> None:
         json.dumps(
             {
                 "backend": backend,
+                "fuse": bool(args.fuse),
                 "reports_per_s": round(rate),
                 "floor_reports_per_s": round(floor_rate),
                 "ratio": round(rate / floor_rate, 3),

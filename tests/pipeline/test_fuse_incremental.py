@@ -225,3 +225,28 @@ def _pks_by_reports(store: CoreStore) -> dict[frozenset[tuple[str, str]], int]:
     for pk, source, rid in rows:
         members.setdefault(pk, set()).add((source, rid))
     return {frozenset(keys): pk for pk, keys in members.items()}
+
+
+def test_the_chunks_store_reports_only_and_fusion_makes_every_incident(
+    mini_store: CoreStore, tmp_path: Path
+) -> None:
+    # two posts hear one explosion, a third report is alone, and a fourth amends that one
+    reports = [
+        _event("a", "post-1", 0.0),
+        _event("b", "post-2", 0.01),
+        _event("c", "uav-1", 30.0),
+        _event("c2", "uav-1", 30.0, amends="c", count=3),
+    ]
+    path = write_ndjson(tmp_path / "1.ndjson", reports)
+    summary = ingest_files(mini_store, [path], gazetteer=GAZETTEER, fuse=False)
+    assert (summary.accepted, summary.amended) == (4, 1)
+    with mini_store.engine.connect() as conn:
+        for table in ("incidents", "incident_reports", "violations", "incident_items"):
+            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0, table
+    fused = fuse_incidents(mini_store, AgreementBook.from_store(mini_store), clock=SystemClock())
+    # nothing thrown away: no incident of the ingest was there to supersede
+    assert (fused.added, fused.superseded) == (2, 0)
+    assert set(_pks_by_reports(mini_store)) == {
+        frozenset({("post-1", "a"), ("post-2", "b")}),
+        frozenset({("uav-1", "c2")}),
+    }

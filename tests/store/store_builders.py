@@ -1,12 +1,20 @@
-"""Builders for store tests: agreement versions, report rows and chunks in the store's order."""
+"""Builders for store tests: agreement versions, report rows and chunks in the store's order,
+and one-report incidents written the way fusion writes them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-import numpy as np
+from sqlalchemy import select
 
+from ceasefire.fusion.model import Ellipse, Incident
+from ceasefire.reports.model import Category, WeaponClass
+from ceasefire.store import schema
 from ceasefire.store.base import REPORT_ROW_FIELDS, AgreementVersionRecord, ChunkWrite
+from ceasefire.store.core_store import CoreStore
+from ceasefire.store.fusion_sql import NewIncident, replace_incidents
+from ceasefire.store.isotime import iso
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -59,29 +67,70 @@ def make_row(version_pk: int, **overrides: object) -> tuple[object, ...]:
     return tuple(values[name] for name in REPORT_ROW_FIELDS)
 
 
-def make_chunk(
-    run_pk: int,
-    rows: list[tuple[object, ...]],
-    *,
-    violations: list[tuple[int, str, str | None, str]] = (),  # type: ignore[assignment]
-    version_pk: int = 1,
-    **extra: object,
-) -> ChunkWrite:
-    """A chunk where every row gets an incident; violations as (row, rule, zone, certainty)."""
-    at = [float(rows[i][REPORT_ROW_FIELDS.index("observed_at")]) for i, *_ in violations]  # type: ignore[arg-type]
-    values: dict[str, object] = {
-        "run_pk": run_pk,
-        "received_at": T0,
-        "report_rows": rows,
-        "incident_report_local": np.arange(len(rows), dtype=np.int64),
-        "violation_incident_local": np.array([v[0] for v in violations], dtype=np.int64),
-        "violation_rule_id": [v[1] for v in violations],
-        "violation_article": ["Art. 1" for _ in violations],
-        "violation_severity": [2 for _ in violations],
-        "violation_certainty": [v[3] for v in violations],
-        "violation_zone_id": [v[2] for v in violations],
-        "violation_agreement_version_pk": [version_pk for _ in violations],
-        "violation_observed_at": at,
-    }
+def make_chunk(run_pk: int, rows: list[tuple[object, ...]], **extra: object) -> ChunkWrite:
+    """A chunk of ``rows`` (reports only: incidents are fusion's, ``fuse_one_each``)."""
+    values: dict[str, object] = {"run_pk": run_pk, "received_at": T0, "report_rows": rows}
     values.update(extra)
     return ChunkWrite(**values)  # type: ignore[arg-type]
+
+
+def fuse_one_each(
+    store: CoreStore,
+    *,
+    violations: Sequence[tuple[int, str, str | None, str]] = (),
+    at: datetime = T0,
+) -> list[int]:
+    """Give every active observation report without an incident one of its own, at its
+    located point, through fusion's writer (``replace_incidents``): what fusion makes of
+    reports that gate with no other. ``violations``: ``(k, rule, zone, certainty)`` for the
+    ``k``-th of those reports in pk order. Returns the new incidents' pks in that order."""
+    r, ir = schema.reports, schema.incident_reports
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(r)
+            .where(
+                r.c.status == "active",
+                r.c.withdrawn.is_(False),
+                r.c.pk.not_in(select(ir.c.report_pk)),
+            )
+            .order_by(r.c.pk)
+        ).all()
+    add = []
+    for k, row in enumerate(rows):
+        lon = float("nan") if row.located_lon is None else float(row.located_lon)
+        lat = float("nan") if row.located_lat is None else float(row.located_lat)
+        radius = row.located_uncertainty_m or 0.0
+        count = int(row._mapping["count"])  # ``row.count`` is the tuple's method
+        incident = Incident(
+            id=f"{row.source}/{row.id}",
+            report_keys=((row.source, row.id),),
+            observed_at_s=float(row.observed_at),
+            observed_until_s=float(row.observed_until or row.observed_at),
+            category=Category(row.category),
+            weapon_class=WeaponClass(row.weapon_class) if row.weapon_class else None,
+            lon=lon,
+            lat=lat,
+            uncertainty_m=radius,
+            ellipse=Ellipse(radius, radius, 0.0),
+            count_low=count,
+            count_best=count,
+            count_high=count,
+            sources=1,
+            independent_sources=1,
+            bearing_observers=0,
+            confidence=0.5,
+        )
+        broken = [(rule, "Art. 1", 2, cert, zone) for j, rule, zone, cert in violations if j == k]
+        add.append(
+            NewIncident(incident, frozenset({int(row.pk)}), int(row.agreement_version_pk), broken)
+        )
+    replace_incidents(store.engine, keep=[], add=add, supersede=[], at=at, at_iso=iso(at))
+    with store.engine.connect() as conn:
+        linked = dict(
+            conn.execute(
+                select(ir.c.report_pk, ir.c.incident_pk).where(
+                    ir.c.report_pk.in_([int(row.pk) for row in rows])
+                )
+            ).all()
+        )
+    return [int(linked[int(row.pk)]) for row in rows]

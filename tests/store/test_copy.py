@@ -17,7 +17,7 @@ import orjson
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from store_builders import make_chunk, make_row
+from store_builders import fuse_one_each, make_chunk, make_row
 from typer.testing import CliRunner, Result
 
 from ceasefire.cli.main import app
@@ -35,6 +35,7 @@ from ceasefire.settings import Settings
 from ceasefire.store.base import open_store
 from ceasefire.store.copy import CopyReport, copy_store
 from ceasefire.store.copy_check import check_ledger
+from ceasefire.store.core_store import CoreStore
 from ceasefire.store.pg_admin import drop_database
 
 MINI = Path(__file__).resolve().parents[1] / "data" / "mini-agreement" / "agreement.yaml"
@@ -227,7 +228,9 @@ def test_ids_go_on_after_the_copied_ones_on_postgres(source: str, fresh_target: 
     try:
         run = store.start_ingest_run(["later.ndjson"], datetime.now(UTC))
         row = make_row(1, id="later-1", source="op-later")
-        store.write_chunk(make_chunk(run, [row], violations=[(0, "R1", None, "certain")]))
+        store.write_chunk(make_chunk(run, [row]))
+        assert isinstance(store, CoreStore)
+        fuse_one_each(store, violations=[(0, "R1", None, "certain")])
     finally:
         store.close()
     cli(production, "users", "add", "gbr-analyst", "--nation", "GBR", "--role", "analyst")

@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, text
-from store_builders import T0, make_chunk, make_row, make_version
+from store_builders import T0, fuse_one_each, make_chunk, make_row, make_version
 
 from ceasefire.store import grid, schema
 from ceasefire.store.core_store import CoreStore
@@ -61,6 +61,7 @@ def test_box_queries_use_the_spatial_index_and_match_a_plain_scan(store: CoreSto
         for k, (x, y) in enumerate(points)
     ]
     store.write_chunk(make_chunk(run, rows))
+    fuse_one_each(store)
     corner = rng.uniform([35.0, 46.0], [39.0, 50.0], (30, 2))
     size = rng.uniform(0.0, 1.0, (30, 2))
     boxes = [(37.0, 48.0, 37.25, 48.25), (-1.0, -1.0, 0.0, 0.0), (35.0, 46.0, 39.0, 50.0)]

@@ -6,9 +6,8 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-import numpy as np
 import pytest
-from store_builders import T0, make_chunk, make_row, make_version
+from store_builders import T0, fuse_one_each, make_chunk, make_row, make_version
 
 from ceasefire.errors import StoreError
 from ceasefire.settings import Settings
@@ -69,7 +68,11 @@ def test_chunk_rows_come_back_with_decoded_zones_and_deterministic_ids(
         make_row(version_pk),
         make_row(version_pk, id="r2", observed_at=(T0 + timedelta(hours=1)).timestamp()),
     ]
-    store.write_chunk(make_chunk(run, rows, violations=[(1, "R1", None, "certain")]))
+    store.write_chunk(make_chunk(run, rows))
+    listed = store.list_reports(ReportQuery())
+    assert [(r.pk, r.id, r.incident_pk) for r in listed] == [(1, "r1", None), (2, "r2", None)]
+    assert store.list_violations(ViolationQuery(include_inactive=True)) == []  # fusion's
+    assert fuse_one_each(store, violations=[(1, "R1", None, "certain")]) == [1, 2]
     listed = store.list_reports(ReportQuery())
     assert [(r.pk, r.id, r.incident_pk) for r in listed] == [(1, "r1", 1), (2, "r2", 2)]
     assert listed[0].zones_inside == ("security-zone",)
@@ -99,19 +102,11 @@ def test_a_failing_chunk_writes_nothing(store: SQLiteStore) -> None:
 def test_withdrawal_retires_the_incident_and_its_violations(store: SQLiteStore) -> None:
     version_pk, _ = store.add_agreement_version(make_version())
     run = store.start_ingest_run(["a.ndjson"], T0)
-    store.write_chunk(
-        make_chunk(run, [make_row(version_pk)], violations=[(0, "R1", None, "certain")])
-    )
+    store.write_chunk(make_chunk(run, [make_row(version_pk)]))
+    fuse_one_each(store, violations=[(0, "R1", None, "certain")])
     notice = make_row(version_pk, id="r1-w", amends="r1", withdrawn=True)
     change = StatusChange(ReportStatus.WITHDRAWN, target_pk=1)
-    store.write_chunk(
-        make_chunk(
-            run,
-            [notice],
-            incident_report_local=np.empty(0, dtype=np.int64),
-            status_changes=[change],
-        )
-    )
+    store.write_chunk(make_chunk(run, [notice], status_changes=[change]))
     statuses = {r.id: r.status for r in store.list_reports(ReportQuery())}
     assert statuses == {"r1": ReportStatus.WITHDRAWN, "r1-w": ReportStatus.ACTIVE}
     assert store.list_violations(ViolationQuery()) == []
@@ -138,5 +133,6 @@ def test_spatial_prefilter_finds_incidents_in_a_box(store: SQLiteStore) -> None:
         make_row(version_pk, id="none", located_lon=None, located_lat=None),
     ]
     store.write_chunk(make_chunk(run, rows))
+    fuse_one_each(store)
     assert store.incidents_in_bbox(36.9, 47.9, 37.05, 48.1) == [1, 3]
     assert store.incidents_in_bbox(29.0, 49.0, 31.0, 51.0) == [2]

@@ -17,8 +17,12 @@ changes an answer.
   sent it or an account its principal delegated (``Submitter.delegate``); any other account
   gets exactly the ``unknown_report`` answer, so it cannot tell a key it may not change from
   one that is not used.
-* A withdrawal (``withdrawn: true`` with ``amends``) is stored but gets no incident: it is a
-  notice about another report, not an observation.
+* A withdrawal (``withdrawn: true`` with ``amends``) is stored but never fused into an
+  incident: it is a notice about another report, not an observation.
+
+What is written is the accepted reports (with their placement), the status changes, the
+quarantine and the ledger entries; no incident and no violation. Those are fusion's
+(``pipeline.fuse``), which reads the reports this chunk stores from the change log.
 
 The outcome equals processing the reports one by one, whatever the chunking: a report is
 compared only with what was stored or accepted before it.
@@ -29,7 +33,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,8 +48,6 @@ from ceasefire.store.base import (
     Store,
     Submitter,
 )
-
-T = TypeVar("T")
 
 COUNT_KEYS = ("read", "accepted", "duplicates", "amended", "withdrawn", "quarantined")
 
@@ -82,8 +83,8 @@ def admit_chunk(
     received_at: datetime,
     submitter: Submitter = SYSTEM_SUBMITTER,
 ) -> tuple[ChunkWrite, dict[str, int]]:
-    """The store write for ``chunk`` (accepted reports, their incidents and violations, status
-    changes, quarantine) and its summary counts, for reports sent by ``submitter``."""
+    """The store write for ``chunk`` (accepted reports, status changes, quarantine) and its
+    summary counts, for reports sent by ``submitter``."""
     admission = _admit(chunk, store, submitter)
     source, scope = chunk.source_file, submitter.principal
     admission.quarantine.extend(
@@ -105,10 +106,6 @@ def admit_chunk(
     digests = chunk.raw_sha256 if everything else [chunk.raw_sha256[i] for i in accepted]
     local_of = np.full(len(chunk), -1, dtype=np.int64)
     local_of[accepted] = np.arange(len(accepted))
-    has_incident = accept & ~chunk.withdrawn
-    incident_of = np.cumsum(has_incident) - 1
-    keep = np.flatnonzero(accept[chunk.violation_report])
-    vr = chunk.violation_report[keep]
 
     counts = {
         "read": len(chunk) + len(chunk.rejected),
@@ -122,15 +119,6 @@ def admit_chunk(
         run_pk=run_pk,
         received_at=received_at,
         report_rows=rows,
-        incident_report_local=local_of[has_incident],
-        violation_incident_local=incident_of[vr].astype(np.int64),
-        violation_rule_id=_pick(chunk.violation_rule_id, keep),
-        violation_article=_pick(chunk.violation_article, keep),
-        violation_severity=_pick(chunk.violation_severity, keep),
-        violation_certainty=_pick(chunk.violation_certainty, keep),
-        violation_zone_id=_pick(chunk.violation_zone_id, keep),
-        violation_agreement_version_pk=_pick(chunk.violation_agreement_version_pk, keep),
-        violation_observed_at=_pick(chunk.violation_observed_at, keep),
         status_changes=[
             StatusChange(status, target_pk=pk)
             if pk is not None
@@ -143,10 +131,6 @@ def admit_chunk(
         submitter=submitter,
     )
     return write, counts
-
-
-def _pick(values: list[T], keep: NDArray[np.intp]) -> list[T]:
-    return values if len(keep) == len(values) else [values[i] for i in keep]
 
 
 def _admit(chunk: PreparedChunk, store: Store, submitter: Submitter) -> _Admission:

@@ -1,14 +1,15 @@
 """The fusion step of the ingest: stored reports → fused incidents → placement and rules.
 
-Replaces the 1:1 report → incident step of issue 2 without touching the rules: fused
-incidents are judged by the same ``place_points`` and ``evaluate_rules`` as single reports
-were, on the fused location, category and weapon class, by the agreement version in force at
-the incident's time. Fusion is a function of the set of active reports, so the outcome is the
-same whatever the order and grouping of ingests. After an ingest only the part of the report
-set the ingest can have changed is fused again: the reports whose time spans come within gate
-reach of the new, amended or withdrawn ones, grown to whole gate components and whole stored
-incidents (``_window``) — milliseconds for one report in a store of 100,000, where re-fusing
-everything took seconds.
+The only writer of incidents and violations: the ingest's chunks store reports alone (issue 14;
+they used to write one incident per report, judged, which fusion then superseded). Incidents are
+judged by ``place_points`` and ``evaluate_rules`` on the fused location, category and weapon class,
+by the agreement version in force at the incident's time; a one-report incident sits at its
+report's located point. Fusion is a function of the set of active reports, so the outcome is the
+same whatever the order and grouping of ingests. After an ingest only the part of the report set
+the ingest can have changed is fused again: the reports whose time spans come within gate reach of
+the new, amended or withdrawn ones, grown to whole gate components and whole stored incidents
+(``_window``) — milliseconds for one report in a store of 100,000, where re-fusing everything took
+seconds.
 """
 
 from __future__ import annotations

@@ -1,9 +1,15 @@
-"""The ingest service: files → parse → validate → locate → place → rules → store, chunk by chunk.
+"""The ingest service: files → parse → validate → locate → place → store, chunk by chunk, then
+fuse → judge → store the incidents.
 
-Two stages: ``prepare`` (pure: parse, locate, place, judge, build rows) and ``admit`` + write
-(against the store: duplicates, amendments, one transaction per chunk). For large inputs the
-first stage runs in a forked worker process one chunk ahead of the writer, so the two cores
-of a laptop parse and write at the same time; the results are identical either way.
+Three steps: ``prepare`` (pure: parse, locate, place, build rows), ``admit`` + write (against
+the store: duplicates, amendments, one transaction per chunk) and, after the last chunk,
+``fuse`` (the new reports into incidents, each judged by the rules once, at its fused
+position). The chunks store reports only: an incident per report, judged and written only for
+fusion to supersede most of them, was the ingest's largest throw-away write (issue 14). For
+large inputs the first step runs in a forked worker process one chunk ahead of the writer, so
+the two cores of a laptop parse and write at the same time; the results are identical either
+way. The steps are separate functions (``prepare_chunk``, ``admit_chunk``,
+``Store.write_chunk``, ``fuse_incidents``) so that a bus worker can run each on its own.
 
 Several writers (PostgreSQL): processes may ingest into one database at once, even the same
 files. A chunk whose reports another writer committed first is decided again and re-written
@@ -159,8 +165,10 @@ def ingest_files(
     Reports are judged by the agreement version in force at their ``observed_at``; an ingest
     with no agreement loaded is refused (``StoreError``) rather than storing unplaced reports.
     ``parallel`` (default: inputs of 16 MiB or more, on a machine with 2+ cores that can
-    fork) prepares chunks in a worker process. With ``fuse`` (default) the 1:1 incidents are
-    then replaced by fused ones (``ceasefire.pipeline.fuse``); ``fuse=False``: ingest alone.
+    fork) prepares chunks in a worker process. With ``fuse`` (default) the stored reports are
+    then fused into incidents and their violations (``ceasefire.pipeline.fuse``).
+    ``fuse=False``: the reports alone are stored and wait, without incident, for the next
+    fusion (a later ingest, or a fusing worker), which finds them on the change log.
 
     When guarantees are loaded and reports were accepted, the triggers are then evaluated
     (``guarantees.live_service``: the process's live evaluator, told what changed; once per

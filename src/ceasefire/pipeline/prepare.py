@@ -1,10 +1,17 @@
-"""Stage 1 of the ingest, pure: a parsed chunk → rows, placements and violations, no database.
+"""Stage 1 of the ingest, pure: a parsed chunk → report rows with their placement, no database.
 
 Everything here depends only on the chunk and the agreement versions, never on what is stored,
 so it can run ahead of the writer (in a worker process for large files) and is the same
-whatever was ingested before. Placement and rules run on numpy columns of the whole chunk, one
-call per agreement version present in it; per-report Python work is limited to what a row
-needs (the report's fields as a tuple, a content hash).
+whatever was ingested before. Placement runs on numpy columns of the whole chunk, one call per
+agreement version present in it; per-report Python work is limited to what a row needs (the
+report's fields as a tuple, a content hash).
+
+The rules are not evaluated here: a violation belongs to an incident, and incidents are
+fusion's (``pipeline.fuse`` judges each fused incident at its fused position). Judging every
+report as if it were an incident of its own, only for fusion to throw most of those away, was
+the write the ingest no longer does (issue 14). Each report keeps its own placement (located
+point, party, distance to the line, zones, agreement version): the report views and fusion
+read it.
 """
 
 from __future__ import annotations
@@ -13,14 +20,11 @@ import hashlib
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import orjson
 from numpy.typing import NDArray
 
-from ceasefire.assessment.rules import evaluate_rules
-from ceasefire.assessment.violations import ViolationBatch
 from ceasefire.geo.placement import place_points
 from ceasefire.pipeline.agreements import AgreementBook
 from ceasefire.reports.columns import ReportColumns, to_columns
@@ -46,9 +50,7 @@ def content_hash(report: ObservationReport) -> bytes:
 class PreparedChunk:
     """A chunk ready to be admitted and written; plain values only (cheap to pickle).
 
-    All per-report sequences have one entry per parsed report, in file order. Violation arrays
-    have one entry per violation; ``violation_report`` indexes the reports. Withdrawal notices
-    (``withdrawn``) get no incident and so no violations.
+    All per-report sequences have one entry per parsed report, in file order.
     """
 
     source_file: str
@@ -62,14 +64,6 @@ class PreparedChunk:
     raw_sha256: list[str]
     rows: list[tuple[object, ...]]
     rejected: list[Rejected]
-    violation_report: NDArray[np.intp]
-    violation_rule_id: list[str]
-    violation_article: list[str]
-    violation_severity: list[int]
-    violation_certainty: list[str]
-    violation_zone_id: list[str | None]
-    violation_agreement_version_pk: list[int]
-    violation_observed_at: list[float]
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -78,15 +72,12 @@ class PreparedChunk:
 def prepare_chunk(
     parsed: ParsedChunk, *, source_file: str, book: AgreementBook, gazetteer: Gazetteer
 ) -> PreparedChunk:
-    """Locate, place and judge every report of ``parsed`` and build its store row."""
+    """Locate and place every report of ``parsed`` and build its store row."""
     reports = parsed.reports
     n = len(reports)
     columns = to_columns(reports, gazetteer)
-    placed = _place_and_judge(columns, book)
+    placed = _place(columns, book)
     withdrawn = np.fromiter((r.withdrawn for r in reports), dtype=bool, count=n)
-    vr, rule_id, article, severity, certainty, zone_id = _violation_columns(
-        placed.parts, ~withdrawn
-    )
     hashes = [content_hash(report) for report in reports]
     return PreparedChunk(
         source_file=source_file,
@@ -98,22 +89,7 @@ def prepare_chunk(
         raw_sha256=[raw_sha256(raw) for raw in parsed.raws],
         rows=_report_rows(reports, parsed.raws, hashes, columns, placed),
         rejected=list(parsed.rejected),
-        violation_report=vr,
-        violation_rule_id=rule_id,
-        violation_article=article,
-        violation_severity=severity,
-        violation_certainty=certainty,
-        violation_zone_id=zone_id,
-        violation_agreement_version_pk=placed.version_pk[vr].tolist(),
-        violation_observed_at=columns.observed_at_s[vr].tolist(),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class _RuleColumns:
-    category: NDArray[np.int16]
-    weapon_class: NDArray[np.int16]
-    observed_at_s: NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,11 +99,10 @@ class _Placed:
     zones_inside: NDArray[np.int64]
     zones_possibly: NDArray[np.int64]
     version_pk: NDArray[np.int64]
-    parts: list[tuple[NDArray[np.intp], ViolationBatch]]
 
 
-def _place_and_judge(columns: ReportColumns, book: AgreementBook) -> _Placed:
-    """Placement and rules, one vectorised call each per agreement version in the chunk."""
+def _place(columns: ReportColumns, book: AgreementBook) -> _Placed:
+    """Placement, one vectorised call per agreement version in the chunk."""
     m = len(columns.lon)
     version_of = book.assign(columns.observed_at_s) if m else np.empty(0, dtype=np.intp)
     placed = _Placed(
@@ -136,7 +111,6 @@ def _place_and_judge(columns: ReportColumns, book: AgreementBook) -> _Placed:
         zones_inside=np.zeros(m, dtype=np.int64),
         zones_possibly=np.zeros(m, dtype=np.int64),
         version_pk=np.zeros(m, dtype=np.int64),
-        parts=[],
     )
     for g in np.unique(version_of):
         version = book.versions[int(g)]
@@ -153,38 +127,7 @@ def _place_and_judge(columns: ReportColumns, book: AgreementBook) -> _Placed:
         placed.party[sel] = party_names[placements.party_index]
         placed.distance_km[sel] = placements.distance_to_line_km
         placed.version_pk[sel] = version.pk
-        rule_columns = _RuleColumns(
-            category=columns.category[sel],
-            weapon_class=columns.weapon_class[sel],
-            observed_at_s=columns.observed_at_s[sel],
-        )
-        batch = evaluate_rules(version.agreement, rule_columns, placements)
-        placed.parts.append((sel[batch.report_index], batch))
     return placed
-
-
-def _violation_columns(
-    parts: Sequence[tuple[NDArray[np.intp], ViolationBatch]], has_incident: NDArray[np.bool_]
-) -> tuple[NDArray[np.intp], list[str], list[str], list[int], list[str], list[str | None]]:
-    """Violations of every version group, in report order; withdrawals (no incident) dropped."""
-    if not parts:
-        return np.empty(0, dtype=np.intp), [], [], [], [], []
-    report = np.concatenate([index for index, _ in parts])
-    order = np.argsort(report, kind="stable")
-    keep = order[has_incident[report[order]]]
-
-    def gather(name: str) -> list[Any]:
-        column = np.concatenate([getattr(batch, name) for _, batch in parts])
-        return list(column[keep].tolist())
-
-    return (
-        report[keep],
-        gather("rule_id"),
-        gather("article"),
-        gather("severity"),
-        gather("certainty"),
-        gather("zone_id"),
-    )
 
 
 def _report_rows(

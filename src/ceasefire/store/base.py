@@ -2,7 +2,7 @@
 
 No SQLAlchemy type appears here, so a PostgreSQL/PostGIS backend can implement the same
 ``Store`` protocol later without any change to the domain or the services. Rows handed to
-``write_chunk`` are plain tuples and numpy arrays in the column orders defined below.
+``write_chunk`` are plain tuples in the column orders defined below.
 """
 
 from __future__ import annotations
@@ -12,9 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
-
-import numpy as np
-from numpy.typing import NDArray
 
 from ceasefire.access.model import SYSTEM_PRINCIPAL
 
@@ -173,24 +170,16 @@ class StatusChange:
 class ChunkWrite:
     """Everything one chunk adds, written by ``Store.write_chunk`` in one transaction.
 
-    ``report_rows`` follow ``REPORT_ROW_FIELDS``. Each report at chunk-local index
-    ``incident_report_local[k]`` gets incident ``k`` (for now one report, one incident; the
-    incident copies the report's time, position and category). Violation arrays are parallel,
-    ``violation_incident_local`` indexing the chunk's incidents.
+    ``report_rows`` follow ``REPORT_ROW_FIELDS``: each report with its placement (located
+    point, party, distance to the line, zone masks, agreement version), which the report
+    views and fusion read. No incident and no violation: those are fusion's, written from the
+    stored reports after the chunks (``pipeline.fuse``). Until fusion runs, a new report has
+    no incident; the change log (``store.changes``) tells the fuser which reports are new.
     """
 
     run_pk: int
     received_at: datetime
     report_rows: Sequence[tuple[object, ...]]
-    incident_report_local: NDArray[np.int64]
-    violation_incident_local: NDArray[np.int64]
-    violation_rule_id: Sequence[str]
-    violation_article: Sequence[str]
-    violation_severity: Sequence[int]
-    violation_certainty: Sequence[str]
-    violation_zone_id: Sequence[str | None]
-    violation_agreement_version_pk: Sequence[int]
-    violation_observed_at: Sequence[float]
     status_changes: Sequence[StatusChange] = ()
     quarantine_rows: Sequence[tuple[object, ...]] = ()
     counts: Mapping[str, int] = field(default_factory=dict)
@@ -321,8 +310,9 @@ class Store(Protocol):
         ...
 
     def write_chunk(self, chunk: ChunkWrite) -> None:
-        """Write one chunk's reports, incidents, violations, status changes and quarantine,
-        all or nothing."""
+        """Write one chunk's reports, status changes (closing the amended or withdrawn
+        reports' incidents), quarantine, change-log rows and ledger entries, all or nothing.
+        Incidents and violations are fusion's (``pipeline.fuse``)."""
         ...
 
     def list_reports(self, query: ReportQuery) -> list[StoredReport]:

@@ -1,5 +1,6 @@
-"""The end of a chunk's write, the same on both backends: amendments and withdrawals, the
-quarantine, the run's counts, the change log and the ledger, in the chunk's transaction."""
+"""The end of a chunk's write, the same on both backends: the releasability labels, amendments
+and withdrawals, the quarantine, the run's counts, the change log and the ledger, in the chunk's
+transaction."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection
 
-from ceasefire.store.base import ChunkWrite
+from ceasefire.store.base import REPORT_ROW_FIELDS, ChunkWrite
 from ceasefire.store.changes import append_reports
 from ceasefire.store.chunk_ledger import chunk_events, insert_quarantine
 from ceasefire.store.dialect import RawCursor
 from ceasefire.store.ledger import record_in
 from ceasefire.store.status_change import apply_status
+
+_RELEASABLE_TO = REPORT_ROW_FIELDS.index("releasable_to")
 
 
 def finish_chunk(
@@ -22,12 +25,20 @@ def finish_chunk(
     report_pks: Sequence[int],
     received_at: str,
 ) -> None:
-    """Write what follows the chunk's reports, incidents and violations (``report_pks``: the
+    """Write what follows the chunk's reports (``report_pks``: the
     ids its reports were given, in row order), then close ``cur``.
 
     The change log is appended last but the ledger: on PostgreSQL it takes the commit-order
     lock (``store.changes``), which is then held only for the short tail to the commit.
     """
+    # every releasability label seen, so readers' filters never scan reports for them; taken
+    # from the rows in hand (a few distinct values), not read back from the reports just written
+    labels = sorted({str(row[_RELEASABLE_TO] or "") for row in chunk.report_rows})
+    if labels:
+        cur.executemany(
+            "INSERT INTO release_labels (label) VALUES (?) ON CONFLICT (label) DO NOTHING",
+            [(label,) for label in labels],
+        )
     for change in chunk.status_changes:
         target = change.target_pk
         if target is None:

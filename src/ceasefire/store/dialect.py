@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+import psycopg
 from numpy.typing import NDArray
 from sqlalchemy import Connection, Engine, String
 from sqlalchemy.exc import DBAPIError
@@ -196,17 +197,36 @@ def draw_ids(cur: RawCursor, table: str, n: int) -> NDArray[np.int64]:
     return np.arange(top + 1, top + 1 + n, dtype=np.int64)
 
 
+def insert_rows(
+    cur: RawCursor, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Insert ``rows`` (tuples in ``columns`` order, plain Python values) into ``table`` in the
+    backend's bulk form: ``COPY … FROM STDIN`` on PostgreSQL, where an ``executemany`` sends
+    one prepared statement per row (fusion's incidents, links, details, violations and states:
+    11 s of a 26 s first fusion of 20,000 reports, profiled); ``executemany`` on SQLite."""
+    names = ", ".join(f'"{name}"' for name in columns)
+    if cur.postgresql:
+        with cur.dbapi.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
 @contextmanager
 def deadlocks_as_conflicts(what: str) -> Iterator[None]:
     """Turn a deadlock or serialisation failure inside the block into ``WriteConflictError``
     naming ``what``: PostgreSQL aborted the transaction to let another writer on, and the
-    caller may decide again and retry (SQLite, with one writer, never raises them)."""
+    caller may decide again and retry (SQLite, with one writer, never raises them). Core
+    statements wrap the driver's error (``DBAPIError``); a ``COPY`` raises psycopg's own."""
     try:
         yield
-    except DBAPIError as exc:
-        if not is_deadlock(exc.orig):
+    except (DBAPIError, psycopg.Error) as exc:
+        error = exc.orig if isinstance(exc, DBAPIError) else exc
+        if not is_deadlock(error):
             raise
-        raise WriteConflictError(f"{what}: another writer got in the way ({exc.orig})") from exc
+        raise WriteConflictError(f"{what}: another writer got in the way ({error})") from exc
 
 
 def is_deadlock(error: BaseException | None) -> bool:

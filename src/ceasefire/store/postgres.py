@@ -5,16 +5,17 @@ What differs from the embedded backend (``store/sqlite.py``), and why:
 * **Ids come from the tables' sequences**, drawn for a whole chunk in one statement
   (``nextval`` over ``generate_series``). Two writers never get the same id and never wait
   for each other to get one; ids of one chunk ascend but need not be contiguous.
-* **Reports and violations are loaded with ``COPY``**, PostgreSQL's bulk path (an
-  ``executemany`` of ``INSERT`` costs a round trip per row).
+* **Reports are loaded with ``COPY``**, PostgreSQL's bulk path (an ``executemany`` of
+  ``INSERT`` costs a round trip per row). A chunk writes no incident and no violation: those
+  are fusion's (``pipeline.fuse``), written from the stored reports after the chunks.
 * **A report key is unique per scope in the table** (``uq_reports_source`` on source, id
   and submitter), so when two writers store the same report at once, the second's
   transaction fails (after waiting for the first to commit) with ``WriteConflictError``, and
   the ingest service decides its chunk again against the store and writes it again
   (``pipeline/ingest.py``): every report is stored once. (Why not ``ON CONFLICT DO
-  NOTHING``: ``COPY`` has no such clause, and a chunk's incidents, violations and amendments
+  NOTHING``: ``COPY`` has no such clause, and a chunk's amendments and change rows
   point at its reports by position; a report skipped at insert would have to be taken out of
-  all of them inside the write.)
+  them inside the write.)
 * **Each chunk ends with its change rows and ledger entries, under a transaction-scoped
   advisory lock held to the commit** (``store/changes.py``): the change log's ``seq`` follows
   commit order, which is what fusion keeps its cursor on, and the ledger's chain stays one line
@@ -117,50 +118,7 @@ class PostgresStore(CoreStore):
                 for pk, row in zip(report_pks.tolist(), chunk.report_rows, strict=True)
             ),
         )
-        new_report_pks = report_pks.tolist()
-        # every releasability label seen, so readers' filters never scan reports for them
-        cur.execute(
-            "INSERT INTO release_labels (label) SELECT DISTINCT COALESCE(releasable_to, '') "
-            "FROM reports WHERE pk = ANY(CAST(? AS bigint[])) ON CONFLICT DO NOTHING",
-            (new_report_pks,),
-        )
-        incident_reports = report_pks[chunk.incident_report_local].tolist()
-        incident_pks = draw_ids(cur, "incidents", len(incident_reports))
-        cur.execute(
-            "INSERT INTO incidents (pk, status, observed_at, lon, lat, uncertainty_m, "
-            "category, weapon_class, count, agreement_version_pk) "
-            "SELECT k.pk, 'active', r.observed_at, r.located_lon, r.located_lat, "
-            "r.located_uncertainty_m, r.category, r.weapon_class, r.count, "
-            "r.agreement_version_pk FROM unnest(CAST(? AS bigint[]), CAST(? AS bigint[])) "
-            "AS k(pk, report_pk) JOIN reports AS r ON r.pk = k.report_pk",
-            (incident_pks.tolist(), incident_reports),
-        )
-        cur.execute(
-            "INSERT INTO incident_reports (incident_pk, report_pk) "
-            "SELECT * FROM unnest(CAST(? AS bigint[]), CAST(? AS bigint[]))",
-            (incident_pks.tolist(), incident_reports),
-        )
-        violation_incident_pks = incident_pks[chunk.violation_incident_local].tolist()
-        _copy(
-            cur,
-            "COPY violations (incident_pk, rule_id, article, severity, certainty, zone_id, "
-            "agreement_version_pk, observed_at, active) FROM STDIN",
-            (
-                (*row, True)
-                for row in zip(
-                    violation_incident_pks,
-                    chunk.violation_rule_id,
-                    chunk.violation_article,
-                    [int(s) for s in chunk.violation_severity],
-                    chunk.violation_certainty,
-                    chunk.violation_zone_id,
-                    [int(v) for v in chunk.violation_agreement_version_pk],
-                    [float(t) for t in chunk.violation_observed_at],
-                    strict=True,
-                )
-            ),
-        )
-        finish_chunk(conn, cur, chunk, new_report_pks, received_at)
+        finish_chunk(conn, cur, chunk, report_pks.tolist(), received_at)
 
 
 def _is_conflict(error: BaseException | None) -> bool:

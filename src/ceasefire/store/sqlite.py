@@ -167,8 +167,6 @@ class SQLiteStore(CoreStore):
         received_at = iso(chunk.received_at)
         cur = raw_cursor(conn)
         report_base = _next_pk(cur, "reports")
-        incident_base = _next_pk(cur, "incidents")
-        violation_base = _next_pk(cur, "violations")
         columns = ", ".join(f'"{name}"' for name in REPORT_ROW_FIELDS)
         marks = ", ".join("?" for _ in REPORT_ROW_FIELDS)
         # the submitter is a constant of the chunk, spelled into the statement like the run
@@ -182,50 +180,6 @@ class SQLiteStore(CoreStore):
             chunk.report_rows,
         )
         _check_pks(cur, "reports", report_base, len(chunk.report_rows))
-        # every releasability label seen, so readers' filters never scan reports for them
-        cur.execute(
-            "INSERT OR IGNORE INTO release_labels (label) "
-            "SELECT DISTINCT COALESCE(releasable_to, '') FROM reports WHERE pk >= ?",
-            (report_base,),
-        )
-        # one statement each, driven by a JSON array of report pks: no per-row round trip
-        report_pks = orjson.dumps(
-            chunk.incident_report_local + report_base, option=orjson.OPT_SERIALIZE_NUMPY
-        )
-        cur.execute(
-            "INSERT INTO incidents (pk, status, observed_at, lon, lat, uncertainty_m, "
-            "category, weapon_class, count, agreement_version_pk) "
-            "SELECT ? + j.key, 'active', r.observed_at, r.located_lon, r.located_lat, "
-            "r.located_uncertainty_m, r.category, r.weapon_class, r.count, "
-            "r.agreement_version_pk FROM json_each(?) AS j JOIN reports AS r ON r.pk = j.value",
-            (incident_base, report_pks),
-        )
-        cur.execute(
-            "INSERT INTO incident_reports (incident_pk, report_pk) "
-            "SELECT ? + j.key, j.value FROM json_each(?) AS j",
-            (incident_base, report_pks),
-        )
-        _check_pks(cur, "incidents", incident_base, len(chunk.incident_report_local))
-        violation_incident_pks = (chunk.violation_incident_local + incident_base).tolist()
-        cur.executemany(
-            "INSERT INTO violations (incident_pk, rule_id, article, severity, certainty, "
-            "zone_id, agreement_version_pk, observed_at, active) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, TRUE)",
-            list(
-                zip(
-                    violation_incident_pks,
-                    chunk.violation_rule_id,
-                    chunk.violation_article,
-                    chunk.violation_severity,
-                    chunk.violation_certainty,
-                    chunk.violation_zone_id,
-                    chunk.violation_agreement_version_pk,
-                    chunk.violation_observed_at,
-                    strict=True,
-                )
-            ),
-        )
-        _check_pks(cur, "violations", violation_base, len(violation_incident_pks))
         finish_chunk(
             conn,
             cur,
