@@ -29,13 +29,15 @@ from ceasefire.guarantees.live_service import LiveGuarantees, catch_up
 from ceasefire.guarantees.loader import parse_instruments
 from ceasefire.guarantees.refresh import load_instrument_set, read_facts
 from ceasefire.store import schema
+from ceasefire.store.changes import INCIDENT, SUPERSEDED, log_changes
 from ceasefire.store.guarantee_checkpoints import guarantee_checkpoints
 from ceasefire.store.guarantees import read_alerts, save_instrument_file
 from ceasefire.store.guarantees_sql import SqlGuarantees
 
 
 def refuse(engine: Engine, rng: random.Random) -> None:
-    """Supersede a random active incident by a successor holding the same report."""
+    """Supersede a random active incident by a successor holding the same report, logged as
+    fusion logs it (``store/changes.py``: the evaluator follows the change log)."""
     i = schema.incidents
     with engine.connect() as conn:
         active = list(conn.execute(select(i).where(i.c.status == "active")))
@@ -55,6 +57,7 @@ def refuse(engine: Engine, rng: random.Random) -> None:
             conn.execute(
                 insert(schema.incident_reports).values(incident_pk=top + 1, report_pk=report_pk)
             )
+        log_changes(conn, {INCIDENT: [top + 1], SUPERSEDED: [old.pk]}, START.isoformat())
 
 
 def comparable(alerts: list[Alert]) -> list[tuple[object, ...]]:
