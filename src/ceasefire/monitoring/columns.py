@@ -44,11 +44,17 @@ def weapon_code(weapon_class: WeaponClass) -> int:
 
 @dataclass(frozen=True, slots=True)
 class ReportNote:
-    """The human part of a report, fetched only for the few reports a report lists by name."""
+    """The human part of a report, fetched only for the few reports a report lists by name:
+    who saw it, the place named, the observer's words, and what the placement found (the
+    listing's "Details" when the observer wrote nothing)."""
 
     source: str
     place: str | None
     description: str | None
+    source_type: str | None = None
+    location_form: str | None = None
+    party: str | None = None
+    distance_to_line_km: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,6 +177,17 @@ class ViolationColumns:
             rule_articles=self.rule_articles,
             zone_ids=self.zone_ids,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class RawWindow:
+    """A window's reports before the oblast and storage-site columns are computed (the
+    report's read port returns it; ``reporting.daily`` places the reports)."""
+
+    reports: WindowReports
+    violations: ViolationColumns
+    uncertainty_m: NDArray[np.float64]
+    agreement_version_pk: NDArray[np.int64]
 
 
 @dataclass(frozen=True, eq=False)

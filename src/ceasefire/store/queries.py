@@ -43,6 +43,7 @@ from ceasefire.errors import NotFoundError, StoreError
 from ceasefire.monitoring.columns import (
     CATEGORIES,
     WEAPON_CLASSES,
+    RawWindow,
     ReportNote,
     ViolationColumns,
     WindowReports,
@@ -55,6 +56,7 @@ from ceasefire.store import schema
 #: Categories whose reports a daily report lists one by one (their notes are fetched).
 NOTED_CATEGORIES: tuple[Category, ...] = (
     Category.HEAVY_WEAPON,
+    Category.ARMOUR,
     Category.MOVEMENT_RESTRICTION,
     Category.SENSOR_IMPEDED,
     Category.ATTACK_ON_MONITORS,
@@ -130,16 +132,6 @@ class ReportScope:
         return and_(v.c.active.is_(True), self.incidents(i.c.pk))
 
 
-@dataclass(frozen=True, slots=True)
-class RawWindow:
-    """A window's reports before the oblast and storage-site columns are computed."""
-
-    reports: WindowReports
-    violations: ViolationColumns
-    uncertainty_m: np.ndarray[Any, np.dtype[np.float64]]
-    agreement_version_pk: np.ndarray[Any, np.dtype[np.int64]]
-
-
 def _fetch_all(conn: Connection, stmt: Select[Any]) -> list[tuple[Any, ...]]:
     """Run a Core ``select`` on the DBAPI cursor and return plain tuples.
 
@@ -200,6 +192,10 @@ def fetch_window(
             case((noted, r.c.source), else_=None),
             case((noted, r.c.place), else_=None),
             case((noted, r.c.description), else_=None),
+            case((noted, r.c.source_type), else_=None),
+            case((noted, r.c.location_form), else_=None),
+            case((noted, r.c.party), else_=None),
+            case((noted, r.c.distance_to_line_km), else_=None),
         )
         if with_notes
         else ()
@@ -225,9 +221,19 @@ def fetch_window(
     pk = np.asarray(cols[0], dtype=np.int64)
     notes: dict[int, ReportNote] = {}
     if with_notes:
-        for k, (source, place, text) in enumerate(zip(cols[9], cols[10], cols[11], strict=True)):
+        for k, (source, place, text, kind, form, party, km) in enumerate(
+            zip(*cols[9:16], strict=True)
+        ):
             if source is not None:
-                notes[k] = ReportNote(source=source, place=place, description=text)
+                notes[k] = ReportNote(
+                    source=source,
+                    place=place,
+                    description=text,
+                    source_type=kind,
+                    location_form=form,
+                    party=party,
+                    distance_to_line_km=None if km is None else float(km),
+                )
     reports = WindowReports(
         row_id=pk,
         observed_at_s=np.asarray(cols[1], dtype=np.float64),
