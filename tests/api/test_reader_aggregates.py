@@ -184,7 +184,10 @@ class Oblasts:
             props = feature["properties"]
             geom = shape(feature["geometry"])
             shapely.prepare(geom)
-            self.units.append((props["shapeISO"], props["shapeName"].removesuffix(" Oblast"), geom))
+            name = props["shapeName"].removesuffix(" Oblast")
+            # the report's spelling: the national transliteration (monitoring.oblasts.RESPELT)
+            name = {"Zaporizhia": "Zaporizhzhia", "Odessa": "Odesa"}.get(name, name)
+            self.units.append((props["shapeISO"], name, geom))
 
     def of(self, lon: float | None, lat: float | None) -> tuple[str | None, str]:
         if lon is None or lat is None:

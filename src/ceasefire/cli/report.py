@@ -8,10 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ceasefire.cli.context import settings_of
 from ceasefire.cli.monitoring_common import cli_store
 from ceasefire.cli.progress import steps_on_stderr
-from ceasefire.errors import CeasefireError
 
 # The reporting services (matplotlib, geometry) are imported inside the commands, so that
 # `ceasefire --help` and every other command start fast and never depend on them.
@@ -90,15 +88,7 @@ def flash(
 ) -> None:
     """Write a flash report on one incident and print the path of its HTML."""
     from ceasefire.reporting.flash import build_flash_report  # noqa: PLC0415
-    from ceasefire.store.base import open_store  # noqa: PLC0415
 
-    settings = settings_of(ctx)
-    store = open_store(settings)
-    try:
+    with cli_store(ctx) as store, steps_on_stderr("flash report"):
         html = build_flash_report(store, incident_id, out or Path(f"flash-{incident_id}"))
-    except CeasefireError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
-    finally:
-        store.close()
     typer.echo(str(html))

@@ -37,7 +37,8 @@ _LOCATED = {"point": "position reported", "bearing": "located by bearing", "plac
 
 
 def _times(n: int, what: str) -> str:
-    return f"{fmt_int(n)} {what}" if n != 1 else f"one {what.removesuffix('s')}"
+    """``"3 incidents"``, ``"1 incident"``."""
+    return f"{fmt_int(n)} {what if n != 1 else what.removesuffix('s')}"
 
 
 def _weapon(w: Sighting) -> str:
