@@ -143,7 +143,7 @@ def test_the_report_states_one_total_and_it_is_ceasefire_violations(
     rows = json.loads(listed.stdout)
     assert len(rows) == violations
     assert sum(1 for v in rows if v["certainty"] == "certain") == certain
-    assert Counter(v["rule"] for v in rows) == by_rule
+    assert Counter(v["rule_id"] for v in rows) == by_rule
     assert Counter(v["severity"] for v in rows) == {
         5 - k: n for k, n in enumerate(by_severity) if n
     }

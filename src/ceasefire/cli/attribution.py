@@ -14,6 +14,7 @@ import typer
 from ceasefire.assessment.attribution import Decision
 from ceasefire.cli.incidents import store_engine
 from ceasefire.cli.monitoring_common import cli_store, echo_json
+from ceasefire.cli.progress import steps_on_stderr
 from ceasefire.clock import SystemClock
 
 if TYPE_CHECKING:
@@ -112,10 +113,13 @@ def list_all(
     """Every proposal with its decisions and remedies."""
     from ceasefire.store.attribution_sql import list_attributions  # noqa: PLC0415
 
-    with cli_store(ctx) as store:
+    with cli_store(ctx) as store, steps_on_stderr("attribution list"):
         rows = list_attributions(store_engine(store))
     if as_json:
         echo_json(rows)
+        return
+    if not rows:
+        typer.echo("no attribution proposed yet (`ceasefire attribution propose VIOLATION`)")
         return
     for r in rows:
         decided = f"  {r['decision']} by {r['decided_by']}" if r["decision"] else "  undecided"
@@ -124,3 +128,4 @@ def list_all(
             f"#{r['pk']} violation {r['violation_pk']} → {r['party']} ({r['basis']}, "
             f"{r['confidence']:.2f}) by {r['proposed_by']}{decided}{remedy_text}"
         )
+    typer.echo(f"{len(rows):,} attribution proposals")

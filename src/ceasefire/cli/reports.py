@@ -31,12 +31,12 @@ def report_json(report: StoredReport) -> dict[str, object]:
             "uncertainty_m": report.located_uncertainty_m,
             "form": report.location_form,
         },
-        "party_side": report.party,
+        "party": report.party,
         "distance_to_line_km": report.distance_to_line_km,
         "zones_inside": list(report.zones_inside),
         "zones_possibly_inside": list(report.zones_possibly_inside),
         "agreement": {"id": report.agreement_id, "version": report.agreement_version},
-        "incident": report.incident_pk,
+        "incident_id": report.incident_pk,
     }
 
 

@@ -13,16 +13,16 @@ if TYPE_CHECKING:
 
 
 def violation_json(violation: StoredViolation) -> dict[str, object]:
-    """The ``--json`` shape of one violation."""
+    """The ``--json`` shape of one violation: the API's field names (``ViolationOut``)."""
     return {
-        "violation": violation.pk,
-        "incident": violation.incident_pk,
+        "id": violation.pk,
+        "incident_id": violation.incident_pk,
         "observed_at": iso_z(violation.observed_at),
-        "rule": violation.rule_id,
+        "rule_id": violation.rule_id,
         "article": violation.article,
         "severity": violation.severity,
         "certainty": violation.certainty,
-        "zone": violation.zone_id,
+        "zone_id": violation.zone_id,
         "lon": violation.lon,
         "lat": violation.lat,
         "agreement": {"id": violation.agreement_id, "version": violation.agreement_version},
