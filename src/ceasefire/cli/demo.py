@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from ceasefire.cli.monitoring_common import fail
 from ceasefire.errors import CeasefireError
 
 
@@ -47,8 +48,7 @@ def demo(  # noqa: PLR0917 - one parameter per CLI option
     try:
         result = run_demo(chosen, directory, days=days, seed=seed, log=log)
     except CeasefireError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
+        fail(exc)  # exit 2, as the README says of errors the user can fix
     typer.echo(f"database: {result.db_url}", err=True)
     for path in result.reports:
         typer.echo(str(path.resolve()))

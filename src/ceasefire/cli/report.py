@@ -87,8 +87,15 @@ def flash(
     ] = None,
 ) -> None:
     """Write a flash report on one incident and print the path of its HTML."""
+    from ceasefire.reporting.daily import agreement_book  # noqa: PLC0415
     from ceasefire.reporting.flash import build_flash_report  # noqa: PLC0415
+    from ceasefire.store.report_reads import SqlReportReads  # noqa: PLC0415
 
     with cli_store(ctx) as store, steps_on_stderr("flash report"):
-        html = build_flash_report(store, incident_id, out or Path(f"flash-{incident_id}"))
+        html = build_flash_report(
+            SqlReportReads.of(store),
+            incident_id,
+            out or Path(f"flash-{incident_id}"),
+            book=agreement_book(store),
+        )
     typer.echo(str(html))

@@ -38,6 +38,7 @@ from ceasefire.monitoring.daily import (
 )
 from ceasefire.monitoring.oblasts import Oblasts
 from ceasefire.monitoring.sectors import IncidentColumns, local_day_coverage
+from ceasefire.monitoring.shown import tie_to_reports
 from ceasefire.pipeline.agreements import AgreementBook, JudgingVersion
 from ceasefire.reporting.charts import render_map, render_trend
 from ceasefire.reporting.daily_document import build_daily_document
@@ -245,14 +246,19 @@ def build_daily_report(
     tell("reading the day's reports")
     today = _place(reads.window(start, end), oblasts, version)
     tell("reading the day's incidents and violations")
-    day_shown = shown.incidents(start.timestamp(), end.timestamp(), first_reports=True)
-    today = dataclasses.replace(
-        today, violations=day_shown.for_window_reports(today.reports.row_id)
-    )
+    day_shown = shown.incidents(start.timestamp(), end.timestamp())
+    # A report of the day may belong to an incident that began the day before (its rules
+    # count there); it still shows as in violation on the map and in the weapons lists.
+    before = day_window(day - timedelta(days=1))[0]
+    since_before = shown.incidents(before.timestamp(), start.timestamp())
+    row_id = today.reports.row_id
+    links = reads.incident_links(row_id)
+    tied = tie_to_reports(day_shown, row_id, links)
+    tied_before = tie_to_reports(since_before, row_id, links)
+    today = dataclasses.replace(today, violations=tied.concatenate(tied_before))
     day_shown = dataclasses.replace(
         day_shown, incidents=_placed_incidents(day_shown.incidents, oblasts)
     )
-    before = day_window(day - timedelta(days=1))[0]
     previous = _place(reads.window(before, start, with_notes=False), oblasts, None)
     tell("coverage of the day and its baseline")
     coverage = _coverage(reads, day, oblasts, shown)

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ceasefire.monitoring.columns import DailySeries, RawWindow
+from ceasefire.monitoring.flash import FlashIncident, FlashReportLine, FlashViolation
 from ceasefire.monitoring.shown import ShownIncidents
 
 #: Columns of coverage rows: ``windows`` (source, start, end, x, y), ``impediments`` (t, x, y).
@@ -65,6 +66,18 @@ class ReportReads(Protocol):
     def coverage(self, start_s: float, end_s: float) -> dict[str, FloatColumns]:
         """Declared coverage windows and visible impediment reports of ``[start_s, end_s)``
         (``windows``, ``impediments``; incidents come from a ``ShownSource``)."""
+        ...
+
+    def incident_links(self, report_pks: NDArray[np.int64]) -> NDArray[np.int64]:
+        """``(incident pk, report pk)`` pairs of these reports (sorted pks), shape ``(k, 2)``:
+        which incidents each report was fused into (superseded ones too)."""
+        ...
+
+    def incident(
+        self, incident_id: int
+    ) -> tuple[FlashIncident, tuple[FlashReportLine, ...], tuple[FlashViolation, ...]]:
+        """One incident, its reports and its violations (the flash report); ``NotFoundError``
+        when there is no such incident."""
         ...
 
     def system_view(self) -> ShownSource:

@@ -18,10 +18,11 @@ from numpy.typing import NDArray
 from sqlalchemy import ColumnElement, Engine, func, select
 
 from ceasefire.monitoring.columns import CATEGORIES, DailySeries, RawWindow
+from ceasefire.monitoring.flash import FlashIncident, FlashReportLine, FlashViolation
 from ceasefire.monitoring.shown import ShownIncidents, shown_incidents
 from ceasefire.store import schema
 from ceasefire.store.coverage_sql import FloatColumns, coverage_columns
-from ceasefire.store.queries import HOUR_S, ReportScope, engine_of, fetch_window
+from ceasefire.store.queries import HOUR_S, ReportScope, engine_of, fetch_incident, fetch_window
 from ceasefire.store.report_days import fetch_daily_series, latest_observation_day
 from ceasefire.store.slices import pk_slices
 
@@ -155,6 +156,24 @@ class SqlReportReads:
             return coverage_columns(
                 conn, start_s, end_s, visible_reports=self.visible, with_incidents=False
             )
+
+    def incident_links(self, report_pks: NDArray[np.int64]) -> NDArray[np.int64]:
+        if not report_pks.size:
+            return np.empty((0, 2), dtype=np.int64)
+        ir = schema.incident_reports
+        with self.engine.connect() as conn:  # one range scan; the window's pks are a range
+            links = conn.execute(
+                select(ir.c.incident_pk, ir.c.report_pk).where(
+                    ir.c.report_pk >= int(report_pks[0]), ir.c.report_pk <= int(report_pks[-1])
+                )
+            ).all()
+        return np.asarray(links, dtype=np.int64).reshape(-1, 2)
+
+    def incident(
+        self, incident_id: int
+    ) -> tuple[FlashIncident, tuple[FlashReportLine, ...], tuple[FlashViolation, ...]]:
+        with self.engine.connect() as conn:
+            return fetch_incident(conn, incident_id)
 
     def system_view(self) -> WholeIncidents:
         return WholeIncidents(self.engine, self.visible)
