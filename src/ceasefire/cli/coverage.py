@@ -13,6 +13,7 @@ import typer
 from ceasefire.assessment.coverage import coverage_on, days_before
 from ceasefire.cli.incidents import store_engine
 from ceasefire.cli.monitoring_common import cli_store, echo_json
+from ceasefire.cli.progress import steps_on_stderr
 from ceasefire.clock import SystemClock
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def coverage(
     except ValueError as exc:
         raise typer.BadParameter("YYYY-MM-DD", param_hint="--date") from exc
     start_s, end_s = days_before(when)
-    with cli_store(ctx) as store:
+    with cli_store(ctx) as store, steps_on_stderr("coverage"):
         rows = coverage_rows(store_engine(store), start_s, end_s)
     sectors = Oblasts.default()
     result = coverage_on(coverage_input(rows, sectors), when)

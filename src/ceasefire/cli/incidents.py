@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ceasefire.cli.monitoring_common import cli_store, echo_json, fail, iso_z, parse_when
+from ceasefire.cli.progress import steps_on_stderr
 from ceasefire.clock import SystemClock
 from ceasefire.errors import CeasefireError, InputError
 from ceasefire.fusion.verification import VerificationState, decide
@@ -129,7 +130,7 @@ def incidents(
         bbox=_bbox(bbox),
         state=state.value if state else None,
     )
-    with cli_store(ctx) as store:
+    with cli_store(ctx) as store, steps_on_stderr("incidents"):
         rows = list_incidents(store_engine(store), flt)
     shaped = [incident_json(r) for r in rows]
     if as_geojson:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ceasefire.cli.monitoring_common import cli_store, echo_json, iso_z, parse_when
+from ceasefire.cli.progress import steps_on_stderr
 
 if TYPE_CHECKING:
     from ceasefire.store.base import StoredReport
@@ -86,7 +87,7 @@ def reports(
         until=parse_when(until, "--until", end_of_day=True),
         source=source,
     )
-    with cli_store(ctx) as store:
+    with cli_store(ctx) as store, steps_on_stderr("reports"):
         found = store.list_reports(query)
     if as_json:
         echo_json([report_json(report) for report in found])

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ceasefire.cli.monitoring_common import cli_store, echo_json, iso_z, parse_when
+from ceasefire.cli.progress import steps_on_stderr
 
 if TYPE_CHECKING:
     from ceasefire.store.base import StoredViolation
@@ -52,7 +53,7 @@ def violations(
         zone=zone,
         rule=rule,
     )
-    with cli_store(ctx) as store:
+    with cli_store(ctx) as store, steps_on_stderr("violations"):
         found = store.list_violations(query)
     if as_json:
         echo_json([violation_json(v) for v in found])
