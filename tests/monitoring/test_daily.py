@@ -20,8 +20,9 @@ from ceasefire.monitoring.columns import (
     category_code,
     weapon_code,
 )
-from ceasefire.monitoring.daily import LIST_LIMIT, summarise_day
+from ceasefire.monitoring.daily import summarise_day
 from ceasefire.monitoring.shown import shown_incidents
+from ceasefire.monitoring.sightings import LIST_LIMIT
 from ceasefire.monitoring.tables import FIRE_ORDER, UNLOCATED
 from ceasefire.reports.model import Category, WeaponClass
 

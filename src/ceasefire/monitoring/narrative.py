@@ -22,7 +22,7 @@ from ceasefire.monitoring.tables import FIRE_ORDER, CountTable
 from ceasefire.reports.model import Category
 
 if TYPE_CHECKING:
-    from ceasefire.monitoring.daily import Sighting
+    from ceasefire.monitoring.sightings import Sighting
 
 
 @dataclass(frozen=True, slots=True)

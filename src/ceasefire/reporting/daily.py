@@ -30,7 +30,6 @@ from ceasefire.monitoring.columns import (
 )
 from ceasefire.monitoring.daily import (
     MISSION_TZ,
-    WEAPON_CATEGORIES,
     DailySummary,
     day_window,
     series_from_window,
@@ -39,6 +38,7 @@ from ceasefire.monitoring.daily import (
 from ceasefire.monitoring.oblasts import Oblasts
 from ceasefire.monitoring.sectors import IncidentColumns, local_day_coverage
 from ceasefire.monitoring.shown import tie_to_reports
+from ceasefire.monitoring.sightings import WEAPON_CATEGORIES
 from ceasefire.pipeline.agreements import AgreementBook, JudgingVersion
 from ceasefire.reporting.charts import render_map, render_trend
 from ceasefire.reporting.daily_document import build_daily_document

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from ceasefire.monitoring.daily import MISSION_TZ, DailySummary, Sighting
+from ceasefire.monitoring.daily import MISSION_TZ, DailySummary
 from ceasefire.monitoring.sectors import FEW_INCIDENTS, QUIET_BUT_DEGRADED, SectorRow
+from ceasefire.monitoring.sightings import Sighting
 from ceasefire.monitoring.tables import CATEGORY_LABELS, FIRE_ORDER, UNLOCATED, CountTable
 from ceasefire.reporting.daily_narrative import narrative_blocks, sighting_details
 from ceasefire.reporting.document import (

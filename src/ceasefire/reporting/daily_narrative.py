@@ -10,8 +10,9 @@ side of the line and how far from it.
 
 from __future__ import annotations
 
-from ceasefire.monitoring.daily import MISSION_TZ, DailySummary, Sighting
+from ceasefire.monitoring.daily import MISSION_TZ, DailySummary
 from ceasefire.monitoring.narrative import RegionNotes
+from ceasefire.monitoring.sightings import Sighting
 from ceasefire.monitoring.tables import CATEGORY_LABELS
 from ceasefire.reporting.document import Block, Paragraph, fmt_int
 from ceasefire.reporting.places import describe_position

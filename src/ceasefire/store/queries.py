@@ -34,7 +34,6 @@ from sqlalchemy import (
     case,
     exists,
     false,
-    func,
     select,
     true,
 )
@@ -49,7 +48,6 @@ from ceasefire.monitoring.columns import (
     WindowReports,
 )
 from ceasefire.monitoring.flash import FlashIncident, FlashReportLine, FlashViolation
-from ceasefire.monitoring.sectors import IncidentColumns
 from ceasefire.reports.model import Category
 from ceasefire.store import schema
 
@@ -328,64 +326,6 @@ def _fetch_violations(
         rule_ids=rule_ids,
         rule_articles=tuple(str(articles.get(x, "")) for x in rule_ids),
         zone_ids=tuple(zone_of),
-    )
-
-
-def fetch_incidents(
-    conn: Connection,
-    start: datetime,
-    end: datetime,
-    *,
-    visible_reports: ColumnElement[bool] | None = None,
-) -> IncidentColumns:
-    """Active incidents of ``[start, end)`` (by the incident's ``observed_at``) that the
-    reader may count, with their active violations (records, and those certain).
-
-    An incident's day is its own time (the fused event's start), so an event reported by a
-    post before midnight and by OSINT the next morning is one incident of the first day. The
-    ``oblast`` column comes back as ``-1``: the caller places the fused location.
-    """
-    scope = ReportScope(visible_reports)
-    i, v = schema.incidents, schema.violations
-    s0, s1 = start.timestamp(), end.timestamp()
-    per_incident = (
-        select(
-            v.c.incident_pk,
-            func.count().label("n"),
-            func.sum(case((v.c.certainty == "certain", 1), else_=0)).label("certain"),
-        )
-        .where(v.c.observed_at >= s0, v.c.observed_at < s1, v.c.active.is_(True))
-        .group_by(v.c.incident_pk)
-        .subquery()
-    )
-    rows = _fetch_all(
-        conn,
-        select(
-            i.c.pk,
-            i.c.observed_at,
-            case(_CATEGORY_CODE, value=i.c.category, else_=-1),
-            i.c.lon,
-            i.c.lat,
-            func.coalesce(per_incident.c.n, 0),
-            func.coalesce(per_incident.c.certain, 0),
-        )
-        .outerjoin(per_incident, per_incident.c.incident_pk == i.c.pk)
-        .where(i.c.observed_at >= s0, i.c.observed_at < s1, scope.incidents(i.c.pk)),
-    )
-    rows.sort(key=_first)
-    if not rows:
-        return IncidentColumns.empty()
-    cols = list(zip(*rows, strict=True))
-    n = len(rows)
-    return IncidentColumns(
-        incident_id=np.asarray(cols[0], dtype=np.int64),
-        observed_at_s=np.asarray(cols[1], dtype=np.float64),
-        category=np.asarray(cols[2], dtype=np.int16),
-        lon=np.asarray(cols[3], dtype=np.float64),
-        lat=np.asarray(cols[4], dtype=np.float64),
-        oblast=np.full(n, -1, dtype=np.int16),
-        violations=np.asarray(cols[5], dtype=np.int64),
-        certain=np.asarray(cols[6], dtype=np.int64),
     )
 
 
