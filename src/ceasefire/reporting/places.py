@@ -65,12 +65,11 @@ def settlements() -> Settlements:
     )
 
 
-def _same_name(a: str, b: str) -> bool:
-    """Two transliterations of one name: same first six letters, lengths within one
-    (``Zaporizhzhya``/``Zaporizhzhia``, ``Mykolayiv``/``Mykolaiv``; not ``Dnipro`` for
-    ``Dnipropetrovsk``, a renamed city in an oblast that kept its name, nor the town of
-    ``Dniprovokamianka``)."""
-    x, y = normalise_name(a), normalise_name(b)
+def _same_name(x: str, y: str) -> bool:
+    """Two transliterations of one name (both ``normalise_name``d): same first six letters,
+    lengths within one (``Zaporizhzhya``/``Zaporizhzhia``, ``Mykolayiv``/``Mykolaiv``; not
+    ``Dnipro`` for ``Dnipropetrovsk``, a renamed city in an oblast that kept its name, nor the
+    town of ``Dniprovokamianka``)."""
     return x[:6] == y[:6] and abs(len(x) - len(y)) <= 1
 
 
@@ -78,19 +77,23 @@ def _same_name(a: str, b: str) -> bool:
 def respelt() -> dict[str, str]:
     """Gazetteer names of oblast namesake cities → the oblast's spelling, where they differ."""
     places, oblasts = settlements(), Oblasts.default()
-    out: dict[str, str] = {}
-    for iso, oblast in zip(oblasts.iso, oblasts.names, strict=True):
-        best = -1
-        for k, name in enumerate(places.names):
-            if (
-                places.oblast_iso[k] == iso
-                and _same_name(name, oblast)
-                and (best < 0 or places.population[k] > places.population[best])
-            ):
-                best = k
-        if best >= 0 and places.names[best] != oblast:
-            out[places.names[best]] = oblast
-    return out
+    wanted = {
+        iso: (name, normalise_name(name))
+        for iso, name in zip(oblasts.iso, oblasts.names, strict=True)
+    }
+    best: dict[str, int] = {}
+    for k, iso in enumerate(places.oblast_iso):
+        if iso not in wanted:
+            continue
+        if not _same_name(normalise_name(places.names[k]), wanted[iso][1]):
+            continue
+        if iso not in best or places.population[k] > places.population[best[iso]]:
+            best[iso] = k
+    return {
+        places.names[k]: wanted[iso][0]
+        for iso, k in best.items()
+        if places.names[k] != wanted[iso][0]
+    }
 
 
 def _bearing(from_lon: float, from_lat: float, to_lon: float, to_lat: float) -> str:
