@@ -22,7 +22,14 @@ from ceasefire.monitoring.flash import FlashIncident, FlashReportLine, FlashViol
 from ceasefire.monitoring.shown import ShownIncidents, shown_incidents
 from ceasefire.store import schema
 from ceasefire.store.coverage_sql import FloatColumns, coverage_columns
-from ceasefire.store.queries import HOUR_S, ReportScope, engine_of, fetch_incident, fetch_window
+from ceasefire.store.queries import (
+    HOUR_S,
+    ReportScope,
+    _fetch_all,
+    engine_of,
+    fetch_incident,
+    fetch_window,
+)
 from ceasefire.store.report_days import fetch_daily_series, latest_observation_day
 from ceasefire.store.slices import pk_slices
 
@@ -44,19 +51,22 @@ class WholeIncidents:
         scope = ReportScope(self.visible)
         i, v = schema.incidents, schema.violations
         with self.engine.connect() as conn:
-            items = conn.execute(
+            # plain DBAPI tuples (``_fetch_all``): a 10^5-report day has 10^4 incidents
+            items = _fetch_all(
+                conn,
                 select(i.c.pk, i.c.observed_at, i.c.lon, i.c.lat, i.c.category).where(
                     i.c.observed_at >= start_s, i.c.observed_at < end_s, scope.incidents(i.c.pk)
-                )
-            ).all()
+                ),
+            )
             judged = (
-                conn.execute(
+                _fetch_all(
+                    conn,
                     select(v.c.incident_pk, v.c.rule_id, v.c.article, v.c.severity)
                     .add_columns(v.c.certainty, v.c.zone_id)
                     .where(
                         v.c.active.is_(True), v.c.observed_at >= start_s, v.c.observed_at < end_s
-                    )
-                ).all()
+                    ),
+                )
                 if detail
                 else []
             )
