@@ -41,6 +41,7 @@ from ceasefire.scenarios import scenario_dir
 from ceasefire.settings import Settings
 from ceasefire.store.base import open_store
 from ceasefire.store.queries import engine_of
+from ceasefire.store.report_reads import SqlReportReads
 
 N_REPORTS = 100_000
 DAY = date(2026, 12, 10)
@@ -136,10 +137,10 @@ def main() -> None:
             ).all()
         floor_s = time.perf_counter() - t
         t = time.perf_counter()
-        agreement_book(store)  # compile the agreement's geography once, as a running HQ has it
+        book = agreement_book(store)  # compile the geography once, as a running HQ has it
         compile_s = time.perf_counter() - t
         t, cpu = time.perf_counter(), time.process_time()
-        files = build_daily_report(store, DAY, root / "report")
+        files = build_daily_report(SqlReportReads.of(store), DAY, root / "report", book=book)
         seconds, cpu_seconds = time.perf_counter() - t, time.process_time() - cpu
         store.close()
         n_reports = files.summary.n_reports

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from html import unescape
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -183,7 +184,10 @@ class Oblasts:
             props = feature["properties"]
             geom = shape(feature["geometry"])
             shapely.prepare(geom)
-            self.units.append((props["shapeISO"], props["shapeName"].removesuffix(" Oblast"), geom))
+            name = props["shapeName"].removesuffix(" Oblast")
+            # the report's spelling: the national transliteration (monitoring.oblasts.RESPELT)
+            name = {"Zaporizhia": "Zaporizhzhia", "Odessa": "Odesa"}.get(name, name)
+            self.units.append((props["shapeISO"], name, geom))
 
     def of(self, lon: float | None, lat: float | None) -> tuple[str | None, str]:
         if lon is None or lat is None:
@@ -393,7 +397,7 @@ class ReportTotals:
     incidents: int
     in_violation: int
     violations: int  # summary line and incidents table total
-    rule_violations: int  # summary line of the rules table
+    rule_violations: int  # the rules table's "Violations" total
     rules_table: int  # the rules table's certain + possible
     reports: int
     #: reports, incidents, violations and impediments per oblast (rows not all zero)
@@ -401,15 +405,15 @@ class ReportTotals:
 
 
 def report_totals(html: str) -> ReportTotals:
-    summary = re.sub(r"<[^>]+>", " ", _section(html, "summary"))
+    summary = unescape(re.sub(r"<[^>]+>", " ", _section(html, "summary")))
     fused = re.search(
-        r"([\d,]+) incidents \(fused events; [\d,]+ of fire\) against ([\d,]+) observation "
-        r"reports; ([\d,]+) incidents broke a rule \(([\d,]+) violations\)",
+        r"([\d,]+) violations of the agreement's rules \([\d,]+ certain, [\d,]+ possible\) "
+        r"by ([\d,]+) of the day's ([\d,]+) incidents",
         summary,
     )
-    recorded = re.search(r"([\d,]+) rule violations recorded against the agreement", summary)
+    based = re.search(r"Based on ([\d,]+) observation reports", summary)
     assert fused is not None, summary
-    assert recorded is not None, summary
+    assert based is not None, summary
     rows = [
         _cells(r)
         for r in re.findall(r"<tr[^>]*>(.*?)</tr>", _section(html, "incidents-and-coverage"), re.S)
@@ -421,20 +425,21 @@ def report_totals(html: str) -> ReportTotals:
             figures = ("Reports", "Incidents", "Violations", "Impediments")
             per_oblast[cells[0]] = tuple(_n(cells[col[h]]) for h in figures)
         total = per_oblast.pop("Total")
-        assert total[1:3] == (_n(fused.group(1)), _n(fused.group(4)))
+        assert total[1:3] == (_n(fused.group(3)), _n(fused.group(1)))
         per_oblast = {k: v for k, v in per_oblast.items() if any(v)}
     rule_rows = [
         _cells(r)
         for r in re.findall(r"<tr[^>]*>(.*?)</tr>", _section(html, "rules-and-zones"), re.S)
     ]
     in_table = sum(_n(c[4]) + _n(c[5]) for c in rule_rows[1:] if c[0] == "Total")
+    table_total = sum(_n(c[6]) for c in rule_rows[1:] if c[0] == "Total")
     return ReportTotals(
-        incidents=_n(fused.group(1)),
-        in_violation=_n(fused.group(3)),
-        violations=_n(fused.group(4)),
-        rule_violations=_n(recorded.group(1)),
+        incidents=_n(fused.group(3)),
+        in_violation=_n(fused.group(2)),
+        violations=_n(fused.group(1)),
+        rule_violations=table_total,
         rules_table=in_table,
-        reports=_n(fused.group(2)),
+        reports=_n(based.group(1)),
         per_oblast=per_oblast,
     )
 
@@ -474,11 +479,10 @@ def check_daily_report(
         assert report_totals(page.text) == expected_totals(seen, items, day), day
     # the trend chart's violations per day: the same shown rules, the day before included
     summary = build_daily_report(
-        hq.state.store,
+        hq.state.stores.report_reads(hq.state.visible(user)),
         days[-1],
         hq.folder / "trend",
         book=hq.state.book(),
-        visible_reports=hq.state.visible(user),
         shown=ReaderView(hq.state, user),
     ).summary
     trend = dict(

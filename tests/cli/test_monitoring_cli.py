@@ -159,8 +159,8 @@ def test_reports_json_shows_placement(loaded: Invoke, tmp_path: Path) -> None:
     assert loaded("ingest", str(path)).exit_code == 0
     rows = {r["id"]: r for r in json.loads(loaded("reports", "--json").output)}
     west = rows["west"]
-    assert west["party_side"] == "UKR"
-    assert rows["east"]["party_side"] == "RUS"
+    assert west["party"] == "UKR"
+    assert rows["east"]["party"] == "RUS"
     assert math.isclose(west["distance_to_line_km"], 7.46, abs_tol=0.02)
     assert west["zones_inside"] == ["security-zone", "withdrawal-mlrs"]
     assert west["zones_possibly_inside"] == []
@@ -183,7 +183,7 @@ def test_violations_filters(loaded: Invoke, tmp_path: Path) -> None:
     path.write_text("".join(line(r) + "\n" for r in reports))
     assert loaded("ingest", str(path)).exit_code == 0
     every = json.loads(loaded("violations", "--json").output)
-    assert sorted((v["rule"], v["certainty"], v["zone"]) for v in every) == [
+    assert sorted((v["rule_id"], v["certainty"], v["zone_id"]) for v in every) == [
         ("R1", "certain", None),
         ("R3", "certain", "withdrawal-mlrs"),
     ]

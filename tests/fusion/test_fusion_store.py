@@ -102,7 +102,7 @@ def test_two_posts_and_a_uav_become_one_incident_with_history(run: Run, tmp_path
     listed = orjson.loads(run("incidents", "--json").stdout)
     assert len(listed) == 2
     fused = next(i for i in listed if i["reports"] == 3)
-    assert fused["count"] == {"low": 3, "best": 4, "high": 4}
+    assert (fused["count_low"], fused["count_best"], fused["count_high"]) == (3, 4, 4)
     assert fused["independent_sources"] == 3
     assert fused["state"] == "corroborated"
     assert abs(fused["lat"] - (LAT + 0.0002)) < 0.0005  # the UAV's fix dominates
@@ -112,16 +112,16 @@ def test_two_posts_and_a_uav_become_one_incident_with_history(run: Run, tmp_path
         violations = conn.execute(
             select(schema.violations.c.incident_pk).where(schema.violations.c.active.is_(True))
         ).scalars().all()  # fmt: skip
-    assert fused["incident"] in violations  # rules judged the fused incident
+    assert fused["id"] in violations  # rules judged the fused incident
     assert len(set(violations)) <= 2  # never one violation per report of one event
 
     verified = run(
-        "incident", "verify", str(fused["incident"]), "--by", "A. Analyst", "--note", "craters"
+        "incident", "verify", str(fused["id"]), "--by", "A. Analyst", "--note", "craters"
     )
     assert verified.exit_code == 0, verified.output
-    again = run("incident", "verify", str(fused["incident"]), "--by", "A. Analyst")
+    again = run("incident", "verify", str(fused["id"]), "--by", "A. Analyst")
     assert again.exit_code != 0
-    shown = run("incident", "show", str(fused["incident"]))
+    shown = run("incident", "show", str(fused["id"]))
     assert "corroborated → verified  by A. Analyst" in shown.stdout
     assert "uav-1/c" in shown.stdout
 
@@ -131,19 +131,17 @@ def test_two_posts_and_a_uav_become_one_incident_with_history(run: Run, tmp_path
         chained = conn.execute(select(ledger_entries.c.seq)).scalars().all()
     assert run("ingest", str(first), str(second)).exit_code == 0
     assert orjson.loads(run("incidents", "--json").stdout) == [
-        i | {"state": "verified"} if i["incident"] == fused["incident"] else i for i in listed
+        i | {"state": "verified"} if i["id"] == fused["id"] else i for i in listed
     ]
     with store.engine.connect() as conn:
         assert conn.execute(select(incident_states)).all() == before
         assert conn.execute(select(ledger_entries.c.seq)).scalars().all() == chained
     geo = orjson.loads(run("incidents", "--geojson", "--state", "verified").stdout)
-    assert [f["properties"]["incident"] for f in geo["features"]] == [fused["incident"]]
+    assert [f["properties"]["id"] for f in geo["features"]] == [fused["id"]]
     with store.engine.connect() as conn:
         violation = (
             conn.execute(
-                select(schema.violations.c.pk).where(
-                    schema.violations.c.incident_pk == fused["incident"]
-                )
+                select(schema.violations.c.pk).where(schema.violations.c.incident_pk == fused["id"])
             )
             .scalars()
             .first()
@@ -180,12 +178,12 @@ def test_two_posts_and_a_uav_become_one_incident_with_history(run: Run, tmp_path
             .order_by(ledger_entries.c.seq)
         ).all()
     store.close()
-    analyst = [orjson.loads(p) for t, s, p in entries if s == f"I-{fused['incident']}"]
+    analyst = [orjson.loads(p) for t, s, p in entries if s == f"I-{fused['id']}"]
     assert analyst == [
         {"by": "A. Analyst", "note": "craters", "previous": "corroborated", "state": "verified"}
     ]
     fused_states = [orjson.loads(p) for t, s, p in entries if s == "incidents"]
-    assert any([fused["incident"], "corroborated", "fusion"] in x["states"] for x in fused_states)
+    assert any([fused["id"], "corroborated", "fusion"] in x["states"] for x in fused_states)
     steps = [orjson.loads(p)["step"] for t, s, p in entries if s == "attribution-1"]
     assert steps == ["proposal", "decision", "remedy"]
     assert run("attribution", "decide", "9", "--decision", "upheld", "--by", "m").exit_code != 0
@@ -234,13 +232,13 @@ def test_records_carry_the_marking_of_what_their_author_saw(run: Run, tmp_path: 
     ]
     assert run("ingest", str(_write(tmp_path / "a.ndjson", posts))).exit_code == 0
     (first,) = orjson.loads(run("incidents", "--json").stdout)
-    decided = run("incident", "verify", str(first["incident"]), "--by", "A. Analyst")
+    decided = run("incident", "verify", str(first["id"]), "--by", "A. Analyst")
     assert decided.exit_code == 0, decided.output
     # another post of the same kind: the new incident is still verified, marked the same
     more = [_report("c", "post-3", "observation_post", lat=LAT + 0.001)]
     assert run("ingest", str(_write(tmp_path / "b.ndjson", more))).exit_code == 0
     (second,) = orjson.loads(run("incidents", "--json").stdout)
-    assert second["incident"] != first["incident"]
+    assert second["id"] != first["id"]
     assert second["state"] == "verified"
     # a SECRET/FRA fix joins: the analyst never saw it, so fusion's state is the incident's,
     # and the decision follows as a verdict on the tearline of what its author saw
@@ -251,7 +249,7 @@ def test_records_carry_the_marking_of_what_their_author_saw(run: Run, tmp_path: 
     states = _rows(
         run.db,
         f"SELECT state, author, marking, tearline FROM incident_states "
-        f"WHERE incident_pk = {third['incident']} ORDER BY pk",
+        f"WHERE incident_pk = {third['id']} ORDER BY pk",
     )
     assert states == [
         ("corroborated", "fusion", f"[{secret_pair},{open_pair}]", 0),
@@ -260,7 +258,7 @@ def test_records_carry_the_marking_of_what_their_author_saw(run: Run, tmp_path: 
     # the CLI's attribution records carry every pair of the incident
     (violation,) = _rows(
         run.db,
-        f"SELECT pk FROM violations WHERE incident_pk = {third['incident']} AND active LIMIT 1",
+        f"SELECT pk FROM violations WHERE incident_pk = {third['id']} AND active LIMIT 1",
     )
     assert run("attribution", "propose", str(violation[0]), "--by", "staff").exit_code == 0
     assert run("attribution", "decide", "1", "--decision", "upheld", "--by", "m").exit_code == 0
@@ -286,7 +284,7 @@ def test_migration_0013_marks_older_records_for_readers_of_the_whole(
     ]
     assert run("ingest", str(_write(tmp_path / "a.ndjson", reports))).exit_code == 0
     (incident,) = orjson.loads(run("incidents", "--json").stdout)
-    assert run("incident", "dispute", str(incident["incident"]), "--by", "x").exit_code == 0
+    assert run("incident", "dispute", str(incident["id"]), "--by", "x").exit_code == 0
     (violation,) = _rows(run.db, "SELECT pk FROM violations WHERE active LIMIT 1")
     assert run("attribution", "propose", str(violation[0]), "--by", "staff").exit_code == 0
     assert run("attribution", "decide", "1", "--decision", "upheld", "--by", "m").exit_code == 0

@@ -116,6 +116,11 @@ def table_as_counts(table: list[list[str]]) -> dict[str, dict[str, int]]:
     return out
 
 
+#: The report writes oblasts in Ukraine's national transliteration, as the agreement does
+#: ("Zaporizhzhia NPP"), where geoBoundaries has older spellings.
+NATIONAL_SPELLING = {"Zaporizhia": "Zaporizhzhia", "Odessa": "Odesa"}
+
+
 class IndependentOblasts:
     """One prepared polygon per oblast, named the way a reader of the report would name it."""
 
@@ -125,6 +130,7 @@ class IndependentOblasts:
         for feature in doc["features"]:
             name = feature["properties"]["shapeName"]
             short = name.removesuffix(" Oblast")
+            short = NATIONAL_SPELLING.get(short, short)
             if name == "Kyiv":
                 short = "Kyiv city"
             geom = shape(feature["geometry"])
@@ -209,9 +215,9 @@ def independent_category_totals(db: str, day: date) -> Counter[str]:
 def independent_rule_counts(
     db: str, day: date, visible: str = "TRUE", params: tuple[object, ...] = ()
 ) -> dict[tuple[str, str], tuple[int, int]]:
-    """``{(rule, zone or 'anywhere'): (certain, possible)}`` of the day's active violations
-    whose incident has a current report of the day for which ``visible`` (SQL over ``r``)
-    holds."""
+    """``{(rule, zone or 'anywhere'): (certain, possible)}`` of the active violations of the
+    day (by the violation's time, its incident's) whose incident has a current report for
+    which ``visible`` (SQL over ``r``) holds."""
     start, end = _bounds(day)
     out: dict[tuple[str, str], list[int]] = {}
     found = rows(
@@ -221,7 +227,7 @@ def independent_rule_counts(
         "JOIN incident_reports ir ON ir.incident_pk = i.pk "
         "JOIN reports r ON r.pk = ir.report_pk "
         f"WHERE v.active AND i.status = 'active' AND {CURRENT} "
-        f"AND r.observed_at >= ? AND r.observed_at < ? AND ({visible})",
+        f"AND v.observed_at >= ? AND v.observed_at < ? AND ({visible})",
         (start, end, *params),
     )
     seen: set[object] = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,7 +20,9 @@ from ceasefire.monitoring.columns import (
     category_code,
     weapon_code,
 )
-from ceasefire.monitoring.daily import LIST_LIMIT, summarise_day
+from ceasefire.monitoring.daily import summarise_day
+from ceasefire.monitoring.shown import shown_incidents
+from ceasefire.monitoring.sightings import LIST_LIMIT
 from ceasefire.monitoring.tables import FIRE_ORDER, UNLOCATED
 from ceasefire.reports.model import Category, WeaponClass
 
@@ -155,6 +158,18 @@ def test_rule_zone_rows_and_weapon_sections() -> None:
         weapon_codes=frozenset({weapon_code(art), weapon_code(tank)}),
         zone_rule_ids=frozenset({"R2", "R5"}),
     )
+    # the day's incidents, one per violating report, placed where the reports are
+    shown = shown_incidents(
+        [(10 + k, T0 + 3600, 37.8, 48.0, 0, k, False) for k in (0, 3, 5)],
+        [
+            (10, "R2", "Art. 2", 3, True, "withdrawal-artillery-ge100"),
+            (13, "R5", "Art. 3", 3, False, "withdrawal-light"),
+            (15, "R1", "Art. 1", 2, True, None),
+        ],
+    )
+    shown = dataclasses.replace(
+        shown, incidents=dataclasses.replace(shown.incidents, oblast=np.zeros(3, np.int16))
+    )
     s = summarise_day(
         DAY,
         make_reports(rows),
@@ -163,9 +178,10 @@ def test_rule_zone_rows_and_weapon_sections() -> None:
         empty_series(),
         oblast_names=OBLASTS,
         policy=policy,
+        shown=shown,
     )
     by_rule = {(r.rule_id, r.zone): r for r in s.rules}
-    assert by_rule[("R1", None)].observed == 42
+    assert by_rule[("R1", None)].certain == 1
     assert by_rule[("R2", "withdrawal-artillery-ge100")].certain == 1
     assert by_rule[("R5", "withdrawal-light")].possible == 1
     assert [r.rule_id for r in s.rules][:2] == ["R2", "R5"]  # severity 3 first
@@ -180,6 +196,52 @@ def test_rule_zone_rows_and_weapon_sections() -> None:
     worst = dict(zip(s.points.count.tolist(), s.points.severity.tolist(), strict=True))
     assert worst[42] == 2
     assert worst[4] == 3
+    # one set of totals: summary, incidents table, rules table and the trend's last day
+    assert s.totals.violations == 3 == s.sectors.total.violations
+    assert s.totals.certain == 2 == sum(r.certain for r in s.rules)
+    assert s.totals.by_severity == (0, 1, 2, 0, 0)
+    assert s.trend.violations_by_severity[-1].tolist() == [0, 1, 2, 0, 0]
+    (donetsk,) = s.regions_notes
+    assert donetsk.gravest is not None
+    assert (donetsk.gravest.rule_id, donetsk.gravest.severity) == ("R2", 3)  # R2 and R5 tie
+    assert [w.count for w in donetsk.weapons] == [4, 3]
+
+
+def test_weapon_lists_are_in_time_order() -> None:
+    art = WeaponClass.ARTILLERY_GE_100
+    rows = [
+        Row(cat=Category.HEAVY_WEAPON, wc=art, t=T0 + 7200),
+        Row(cat=Category.HEAVY_WEAPON, wc=art, t=T0 + 60),
+        Row(cat=Category.HEAVY_WEAPON, wc=art, t=T0 + 3600),
+    ]
+    violations = ViolationColumns(
+        report_row=np.asarray([0, 1], dtype=np.int64),
+        rule=np.asarray([0, 0], dtype=np.int16),
+        zone=np.asarray([0, 0], dtype=np.int16),
+        severity=np.asarray([3, 3], dtype=np.int8),
+        certain=np.asarray([True, True]),
+        rule_ids=("R2",),
+        rule_articles=("Art. 2",),
+        zone_ids=("withdrawal-artillery-ge100",),
+    )
+    policy = WithdrawalPolicy(
+        weapon_codes=frozenset({weapon_code(art)}), zone_rule_ids=frozenset({"R2"})
+    )
+    s = summarise_day(
+        DAY,
+        make_reports(rows + rows),
+        violations,
+        make_reports([]),
+        empty_series(),
+        oblast_names=OBLASTS,
+        policy=policy,
+    )
+    times = [w.observed_at for w in s.weapons_in_violation]
+    assert times == sorted(times)
+    assert len(times) == 2
+    beyond = [w.observed_at for w in s.weapons_outside_storage]
+    assert beyond == sorted(beyond)
+    assert len(beyond) == 4
 
 
 def test_long_lists_are_cut_and_say_how_many_more() -> None:

@@ -23,9 +23,9 @@ def oblasts() -> Oblasts:
         (37.80, 48.02, "Donetsk"),  # Donetsk city
         (39.31, 48.57, "Luhansk"),  # Luhansk city
         (36.23, 49.99, "Kharkiv"),  # Kharkiv
-        (35.14, 47.84, "Zaporizhia"),  # Zaporizhzhia
+        (35.14, 47.84, "Zaporizhzhia"),  # geoBoundaries: Zaporizhia
         (30.52, 50.45, "Kyiv city"),  # Maidan Nezalezhnosti
-        (30.73, 46.48, "Odessa"),
+        (30.73, 46.48, "Odesa"),
         (34.10, 44.95, "Autonomous Republic of Crimea"),  # Simferopol
     ],
 )

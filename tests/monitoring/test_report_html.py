@@ -97,7 +97,7 @@ def test_region_option_limits_the_report_to_an_oblast(paris_demo: Demo, tmp_path
             "Atlantis",
         ],
     )
-    assert bad.exit_code == 1
+    assert bad.exit_code == 2  # a usage error, as the README says
     assert "region" in bad.output
 
 
@@ -119,12 +119,12 @@ def test_flash_report_on_an_incident_with_a_violation(paris_demo: Demo, tmp_path
     missing = CliRunner().invoke(
         app, ["--db", paris_demo.db, "report", "flash", "999999999", "--out", str(tmp_path)]
     )
-    assert missing.exit_code == 1
+    assert missing.exit_code == 2
     assert "does not exist" in missing.output
 
 
 def test_report_on_an_empty_database_says_so(fresh_db: str, tmp_path: Path) -> None:
     assert CliRunner().invoke(app, ["--db", fresh_db, "init"]).exit_code == 0
     result = CliRunner().invoke(app, ["--db", fresh_db, "report", "daily", "--out", str(tmp_path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "no reports" in result.output

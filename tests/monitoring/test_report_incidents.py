@@ -32,10 +32,12 @@ from sqlalchemy import ColumnElement, or_
 
 from ceasefire.monitoring.sectors import FEW_INCIDENTS, QUIET_BUT_DEGRADED
 from ceasefire.monitoring.tables import UNLOCATED
-from ceasefire.reporting.daily import build_daily_report
+from ceasefire.reporting.daily import agreement_book, build_daily_report
 from ceasefire.settings import Settings
 from ceasefire.store import schema
 from ceasefire.store.base import open_store
+from ceasefire.store.queries import engine_of
+from ceasefire.store.report_reads import SqlReportReads
 
 pytestmark = pytest.mark.slow
 
@@ -53,9 +55,9 @@ COLUMNS = {
 def _write(demo: Demo, out: Path, visible: ColumnElement[bool] | None) -> Path:
     store = open_store(Settings.from_cli(demo.db))
     try:
-        return build_daily_report(
-            store, day_of_report(demo.reports[-1]), out, visible_reports=visible
-        ).html
+        reads = SqlReportReads(engine_of(store), visible)
+        day = day_of_report(demo.reports[-1])
+        return build_daily_report(reads, day, out, book=agreement_book(store)).html
     finally:
         store.close()
 

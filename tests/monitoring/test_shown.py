@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from ceasefire.monitoring import shown as shown_module
 from ceasefire.monitoring.columns import WindowReports
 from ceasefire.monitoring.daily import series_from_window
-from ceasefire.monitoring.shown import shown_incidents
+from ceasefire.monitoring.shown import shown_incidents, tie_to_reports
 
 DAY_S = 86_400.0
 DAYS = tuple(date(1970, 1, 1) + timedelta(days=k) for k in range(3))
@@ -93,3 +93,58 @@ def test_tied_judgments_fall_on_the_day_of_their_incident(
         # another day's window ties none of them
         other = window(np.array([1000 + len(incidents)]), np.array([edges[k]]))
         assert len(on_day.for_window_reports(other.row_id)) == 0
+
+
+def test_judgments_tie_to_every_report_of_their_incident_in_the_window() -> None:
+    shown = shown_incidents(
+        [(7, 10.0, 37.4, 48.0, 0, -1, False), (9, 20.0, 37.5, 48.1, 0, -1, False)],
+        [
+            (7, "R5", "Art. 3", 3, True, "withdrawal-light"),
+            (7, "R1", "Art. 1", 2, True, None),
+            (9, "R1", "Art. 1", 2, False, None),
+        ],
+    )
+    row_id = np.asarray([100, 101, 102, 103], dtype=np.int64)
+    # incident 7 fused reports 100 and 102 (and 55, outside the window); 9 fused 103
+    links = np.asarray([[7, 102], [9, 103], [7, 55], [7, 100], [8, 101]], dtype=np.int64)
+    tied = tie_to_reports(shown, row_id, links)
+    pairs = sorted(
+        (int(r), tied.rule_ids[int(k)], bool(c))
+        for r, k, c in zip(tied.report_row, tied.rule, tied.certain, strict=True)
+    )
+    assert pairs == [
+        (0, "R1", True),
+        (0, "R5", True),
+        (2, "R1", True),
+        (2, "R5", True),
+        (3, "R1", False),
+    ]
+    assert len(tie_to_reports(shown, row_id, np.empty((0, 2), np.int64))) == 0
+
+
+def test_two_tied_sets_concatenate_with_their_codes_merged() -> None:
+    first = shown_incidents(
+        [(7, 10.0, 37.4, 48.0, 0, -1, False)], [(7, "R5", "Art. 3", 3, True, "withdrawal-light")]
+    )
+    second = shown_incidents(
+        [(9, 5.0, 37.4, 48.0, 0, -1, False)],
+        [(9, "R1", "Art. 1", 2, True, None), (9, "R2", "Art. 2", 3, False, "withdrawal-art")],
+    )
+    rows = np.asarray([100, 101], dtype=np.int64)
+    a = tie_to_reports(first, rows, np.asarray([[7, 100]], dtype=np.int64))
+    b = tie_to_reports(second, rows, np.asarray([[9, 101]], dtype=np.int64))
+    both = a.concatenate(b)
+    named = sorted(
+        (
+            int(r),
+            both.rule_ids[int(k)],
+            both.rule_articles[int(k)],
+            None if z < 0 else both.zone_ids[int(z)],
+        )
+        for r, k, z in zip(both.report_row, both.rule, both.zone, strict=True)
+    )
+    assert named == [
+        (0, "R5", "Art. 3", "withdrawal-light"),
+        (1, "R1", "Art. 1", None),
+        (1, "R2", "Art. 2", "withdrawal-art"),
+    ]

@@ -44,16 +44,15 @@ def daily_report(
     from ceasefire.api.shown import ReaderView  # noqa: PLC0415
     from ceasefire.reporting.daily import build_daily_report, latest_day  # noqa: PLC0415
 
-    visible = state.visible(user)
-    wanted = _report_day(day) if day else latest_day(state.store, visible_reports=visible)
+    reads = state.stores.report_reads(state.visible(user))
+    wanted = _report_day(day) if day else latest_day(reads)
     with tempfile.TemporaryDirectory(prefix="cf-daily-") as tmp:
         files = build_daily_report(
-            state.store,
+            reads,
             wanted,
             Path(tmp),
             book=state.book(),
             now=state.clock.now(),
-            visible_reports=visible,
             shown=ReaderView(state, user),
         )
         html = files.html.read_text(encoding="utf-8")

@@ -13,6 +13,7 @@ import typer
 
 from ceasefire.assessment.attribution import Decision
 from ceasefire.cli.monitoring_common import cli_stores, echo_json
+from ceasefire.cli.progress import steps_on_stderr
 from ceasefire.clock import SystemClock
 
 if TYPE_CHECKING:
@@ -106,10 +107,13 @@ def list_all(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Every proposal with its decisions and remedies."""
-    with cli_stores(ctx) as stores:
+    with cli_stores(ctx) as stores, steps_on_stderr("attribution list"):
         rows = stores.incidents.attributions()
     if as_json:
         echo_json(rows)
+        return
+    if not rows:
+        typer.echo("no attribution proposed yet (`ceasefire attribution propose VIOLATION`)")
         return
     for r in rows:
         decided = f"  {r['decision']} by {r['decided_by']}" if r["decision"] else "  undecided"
@@ -118,3 +122,4 @@ def list_all(
             f"#{r['pk']} violation {r['violation_pk']} → {r['party']} ({r['basis']}, "
             f"{r['confidence']:.2f}) by {r['proposed_by']}{decided}{remedy_text}"
         )
+    typer.echo(f"{len(rows):,} attribution proposals")

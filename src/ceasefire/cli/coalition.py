@@ -11,13 +11,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import orjson
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from ceasefire.cli.context import settings_of
-from ceasefire.cli.monitoring_common import fail
+from ceasefire.cli.monitoring_common import echo_json, fail
+from ceasefire.cli.output import print_table
 from ceasefire.errors import CeasefireError, StoreError
 
 if TYPE_CHECKING:
@@ -74,7 +73,7 @@ def members(ctx: typer.Context, as_json: AsJson = False) -> None:
             | _sourced(m.sourced)
             for m in registry.members
         ]
-        typer.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+        echo_json(rows)
         return
     table = Table(title=f"Coalition members ({len(registry.members)})")
     for col in ("id", "name", "kind", "role", "as of", "source", "note"):
@@ -84,7 +83,7 @@ def members(ctx: typer.Context, as_json: AsJson = False) -> None:
         table.add_row(
             m.id, m.name, m.kind, m.role, m.sourced.as_of.isoformat(), m.sourced.source, note
         )
-    Console().print(table)
+    print_table(table)
 
 
 @app.command("declarations")
@@ -104,7 +103,7 @@ def declarations(ctx: typer.Context, as_json: AsJson = False) -> None:
             | _sourced(d.sourced)
             for d in registry.declarations
         ]
-        typer.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+        echo_json(rows)
         return
     table = Table(title="Declarations and instruments")
     for col in ("id", "signed", "title", "signatories", "source", "note"):
@@ -119,7 +118,7 @@ def declarations(ctx: typer.Context, as_json: AsJson = False) -> None:
             d.sourced.source,
             note,
         )
-    Console().print(table)
+    print_table(table)
 
 
 @app.command("load")

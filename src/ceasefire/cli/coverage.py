@@ -12,6 +12,7 @@ import typer
 
 from ceasefire.assessment.coverage import coverage_on, days_before
 from ceasefire.cli.monitoring_common import cli_stores, echo_json
+from ceasefire.cli.progress import steps_on_stderr
 from ceasefire.clock import SystemClock
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def coverage(
     except ValueError as exc:
         raise typer.BadParameter("YYYY-MM-DD", param_hint="--date") from exc
     start_s, end_s = days_before(when)
-    with cli_stores(ctx) as stores:
+    with cli_stores(ctx) as stores, steps_on_stderr("coverage"):
         rows = stores.read_model.coverage_rows(start_s, end_s)
     sectors = Oblasts.default()
     result = coverage_on(coverage_input(rows, sectors), when)

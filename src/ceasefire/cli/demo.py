@@ -5,11 +5,13 @@ The last line printed is the path of a ``report.html`` (``make demo`` relies on 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ceasefire.cli.monitoring_common import fail
 from ceasefire.errors import CeasefireError
 
 
@@ -46,13 +48,35 @@ def demo(  # noqa: PLR0917 - one parameter per CLI option
     try:
         result = run_demo(chosen, directory, days=days, seed=seed, log=log)
     except CeasefireError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
+        fail(exc)  # exit 2, as the README says of errors the user can fix
     typer.echo(f"database: {result.db_url}", err=True)
     for path in result.reports:
         typer.echo(str(path.resolve()))
     if serve:
         serve_demo(result.db_url, directory, host=host, port=port, speed=speed)
+
+
+#: Where ``serve_demo`` writes the demo users' passwords and tokens, inside ``--dir``.
+CREDENTIALS_FILE = "credentials.txt"
+
+
+def write_credentials(directory: Path, users: list[str], *, url: str) -> Path:
+    """Write the demo users' lines to ``directory/credentials.txt``, readable by the owner
+    only (0600, whatever the umask), replacing the previous run's; returns its path. The
+    demo prints them once on stderr among the server's output, where they are easy to lose.
+    """
+    path = directory / CREDENTIALS_FILE
+    text = f"# ceasefire demo users for {url} (fresh each run)\n" + "".join(
+        f"{line}\n" for line in users
+    )
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, text.encode("utf-8"))
+    finally:
+        os.close(fd)
+    return path
 
 
 def serve_demo(db_url: str, directory: Path, *, host: str, port: int, speed: float) -> None:
@@ -67,14 +91,20 @@ def serve_demo(db_url: str, directory: Path, *, host: str, port: int, speed: flo
     app = create_app(Settings(db=db_url))
     state = app.state.hq
     accounts = create_demo_users(state.stores.access, state.clock.now())
-    lines = ["", f"HQ: http://{host}:{port}/  (Ctrl-C to stop)", "demo users (shown once):"]
-    for account in accounts:
-        user = account.user
-        roles = ",".join(sorted(r.value for r in user.roles))
-        lines.append(
-            f"  {user.name:<15} {user.principal:<4} {user.clearance.value:<12} {roles:<18} "
-            f"password {account.password}  token {account.token}"
-        )
+    users = [
+        f"{a.user.name:<15} {a.user.principal:<4} {a.user.clearance.value:<12} "
+        f"{','.join(sorted(r.value for r in a.user.roles)):<18} "
+        f"password {a.password}  token {a.token}"
+        for a in accounts
+    ]
+    saved = write_credentials(directory, users, url=f"http://{host}:{port}/")
+    lines = [
+        "",
+        f"HQ: http://{host}:{port}/  (Ctrl-C to stop)",
+        f"demo users (also in {saved}, mode 0600, until the next `make demo`):",
+        *(f"  {line}" for line in users),
+        "log in as fra-analyst first: the map's legend is on the left; click a symbol.",
+    ]
     typer.echo("\n".join(lines), err=True)
     simulated = directory / "simulation" / "reports.ndjson"
     if simulated.is_file():

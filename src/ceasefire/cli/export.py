@@ -10,6 +10,7 @@ import typer
 from ceasefire.cli.context import settings_of
 from ceasefire.cli.incidents import _bbox
 from ceasefire.cli.monitoring_common import cli_store, echo_json, fail, parse_when
+from ceasefire.cli.progress import steps_on_stderr
 from ceasefire.errors import CeasefireError
 from ceasefire.interop.export import ExportFormat, ExportWhat
 from ceasefire.reports.model import Classification
@@ -55,7 +56,7 @@ def export(  # noqa: PLR0917 - one parameter per option
         reader = export_reader(nation, clearance)
     except CeasefireError as exc:
         fail(exc)
-    with cli_store(ctx) as store:
+    with cli_store(ctx) as store, steps_on_stderr("export"):
         state = hq_state(settings_of(ctx), store)
         result = write_layer(state, reader, what, fmt=fmt, out=out, query=query)
     if as_json:

@@ -18,7 +18,9 @@ from rich.console import Console
 from rich.table import Table
 
 from ceasefire.cli.coalition import coalition_stores
-from ceasefire.cli.monitoring_common import fail
+from ceasefire.cli.monitoring_common import echo_json, fail
+from ceasefire.cli.output import json_ready, print_table
+from ceasefire.cli.progress import steps_on_stderr
 from ceasefire.coalition.catalogue import PledgeStatus
 from ceasefire.errors import CeasefireError, InputError
 
@@ -89,7 +91,7 @@ def solve_command(
         assumed = parse_assumptions(assume or [])
     except InputError as exc:
         fail(exc)
-    with coalition_stores(ctx) as stores:
+    with coalition_stores(ctx) as stores, steps_on_stderr("force solve") as step:
         registry, pledge_list, stored_reqs = stores.coalition_reads.all()
         pledges = tuple(pledge_list)
         reqs = (
@@ -104,17 +106,23 @@ def solve_command(
             assumptions={**registry.assumptions, **assumed},
             time_limit_s=time_limit,
         )
+        step(f"assigning {len(pledges)} pledges to {len(reqs)} lines")
         plan = solve(pledges, reqs, registry.area_by_id(), options)
         gaps = shortfalls(plan)
+        if with_what_if:
+            step("ranking single lifts (what if)")
         ranked = what_if(plan) if with_what_if else None
         data = plan_to_dict(plan, gaps, ranked)
         if out is not None:
+            step("drawing the heat map and the rotations")
             out.mkdir(parents=True, exist_ok=True)
             coverage_heatmap(plan, out / "coverage.png")
             rotation_gantt(plan, out / "rotations.png")
-            (out / "plan.json").write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+            (out / "plan.json").write_bytes(
+                orjson.dumps(json_ready(data), option=orjson.OPT_INDENT_2)
+            )
     if as_json:
-        typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+        echo_json(data)
         return
     _print(plan, gaps, data, out)
 
@@ -143,7 +151,7 @@ def _print(
         lines.add_row(
             r.id, str(r.capability), r.area, str(r.priority), f"[{style}]{share}[/]", str(short)
         )
-    console.print(lines)
+    print_table(lines, console=console)
     tours = Table(title=f"Plan: {len(plan.tours)} tours")
     for col in ("line", "pledge", "nation", "months", "units"):
         tours.add_column(col)
@@ -155,13 +163,13 @@ def _print(
             f"{t.start_month}–{t.end_month - 1}",
             str(t.units),
         )
-    console.print(tours)
+    print_table(tours, console=console)
     burden = Table(title="Burden by nation (personnel-months)")
     burden.add_column("nation")
     burden.add_column("personnel-months", justify="right")
     for nation, pm in burden_by_nation(plan).items():
         burden.add_row(nation, f"{pm:,.0f}")
-    console.print(burden)
+    print_table(burden, console=console)
     gaps = Table(title="Shortfalls and why")
     for col in ("line", "months", "missing", "reason", "detail"):
         gaps.add_column(col, overflow="fold")
@@ -173,7 +181,7 @@ def _print(
             str(s.reason),
             s.detail,
         )
-    console.print(gaps)
+    print_table(gaps, console=console)
     ranked = data.get("what_if")
     if isinstance(ranked, list):
         table = Table(title="What if one thing were lifted? (best first)")
@@ -187,6 +195,6 @@ def _print(
                 f"{w['gain']:+.1%}",
                 f"{w['gain_unit_months']:+.0f}",
             )
-        console.print(table)
+        print_table(table, console=console)
     if out is not None:
         console.print(f"wrote {out / 'coverage.png'}, {out / 'rotations.png'}, {out / 'plan.json'}")

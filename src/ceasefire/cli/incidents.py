@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ceasefire.cli.monitoring_common import cli_stores, echo_json, fail, iso_z, parse_when
+from ceasefire.cli.progress import steps_on_stderr
 from ceasefire.clock import SystemClock
 from ceasefire.errors import InputError
 from ceasefire.fusion.verification import VerificationState, decide
@@ -45,26 +46,49 @@ def _point(lon: float | None, lat: float | None) -> dict[str, object] | None:
 
 
 def incident_json(row: dict[str, Any]) -> dict[str, Any]:
-    """The ``--json`` shape of one listed incident."""
+    """The ``--json`` shape of one listed incident: the API's field names (``IncidentOut``),
+    and what only the CLI shows (fusion id, end time, ellipse, independent sources)."""
     return {
-        "incident": row["pk"],
+        "id": row["pk"],
         "fusion_id": row.get("fusion_id"),
         "observed_at": _when(row, "observed_at"),
         "observed_until": _when(row, "observed_until"),
         "category": row["category"],
         "weapon_class": row["weapon_class"],
-        "count": {"low": row.get("count_low"), "best": row["count"], "high": row.get("count_high")},
+        "count_low": row.get("count_low"),
+        "count_best": row["count"],
+        "count_high": row.get("count_high"),
         "lon": row["lon"],
         "lat": row["lat"],
-        "ellipse_m": {
-            "semi_major": row.get("semi_major_m"),
-            "semi_minor": row.get("semi_minor_m"),
-            "orientation_deg": row.get("orientation_deg"),
+        "ellipse": {
+            "semi_major_m": row.get("semi_major_m"),
+            "semi_minor_m": row.get("semi_minor_m"),
+            "angle_deg": row.get("orientation_deg"),
         },
         "reports": row["reports"],
         "independent_sources": row.get("independent_sources"),
         "confidence": row.get("confidence"),
         "state": row.get("state"),
+    }
+
+
+def _ids(row: dict[str, Any], **renamed: str) -> dict[str, Any]:
+    """``row`` with ``pk`` as ``id`` and each ``old=new`` key renamed, in order."""
+    names = {"pk": "id", **renamed}
+    return {names.get(k, k): v for k, v in row.items()}
+
+
+def detail_json(detail: dict[str, Any]) -> dict[str, Any]:
+    """The ``--json`` shape of ``incident show``: the API's names (``IncidentDetailOut``:
+    ``id``, ``members``, ``violations[].id``, ``attributions[].violation_id``); times become
+    RFC 3339 in ``echo_json``."""
+    head = {k: v for k, v in detail["incident"].items() if k != "incident_pk"}  # the join's
+    return {
+        **_ids(head),
+        "members": detail["reports"],  # pk and id, as the API's reports (``ReportOut``)
+        "violations": [_ids(v, incident_pk="incident_id") for v in detail["violations"]],
+        "history": detail["history"],
+        "attributions": [_ids(a, violation_pk="violation_id") for a in detail["attributions"]],
     }
 
 
@@ -98,7 +122,7 @@ def incidents(
         bbox=_bbox(bbox),
         state=state.value if state else None,
     )
-    with cli_stores(ctx) as stores:
+    with cli_stores(ctx) as stores, steps_on_stderr("incidents"):
         rows = stores.incidents.matching(flt)
     shaped = [incident_json(r) for r in rows]
     if as_geojson:
@@ -121,13 +145,13 @@ def incidents(
         return
     for s in shaped:
         where = "-" if s["lat"] is None else f"{s['lat']:.4f},{s['lon']:.4f}"
-        ellipse = s["ellipse_m"]["semi_major"]
+        ellipse = s["ellipse"]["semi_major_m"]
         radius = f" ±{ellipse:.0f} m" if ellipse is not None else ""
         confidence = s["confidence"]
         conf = f"{confidence:.2f}" if confidence is not None else "-"
         typer.echo(
-            f"#{s['incident']}  {s['observed_at']}  {s['category']}"
-            f"{' ' + s['weapon_class'] if s['weapon_class'] else ''}  x{s['count']['best']}  "
+            f"#{s['id']}  {s['observed_at']}  {s['category']}"
+            f"{' ' + s['weapon_class'] if s['weapon_class'] else ''}  x{s['count_best']}  "
             f"at {where}{radius}  {s['reports']} reports, {s['independent_sources'] or 1} "
             f"independent  confidence {conf}  {s['state'] or '-'}"
         )
@@ -144,7 +168,7 @@ def show(
     with cli_stores(ctx) as stores:
         detail = stores.incidents.detail(incident)
     if as_json:
-        echo_json(detail)
+        echo_json(detail_json(detail))
         return
     head = detail["incident"]
     typer.echo(

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from ceasefire.cli.context import settings_of
 from ceasefire.cli.monitoring_common import echo_json, fail
+from ceasefire.cli.output import print_table
 from ceasefire.clock import SystemClock
 from ceasefire.errors import CeasefireError, InputError, StoreError
 from ceasefire.ledger.canonical import format_timestamp
@@ -120,4 +120,4 @@ def list_keys(
         table.add_column(col, overflow="fold")
     for k in keys:
         table.add_row(k.owner, str(k.role), k.fingerprint, k.created_at)
-    Console().print(table)
+    print_table(table)

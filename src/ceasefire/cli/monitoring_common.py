@@ -11,6 +11,7 @@ import orjson
 import typer
 
 from ceasefire.cli.context import settings_of
+from ceasefire.cli.output import json_ready
 from ceasefire.errors import CeasefireError, InputError
 
 if TYPE_CHECKING:
@@ -82,8 +83,13 @@ def parse_when(value: str | None, option: str, *, end_of_day: bool = False) -> d
 
 
 def echo_json(data: object) -> None:
-    """One JSON document on stdout (datetimes as RFC 3339, NaN as null)."""
-    typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode())
+    """One JSON document on stdout: datetimes and epoch ``*_at`` times as RFC 3339, floats
+    rounded, NaN as null (``cli.output.json_ready``)."""
+    typer.echo(
+        orjson.dumps(
+            json_ready(data), option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+        ).decode()
+    )
 
 
 def iso_z(moment: datetime) -> str:

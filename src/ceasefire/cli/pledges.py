@@ -11,13 +11,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from ceasefire.cli.coalition import coalition_stores
-from ceasefire.cli.monitoring_common import fail
+from ceasefire.cli.monitoring_common import echo_json, fail
+from ceasefire.cli.output import print_table
 from ceasefire.coalition.catalogue import Capability, PledgeStatus
 from ceasefire.coalition.caveats import (
     Caveat,
@@ -47,7 +46,7 @@ def list_pledges(
             p for p in stores.coalition_reads.pledges() if nation is None or p.nation == nation
         ]
     if as_json:
-        typer.echo(orjson.dumps([_pledge_dict(p) for p in items], option=orjson.OPT_INDENT_2))
+        echo_json([_pledge_dict(p) for p in items])
         return
     table = Table(title=f"Pledges ({len(items)})")
     for col in ("id", "nation", "capability", "units", "pers.", "ready d", "rot.", "caveats"):
@@ -70,7 +69,7 @@ def list_pledges(
             ", ".join(caveat_label(c) for c in p.caveats),
             status,
         )
-    Console().print(table)
+    print_table(table)
 
 
 def _pledge_dict(p: Pledge) -> dict[str, object]:

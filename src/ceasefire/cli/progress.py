@@ -1,8 +1,9 @@
-"""The Rich progress bars the long commands draw on stderr (``ingest``, ``store copy``)."""
+"""The Rich progress the long commands draw on stderr: bars (``ingest``, ``store copy``) and a
+spinner naming the step under way (``report daily``, ``force solve``, ``attribution list``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -31,3 +32,22 @@ def progress_on_stderr(*, transient: bool = False) -> Iterator[Progress]:
     )
     with Progress(*columns, console=Console(stderr=True), transient=transient) as bars:
         yield bars
+
+
+@contextmanager
+def steps_on_stderr(title: str) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr naming the step under way (``title: step``), for commands that
+    take seconds without a count to show (a report, a solve); yields ``step(description)``.
+    Nothing is drawn when stderr is not a terminal (pipes and logs stay clean)."""
+    from rich.console import Console  # noqa: PLC0415 - rich is slow to import
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda _description: None
+        return
+    with console.status(f"{title}…") as status:
+
+        def step(description: str) -> None:
+            status.update(f"{title}: {description}…")
+
+        yield step

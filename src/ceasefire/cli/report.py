@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ceasefire.cli.context import settings_of
-from ceasefire.errors import CeasefireError
+from ceasefire.cli.monitoring_common import cli_store
+from ceasefire.cli.progress import steps_on_stderr
 
 # The reporting services (matplotlib, geometry) are imported inside the commands, so that
 # `ceasefire --help` and every other command start fast and never depend on them.
@@ -38,31 +38,41 @@ def daily(
     out: Annotated[Path, typer.Option("--out", help="Folder to write report.html/.md into.")],
     day: Annotated[
         str | None,
-        typer.Option("--date", help="Day (UTC) YYYY-MM-DD; default: the latest observed day."),
+        typer.Option("--date", help="Day (Kyiv) YYYY-MM-DD; default: the latest observed day."),
     ] = None,
     region: Annotated[
         list[str] | None,
         typer.Option("--region", help="Oblast (ISO 3166-2 code or name); repeat for several."),
     ] = None,
 ) -> None:
-    """Write the daily report of DATE into OUT and print the path of report.html."""
-    from ceasefire.reporting.daily import build_daily_report, latest_day  # noqa: PLC0415
-    from ceasefire.store.base import open_store  # noqa: PLC0415
+    """Write the daily report of DATE into OUT and print the path of report.html.
 
-    settings = settings_of(ctx)
-    store = open_store(settings)
-    try:
-        chosen = _parse_day(day) or latest_day(store)
-        files = build_daily_report(store, chosen, out, regions=tuple(region or ()))
-    except CeasefireError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
-    finally:
-        store.close()
-    s = files.summary
+    Exit 2 for an error the user can fix (unknown region, bad date, empty store)."""
+    from ceasefire.reporting.daily import (  # noqa: PLC0415
+        agreement_book,
+        build_daily_report,
+        latest_day,
+    )
+    from ceasefire.store.report_reads import SqlReportReads  # noqa: PLC0415
+
+    chosen_day = _parse_day(day)
+    with cli_store(ctx) as store, steps_on_stderr("daily report") as step:
+        reads = SqlReportReads.of(store)
+        chosen = chosen_day or latest_day(reads)
+        step("compiling the agreement")
+        files = build_daily_report(
+            reads,
+            chosen,
+            out,
+            regions=tuple(region or ()),
+            book=agreement_book(store),
+            step=step,
+        )
+    t = files.summary.totals
     typer.echo(
-        f"{chosen}: {s.fire.total:,} ceasefire violations observed "
-        f"(previous day {s.fire_previous.total:,}), {s.n_reports:,} reports",
+        f"{chosen}: {t.violations:,} rule violations by {t.incidents_in_violation:,} of "
+        f"{t.incidents:,} incidents; {t.fire:,} instances of fire observed "
+        f"(previous day {t.fire_previous:,}); {t.reports:,} reports",
         err=True,
     )
     typer.echo(str(files.html))
@@ -77,16 +87,15 @@ def flash(
     ] = None,
 ) -> None:
     """Write a flash report on one incident and print the path of its HTML."""
+    from ceasefire.reporting.daily import agreement_book  # noqa: PLC0415
     from ceasefire.reporting.flash import build_flash_report  # noqa: PLC0415
-    from ceasefire.store.base import open_store  # noqa: PLC0415
+    from ceasefire.store.report_reads import SqlReportReads  # noqa: PLC0415
 
-    settings = settings_of(ctx)
-    store = open_store(settings)
-    try:
-        html = build_flash_report(store, incident_id, out or Path(f"flash-{incident_id}"))
-    except CeasefireError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
-    finally:
-        store.close()
+    with cli_store(ctx) as store, steps_on_stderr("flash report"):
+        html = build_flash_report(
+            SqlReportReads.of(store),
+            incident_id,
+            out or Path(f"flash-{incident_id}"),
+            book=agreement_book(store),
+        )
     typer.echo(str(html))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ceasefire.cli.monitoring_common import cli_store, echo_json, iso_z, parse_when
+from ceasefire.cli.progress import steps_on_stderr
 
 if TYPE_CHECKING:
     from ceasefire.store.base import StoredReport
@@ -31,12 +32,12 @@ def report_json(report: StoredReport) -> dict[str, object]:
             "uncertainty_m": report.located_uncertainty_m,
             "form": report.location_form,
         },
-        "party_side": report.party,
+        "party": report.party,
         "distance_to_line_km": report.distance_to_line_km,
         "zones_inside": list(report.zones_inside),
         "zones_possibly_inside": list(report.zones_possibly_inside),
         "agreement": {"id": report.agreement_id, "version": report.agreement_version},
-        "incident": report.incident_pk,
+        "incident_id": report.incident_pk,
     }
 
 
@@ -86,7 +87,7 @@ def reports(
         until=parse_when(until, "--until", end_of_day=True),
         source=source,
     )
-    with cli_store(ctx) as store:
+    with cli_store(ctx) as store, steps_on_stderr("reports"):
         found = store.list_reports(query)
     if as_json:
         echo_json([report_json(report) for report in found])

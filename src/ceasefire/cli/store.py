@@ -88,9 +88,9 @@ def copy(
 
 
 def _print_report(report: CopyReport) -> None:
-    from rich.console import Console  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
 
+    from ceasefire.cli.output import print_table  # noqa: PLC0415
     from ceasefire.store.copy import shown  # noqa: PLC0415
 
     check = report.check
@@ -107,8 +107,7 @@ def _print_report(report: CopyReport) -> None:
         table.add_row(copied.name, f"{copied.rows:,}", f"{target_rows:,}", mark)
     for name, why in report.plan.skipped_tables:
         table.add_row(name, "", "", f"skipped: {why}")
-    console = Console(width=160)
-    console.print(table)
+    print_table(table)
     ledger = check.ledger
     head = ledger.target_head
     if ledger.ok:

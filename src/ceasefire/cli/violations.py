@@ -7,22 +7,23 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ceasefire.cli.monitoring_common import cli_store, echo_json, iso_z, parse_when
+from ceasefire.cli.progress import steps_on_stderr
 
 if TYPE_CHECKING:
     from ceasefire.store.base import StoredViolation
 
 
 def violation_json(violation: StoredViolation) -> dict[str, object]:
-    """The ``--json`` shape of one violation."""
+    """The ``--json`` shape of one violation: the API's field names (``ViolationOut``)."""
     return {
-        "violation": violation.pk,
-        "incident": violation.incident_pk,
+        "id": violation.pk,
+        "incident_id": violation.incident_pk,
         "observed_at": iso_z(violation.observed_at),
-        "rule": violation.rule_id,
+        "rule_id": violation.rule_id,
         "article": violation.article,
         "severity": violation.severity,
         "certainty": violation.certainty,
-        "zone": violation.zone_id,
+        "zone_id": violation.zone_id,
         "lon": violation.lon,
         "lat": violation.lat,
         "agreement": {"id": violation.agreement_id, "version": violation.agreement_version},
@@ -52,7 +53,7 @@ def violations(
         zone=zone,
         rule=rule,
     )
-    with cli_store(ctx) as store:
+    with cli_store(ctx) as store, steps_on_stderr("violations"):
         found = store.list_violations(query)
     if as_json:
         echo_json([violation_json(v) for v in found])

@@ -44,11 +44,17 @@ def weapon_code(weapon_class: WeaponClass) -> int:
 
 @dataclass(frozen=True, slots=True)
 class ReportNote:
-    """The human part of a report, fetched only for the few reports a report lists by name."""
+    """The human part of a report, fetched only for the few reports a report lists by name:
+    who saw it, the place named, the observer's words, and what the placement found (the
+    listing's "Details" when the observer wrote nothing)."""
 
     source: str
     place: str | None
     description: str | None
+    source_type: str | None = None
+    location_form: str | None = None
+    party: str | None = None
+    distance_to_line_km: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,6 +163,26 @@ class ViolationColumns:
             zone_ids=zone_ids,
         )
 
+    def concatenate(self, other: ViolationColumns) -> ViolationColumns:
+        """These violations and ``other``'s (same report rows), rule and zone codes merged."""
+        rule_ids = tuple(dict.fromkeys((*self.rule_ids, *other.rule_ids)))
+        articles = dict(zip(other.rule_ids, other.rule_articles, strict=True))
+        articles.update(zip(self.rule_ids, self.rule_articles, strict=True))
+        zone_ids = tuple(dict.fromkeys((*self.zone_ids, *other.zone_ids)))
+        rule_map = np.asarray([rule_ids.index(r) for r in other.rule_ids], dtype=np.int16)
+        # the trailing -1 maps "no zone" (-1, the last index) to itself
+        zone_map = np.asarray([zone_ids.index(z) for z in other.zone_ids] + [-1], dtype=np.int16)
+        return ViolationColumns(
+            report_row=np.concatenate([self.report_row, other.report_row]),
+            rule=np.concatenate([self.rule, rule_map[other.rule] if len(other) else other.rule]),
+            zone=np.concatenate([self.zone, zone_map[other.zone] if len(other) else other.zone]),
+            severity=np.concatenate([self.severity, other.severity]),
+            certain=np.concatenate([self.certain, other.certain]),
+            rule_ids=rule_ids,
+            rule_articles=tuple(articles[r] for r in rule_ids),
+            zone_ids=zone_ids,
+        )
+
     def for_reports(self, mask: NDArray[np.bool_]) -> ViolationColumns:
         """Keep the violations of the reports where ``mask`` is True, renumbered like ``take``."""
         new_index = np.cumsum(mask, dtype=np.int64) - 1
@@ -171,6 +197,17 @@ class ViolationColumns:
             rule_articles=self.rule_articles,
             zone_ids=self.zone_ids,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class RawWindow:
+    """A window's reports before the oblast and storage-site columns are computed (the
+    report's read port returns it; ``reporting.daily`` places the reports)."""
+
+    reports: WindowReports
+    violations: ViolationColumns
+    uncertainty_m: NDArray[np.float64]
+    agreement_version_pk: NDArray[np.int64]
 
 
 @dataclass(frozen=True, eq=False)

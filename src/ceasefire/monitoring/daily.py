@@ -23,39 +23,37 @@ from numpy.typing import NDArray
 
 from ceasefire.assessment.coverage import SectorDay
 from ceasefire.monitoring.columns import (
-    CATEGORIES,
-    WEAPON_CLASSES,
     DailySeries,
     ViolationColumns,
     WindowReports,
     WithdrawalPolicy,
     category_code,
 )
-from ceasefire.monitoring.sectors import IncidentColumns, SectorTable, summarise_sectors
+from ceasefire.monitoring.narrative import RegionNotes, region_notes
+from ceasefire.monitoring.sectors import SectorTable, summarise_sectors
+from ceasefire.monitoring.shown import ShownIncidents
+from ceasefire.monitoring.sightings import (
+    Sighting,
+    listed_events,
+    weapon_sightings,
+)
 from ceasefire.monitoring.tables import (
     ACCESS_ORDER,
     CIVILIAN_ORDER,
     FIRE_ORDER,
     PRESENCE_ORDER,
-    UNLOCATED,
     CountTable,
     count_table,
 )
 from ceasefire.reports.model import Category
-
-#: Report categories that carry weapons the withdrawal rules count.
-WEAPON_CATEGORIES: tuple[Category, ...] = (Category.HEAVY_WEAPON, Category.ARMOUR)
-
-#: How many single events a section lists by name before it says "and N more".
-LIST_LIMIT = 100
 
 
 @dataclass(frozen=True, slots=True)
 class RuleZoneRow:
     """Violations of one rule in one zone (``zone`` is ``None`` for a rule valid anywhere).
 
-    ``certain``/``possible`` count violation records (report × rule); ``observed`` sums the
-    reports' ``count`` (explosions, weapons ...) over both.
+    ``certain``/``possible`` count violation records (incident × rule, so also incidents):
+    the same records as ``ceasefire violations`` lists for the day.
     """
 
     rule_id: str
@@ -64,26 +62,6 @@ class RuleZoneRow:
     zone: str | None
     certain: int
     possible: int
-    observed: int
-
-
-@dataclass(frozen=True, slots=True)
-class Sighting:
-    """One listed report: a weapon, a restriction, a casualty ... with where and what it broke."""
-
-    observed_at: datetime
-    category: Category
-    weapon_class: str | None
-    count: int
-    oblast: str
-    lon: float | None
-    lat: float | None
-    rule_id: str | None
-    zone: str | None
-    certain: bool
-    source: str | None
-    place: str | None
-    description: str | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,6 +73,30 @@ class MapPoints:
     severity: NDArray[np.int8]
     certain: NDArray[np.bool_]
     count: NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class DayTotals:
+    """The day's headline figures, computed once; every section of the report quotes these.
+
+    ``fire`` sums the counts of the fire categories' reports (the SMM's "ceasefire
+    violations"); ``violations`` are violation records (incident × rule) of the incidents of
+    the day (by their own, or shown, time); ``by_severity[k]`` those of severity ``k + 1``.
+    """
+
+    reports: int
+    reports_previous: int
+    fire: int
+    fire_previous: int
+    incidents: int
+    fire_incidents: int
+    incidents_in_violation: int
+    violations: int
+    certain: int
+    by_severity: tuple[int, int, int, int, int]
+    weapons_in_violation: int
+    restrictions: int
+    civilian: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,6 +124,8 @@ class DailySummary:
     points: MapPoints
     trend: DailySeries
     sectors: SectorTable
+    totals: DayTotals
+    regions_notes: tuple[RegionNotes, ...]
 
 
 def _kyiv() -> ZoneInfo:
@@ -163,7 +167,7 @@ def summarise_day(
     policy: WithdrawalPolicy,
     region_codes: NDArray[np.int16] | None = None,
     region_labels: tuple[str, ...] = (),
-    incidents: IncidentColumns | None = None,
+    shown: ShownIncidents | None = None,
     coverage: Sequence[SectorDay] = (),
     oblast_iso: tuple[str, ...] = (),
     tz: tzinfo = MISSION_TZ,
@@ -172,18 +176,21 @@ def summarise_day(
 
     ``previous`` is the day before (only its fire counts are used, for the change column).
     With ``region_codes`` only reports located in those oblasts count; unlocated reports are
-    then left out, since they cannot be shown to lie in the region. ``incidents`` (the day's
-    fused incidents) and ``coverage`` (per sector, keyed by the ISO codes ``oblast_iso``)
-    feed the per-sector table of incidents and coverage (``ceasefire.monitoring.sectors``);
-    without them that table shows the raw counts only.
+    then left out, since they cannot be shown to lie in the region. ``shown`` (the day's
+    incidents, placed in oblasts, with their rule judgments) and ``coverage`` (per sector,
+    keyed by the ISO codes ``oblast_iso``) feed the per-sector table of incidents and
+    coverage (``ceasefire.monitoring.sectors``), the rules table and every violation total;
+    ``violations`` (the same judgments tied to the window's reports) only colour the map and
+    name the weapons in violation. The last day of ``trend`` is overwritten with the
+    judgments' severities, so the trend cannot disagree with the tables.
     """
-    incidents = incidents if incidents is not None else IncidentColumns.empty()
+    shown = shown if shown is not None else ShownIncidents.empty()
     if region_codes is not None:
         keep = np.isin(today.oblast, region_codes)
         violations = violations.for_reports(keep)
         today = today.take(keep)
         previous = previous.take(np.isin(previous.oblast, region_codes))
-        incidents = incidents.take(np.isin(incidents.oblast, region_codes))
+        shown = shown.take(np.isin(shown.incidents.oblast, region_codes))
         wanted = {oblast_iso[int(c)] for c in region_codes if int(c) < len(oblast_iso)}
         coverage = [c for c in coverage if c.sector in wanted]
 
@@ -198,12 +205,47 @@ def summarise_day(
 
     start, end = day_window(day, tz)
     worst, worst_certain = _worst_violation(len(today), violations)
-    in_violation, beyond, at_storage, weapons_more = _weapon_sightings(
+    in_violation, beyond, at_storage, weapons_more = weapon_sightings(
         today, violations, policy, oblast_names
     )
-    access_events, access_more = _events(today, ACCESS_ORDER, oblast_names)
-    civilian_events, civilian_more = _events(today, CIVILIAN_ORDER, oblast_names)
+    access_events, access_more = listed_events(today, ACCESS_ORDER, oblast_names)
+    civilian_events, civilian_more = listed_events(today, CIVILIAN_ORDER, oblast_names)
     located = np.isfinite(today.lon) & np.isfinite(today.lat)
+    incidents, judged = shown.incidents, shown.judged
+    sectors = summarise_sectors(
+        today,
+        incidents,
+        coverage,
+        oblast_names=oblast_names,
+        oblast_iso=oblast_iso or oblast_names,
+    )
+    by_sev = np.bincount(np.clip(judged.severity.astype(np.int64), 1, 5) - 1, minlength=5).astype(
+        np.int64
+    )
+    trend = _with_last_day(trend, day, by_sev)
+    fire, fire_previous = table(today, FIRE_ORDER), table(previous, FIRE_ORDER)
+    access, civilian = table(today, ACCESS_ORDER), table(today, CIVILIAN_ORDER)
+    totals = DayTotals(
+        reports=len(today),
+        reports_previous=len(previous),
+        fire=fire.total,
+        fire_previous=fire_previous.total,
+        incidents=sectors.total.incidents,
+        fire_incidents=sectors.total.fire_incidents,
+        incidents_in_violation=sectors.total.incidents_in_violation,
+        violations=len(judged),
+        certain=int(judged.certain.sum()),
+        by_severity=(
+            int(by_sev[0]),
+            int(by_sev[1]),
+            int(by_sev[2]),
+            int(by_sev[3]),
+            int(by_sev[4]),
+        ),
+        weapons_in_violation=len(in_violation) + weapons_more["weapons_in_violation"],
+        restrictions=access.total,
+        civilian=civilian.total,
+    )
     return DailySummary(
         day=day,
         window_start=start,
@@ -211,12 +253,12 @@ def summarise_day(
         regions=region_labels,
         n_reports=len(today),
         n_reports_previous=len(previous),
-        fire=table(today, FIRE_ORDER),
-        fire_previous=table(previous, FIRE_ORDER),
+        fire=fire,
+        fire_previous=fire_previous,
         presence=table(today, PRESENCE_ORDER),
-        access=table(today, ACCESS_ORDER),
-        civilian=table(today, CIVILIAN_ORDER),
-        rules=_rule_zone_rows(today, violations),
+        access=access,
+        civilian=civilian,
+        rules=_rule_zone_rows(judged),
         weapons_in_violation=in_violation,
         weapons_outside_storage=beyond,
         weapons_at_storage=at_storage,
@@ -235,14 +277,26 @@ def summarise_day(
             count=today.count[located],
         ),
         trend=trend,
-        sectors=summarise_sectors(
+        sectors=sectors,
+        totals=totals,
+        regions_notes=region_notes(
             today,
-            incidents,
-            coverage,
+            shown,
             oblast_names=oblast_names,
-            oblast_iso=oblast_iso or oblast_names,
+            fire=fire,
+            fire_previous=fire_previous,
+            weapons=in_violation,
         ),
     )
+
+
+def _with_last_day(trend: DailySeries, day: date, by_sev: NDArray[np.int64]) -> DailySeries:
+    """``trend`` with the violations of ``day`` (its last day) replaced by ``by_sev``."""
+    if not trend.days or trend.days[-1] != day:
+        return trend
+    rows = trend.violations_by_severity.copy()
+    rows[-1] = by_sev
+    return DailySeries(trend.days, trend.fire, trend.reports, rows)
 
 
 def _worst_violation(
@@ -266,7 +320,7 @@ def _natural(text: str) -> tuple[tuple[int, str], ...]:
     )
 
 
-def _rule_zone_rows(today: WindowReports, violations: ViolationColumns) -> tuple[RuleZoneRow, ...]:
+def _rule_zone_rows(violations: ViolationColumns) -> tuple[RuleZoneRow, ...]:
     """One row per (rule, zone) pair present, most severe first, then by rule id."""
     if not len(violations):
         return ()
@@ -275,11 +329,6 @@ def _rule_zone_rows(today: WindowReports, violations: ViolationColumns) -> tuple
     uniq, inverse = np.unique(key, return_inverse=True)
     certain = np.bincount(inverse, weights=violations.certain, minlength=uniq.size)
     total = np.bincount(inverse, minlength=uniq.size)
-    observed = np.bincount(
-        inverse,
-        weights=today.count[violations.report_row].astype(np.float64),
-        minlength=uniq.size,
-    )
     severity = np.zeros(uniq.size, dtype=np.int64)
     np.maximum.at(severity, inverse, violations.severity.astype(np.int64))
     rows = []
@@ -293,111 +342,10 @@ def _rule_zone_rows(today: WindowReports, violations: ViolationColumns) -> tuple
                 zone=violations.zone_ids[zone - 1] if zone > 0 else None,
                 certain=round(certain[i]),
                 possible=int(total[i]) - round(certain[i]),
-                observed=round(observed[i]),
             )
         )
     rows.sort(key=lambda r: (-r.severity, _natural(r.rule_id), r.zone or ""))
     return tuple(rows)
-
-
-def _sighting(
-    today: WindowReports,
-    i: int,
-    oblast_names: tuple[str, ...],
-    *,
-    rule_id: str | None = None,
-    zone: str | None = None,
-    certain: bool = True,
-) -> Sighting:
-    note = today.notes.get(i)
-    code = int(today.weapon_class[i])
-    ob = int(today.oblast[i])
-    lon, lat = float(today.lon[i]), float(today.lat[i])
-    located = bool(np.isfinite(lon) and np.isfinite(lat))
-    return Sighting(
-        observed_at=datetime.fromtimestamp(float(today.observed_at_s[i]), UTC),
-        category=CATEGORIES[int(today.category[i])],
-        weapon_class=WEAPON_CLASSES[code].value if code >= 0 else None,
-        count=int(today.count[i]),
-        oblast=oblast_names[ob] if ob >= 0 else UNLOCATED,
-        lon=lon if located else None,
-        lat=lat if located else None,
-        rule_id=rule_id,
-        zone=zone,
-        certain=certain,
-        source=note.source if note else None,
-        place=note.place if note else None,
-        description=note.description if note else None,
-    )
-
-
-def _weapon_sightings(
-    today: WindowReports,
-    violations: ViolationColumns,
-    policy: WithdrawalPolicy,
-    oblast_names: tuple[str, ...],
-) -> tuple[tuple[Sighting, ...], tuple[Sighting, ...], dict[str, int], dict[str, int]]:
-    """Heavy weapons: in violation of withdrawal lines / beyond them but not stored / stored.
-
-    A weapon report is one of ``WEAPON_CATEGORIES`` (a tank is reported as armour).
-    "In violation" = a weapon report with a violation of a zone rule that orders weapons
-    out (the most severe, certain first, is named). "Beyond, outside storage" = a located
-    heavy-weapon report of a class some rule orders out, with no such violation, not at a
-    storage site — the SMM's "weapons beyond withdrawal lines but outside storage sites".
-    """
-    heavy = np.isin(today.category, [category_code(c) for c in WEAPON_CATEGORIES])
-    zone_rule = np.isin(
-        violations.rule,
-        [i for i, r in enumerate(violations.rule_ids) if r in policy.zone_rule_ids],
-    )
-    order = np.lexsort((-violations.certain.astype(np.int8), -violations.severity))
-    best: dict[int, int] = {}
-    for v in order[zone_rule[order]]:
-        best.setdefault(int(violations.report_row[v]), int(v))
-    in_violation = []
-    violating_heavy = sorted(r for r in best if heavy[r])
-    for i in violating_heavy[:LIST_LIMIT]:
-        v = best[i]
-        zone = int(violations.zone[v])
-        in_violation.append(
-            _sighting(
-                today,
-                i,
-                oblast_names,
-                rule_id=violations.rule_ids[int(violations.rule[v])],
-                zone=violations.zone_ids[zone] if zone >= 0 else None,
-                certain=bool(violations.certain[v]),
-            )
-        )
-    violating = np.zeros(len(today), dtype=np.bool_)
-    violating[list(best)] = True
-    withdrawn_class = np.isin(today.weapon_class, sorted(policy.weapon_codes))
-    located = np.isfinite(today.lon) & np.isfinite(today.lat)
-    beyond_rows = np.flatnonzero(
-        heavy & withdrawn_class & located & ~violating & ~today.at_storage_site
-    )
-    beyond = tuple(_sighting(today, int(i), oblast_names) for i in beyond_rows[:LIST_LIMIT])
-    stored = heavy & today.at_storage_site
-    at_storage: dict[str, int] = {}
-    for code in np.unique(today.weapon_class[stored]):
-        label = WEAPON_CLASSES[int(code)].value if code >= 0 else "unspecified"
-        at_storage[label] = int(today.count[stored & (today.weapon_class == code)].sum())
-    more = {
-        "weapons_in_violation": max(0, len(violating_heavy) - LIST_LIMIT),
-        "weapons_outside_storage": max(0, int(beyond_rows.size) - LIST_LIMIT),
-    }
-    return tuple(in_violation), beyond, at_storage, more
-
-
-def _events(
-    today: WindowReports, categories: tuple[Category, ...], oblast_names: tuple[str, ...]
-) -> tuple[tuple[Sighting, ...], int]:
-    """Reports of ``categories`` in time order, at most ``LIST_LIMIT``, and how many more."""
-    mask = np.isin(today.category, [category_code(c) for c in categories])
-    rows = np.flatnonzero(mask)
-    rows = rows[np.argsort(today.observed_at_s[rows], kind="stable")]
-    listed = tuple(_sighting(today, int(i), oblast_names) for i in rows[:LIST_LIMIT])
-    return listed, max(0, rows.size - LIST_LIMIT)
 
 
 def series_from_window(

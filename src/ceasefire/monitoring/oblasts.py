@@ -36,6 +36,13 @@ OBLAST_FILES: tuple[str, ...] = (
 )
 
 
+#: geoBoundaries names respelt as the mission writes them: Ukraine's national transliteration
+#: (KMU 2010), the spelling the agreement uses ("Zaporizhzhia NPP") and one the gazetteer knows
+#: for the oblast's namesake city (its GeoNames alternate names). The old names stay accepted
+#: by ``--region``.
+RESPELT: dict[str, str] = {"Zaporizhia": "Zaporizhzhia", "Odessa": "Odesa"}
+
+
 @dataclass(frozen=True, eq=False)
 class Oblasts:
     """The first-level units of Ukraine: ISO 3166-2 code, short English name and polygon."""
@@ -67,7 +74,8 @@ class Oblasts:
             name = str(props.get("shapeName") or props.get("name") or code)
             iso.append(str(code))
             raw_names.append(name)
-            names.append(name.removesuffix(" Oblast").removesuffix(" oblast"))
+            short = name.removesuffix(" Oblast").removesuffix(" oblast")
+            names.append(RESPELT.get(short, short))
             geoms.append(shapely.from_geojson(orjson.dumps(feature["geometry"])))
         for k, name in enumerate(names):
             if names.count(name) > 1 and raw_names[k] == name:
@@ -120,8 +128,10 @@ class Oblasts:
         codes: list[int] = []
         lower_iso = [c.lower() for c in self.iso]
         lower_names = [n.lower() for n in self.names]
+        old = {k.lower(): v.lower() for k, v in RESPELT.items()}
         for value in regions:
             key = value.strip().lower().removesuffix(" oblast")
+            key = old.get(key, key)
             if key in lower_iso:
                 codes.append(lower_iso.index(key))
             elif key in lower_names:

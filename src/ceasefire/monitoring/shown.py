@@ -107,6 +107,44 @@ class ShownIncidents:
         )
 
 
+def tie_to_reports(
+    shown: ShownIncidents, row_id: NDArray[np.int64], links: NDArray[np.int64]
+) -> ViolationColumns:
+    """The judgments tied to *every* row of a report window that belongs to the judged
+    incident (``links``: ``(incident pk, report pk)`` pairs, any order; ``row_id`` sorted):
+    a tank seen by three posts is "in violation" in each of their lines, not only in the
+    first. For the map and the weapons lists; totals count ``shown.judged`` once each.
+    """
+    judged = shown.judged
+    empty = ViolationColumns.empty(judged.rule_ids, judged.rule_articles, judged.zone_ids)
+    if not len(judged) or not row_id.size or not links.size:
+        return empty
+    pos = np.minimum(np.searchsorted(row_id, links[:, 1]), row_id.size - 1)
+    inside = row_id[pos] == links[:, 1]
+    link_incident, link_row = links[inside, 0], pos[inside]
+    incident_of = shown.incidents.incident_id[judged.report_row]
+    order = np.argsort(incident_of, kind="stable")
+    sorted_incident = incident_of[order]
+    lo = np.searchsorted(sorted_incident, link_incident, side="left")
+    hi = np.searchsorted(sorted_incident, link_incident, side="right")
+    n = hi - lo
+    if not n.sum():
+        return empty
+    rows = np.repeat(link_row, n)
+    starts = np.repeat(lo - np.cumsum(n) + n, n)
+    which = order[starts + np.arange(int(n.sum()))]
+    return ViolationColumns(
+        report_row=rows.astype(np.int64),
+        rule=judged.rule[which],
+        zone=judged.zone[which],
+        severity=judged.severity[which],
+        certain=judged.certain[which],
+        rule_ids=judged.rule_ids,
+        rule_articles=judged.rule_articles,
+        zone_ids=judged.zone_ids,
+    )
+
+
 def shown_incidents(
     rows: Sequence[tuple[int, float, float | None, float | None, int, int, bool]],
     judgments: Sequence[tuple[int, str, str, int, bool, str | None]],

@@ -417,7 +417,7 @@ def render_trend(series: DailySeries, *, day: date, title: str) -> bytes:
     top.set_title(title, fontsize=11)
     top.legend(
         handles=[
-            Patch(color="#90a4ae", label="Ceasefire violations observed (explosions, fire …)"),
+            Patch(color="#90a4ae", label="Fire observed (explosions, shots …; sum of counts)"),
             Patch(color="#c62828", label=f"Report day {day.isoformat()}"),
         ],
         fontsize=8,

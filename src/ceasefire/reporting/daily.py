@@ -9,27 +9,27 @@ and files).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ColumnElement, Connection
 
 from ceasefire.assessment.coverage import BASELINE_DAYS, CoverageInput, SectorDay
 from ceasefire.errors import StoreError
 from ceasefire.geo.placement import place_points
 from ceasefire.monitoring.columns import (
     DailySeries,
+    RawWindow,
     WithdrawalPolicy,
     category_code,
     withdrawal_policy,
 )
 from ceasefire.monitoring.daily import (
     MISSION_TZ,
-    WEAPON_CATEGORIES,
     DailySummary,
     day_window,
     series_from_window,
@@ -37,16 +37,17 @@ from ceasefire.monitoring.daily import (
 )
 from ceasefire.monitoring.oblasts import Oblasts
 from ceasefire.monitoring.sectors import IncidentColumns, local_day_coverage
-from ceasefire.monitoring.shown import ShownIncidents
+from ceasefire.monitoring.shown import tie_to_reports
+from ceasefire.monitoring.sightings import WEAPON_CATEGORIES
 from ceasefire.pipeline.agreements import AgreementBook, JudgingVersion
 from ceasefire.reporting.charts import render_map, render_trend
 from ceasefire.reporting.daily_document import build_daily_document
 from ceasefire.reporting.layers import map_layers
+from ceasefire.reporting.reads import ReportReads, ShownSource
 from ceasefire.reporting.render import write_document
-from ceasefire.store.base import Store
-from ceasefire.store.coverage_sql import FloatColumns, coverage_columns
-from ceasefire.store.queries import RawWindow, engine_of, fetch_incidents, fetch_window
-from ceasefire.store.report_days import fetch_daily_series, latest_observation_day
+
+if TYPE_CHECKING:
+    from ceasefire.store.base import Store
 
 TREND_DAYS = 30
 
@@ -61,30 +62,13 @@ class DailyReportFiles:
     summary: DailySummary
 
 
-def latest_day(store: Store, *, visible_reports: ColumnElement[bool] | None = None) -> date:
-    """The (Kyiv) day of the latest stored observation; ``StoreError`` for an empty store
-    (or one where ``visible_reports`` hides every report)."""
-    with engine_of(store).connect() as conn:
-        day = latest_observation_day(conn, visible_reports=visible_reports)
+def latest_day(reads: ReportReads) -> date:
+    """The (Kyiv) day of the latest observation the reader may see; ``StoreError`` for an
+    empty store (or one where every report is hidden from the reader)."""
+    day = reads.latest_day()
     if day is None:
         raise StoreError("no reports stored yet: run `ceasefire ingest FILE` first")
     return day
-
-
-class ShownSource(Protocol):
-    """One reader's incidents as shown to them (``api.shown.ReaderView``)."""
-
-    def incidents(
-        self, start_s: float, end_s: float, *, detail: bool = True, first_reports: bool = False
-    ) -> ShownIncidents:
-        """Those shown in ``[start_s, end_s)`` (epoch s), with their categories and rule
-        judgments unless ``detail`` is false; ``first_reports``: with each one's earliest
-        visible report (the day's violations are tied to it)."""
-        ...
-
-    def violations_by_severity(self, edges_s: NDArray[np.float64]) -> NDArray[np.int64]:
-        """Shown violations per day (``[edges_s[k], edges_s[k + 1])``) and severity 1..5."""
-        ...
 
 
 _BOOKS: dict[tuple[object, ...], AgreementBook] = {}
@@ -142,60 +126,34 @@ def _edges(days: tuple[date, ...]) -> NDArray[np.float64]:
     )
 
 
-def _series(
-    conn: Connection,
-    day: date,
-    today: RawWindow,
-    visible: ColumnElement[bool] | None,
-    shown: ShownSource | None,
-) -> DailySeries:
+def _series(reads: ReportReads, day: date, today: RawWindow, shown: ShownSource) -> DailySeries:
     """The 30-day trend: the 29 days before grouped in SQL, the report's own day binned from
-    the columns already loaded (it is usually the largest; no need to scan it twice). For a
-    reader (``shown``) the violations of the days before are those shown, by shown day."""
-    before = fetch_daily_series(
-        conn,
-        day - timedelta(days=1),
-        TREND_DAYS - 1,
-        visible_reports=visible,
-        with_violations=shown is None,
-    )
-    if shown is not None:
-        by_sev = shown.violations_by_severity(_edges(before.days))
-        before = dataclasses.replace(before, violations_by_severity=by_sev)
+    the columns already loaded (it is usually the largest; no need to scan it twice). The
+    violations are those of ``shown``, by shown day (the report day's are put in by
+    ``summarise_day`` from the same judgments as its tables)."""
+    before = reads.daily_series(day - timedelta(days=1), TREND_DAYS - 1)
+    by_sev = shown.violations_by_severity(_edges(before.days))
     own = series_from_window((day,), today.reports, today.violations)
     return DailySeries(
         days=(*before.days, day),
         fire=np.concatenate([before.fire, own.fire]),
         reports=np.concatenate([before.reports, own.reports]),
-        violations_by_severity=np.concatenate(
-            [before.violations_by_severity, own.violations_by_severity]
-        ),
+        violations_by_severity=np.concatenate([by_sev, own.violations_by_severity]),
     )
 
 
 def _regional_series(
-    conn: Connection,
+    reads: ReportReads,
     days: tuple[date, ...],
     oblasts: Oblasts,
     region_codes: NDArray[np.int16],
-    visible: ColumnElement[bool] | None,
-    *,
-    shown: ShownSource | None,
+    shown: ShownSource,
 ) -> DailySeries:
-    """The trend of some oblasts: the whole period's columns, placed and binned (slower).
-    For a reader (``shown``), the violations shown with the incidents placed in them."""
-    raw = fetch_window(
-        conn,
-        day_window(days[0])[0],
-        day_window(days[-1])[1],
-        with_notes=False,
-        with_violations=shown is None,
-        visible_reports=visible,
-    )
+    """The trend of some oblasts: the whole period's columns, placed and binned (slower),
+    with the violations shown with the incidents placed in them."""
+    raw = reads.window(day_window(days[0])[0], day_window(days[-1])[1], with_notes=False)
     keep = np.isin(oblasts.assign(raw.reports.lon, raw.reports.lat), region_codes)
     series = series_from_window(days, raw.reports.take(keep), raw.violations.for_reports(keep))
-    if shown is None:
-        return series
     edges = _edges(days)
     seen = shown.incidents(edges[0], edges[-1])
     placed = _placed_incidents(seen.incidents, oblasts)
@@ -212,30 +170,21 @@ def _sector_of(
 
 
 def _coverage(
-    conn: Connection,
-    day: date,
-    oblasts: Oblasts,
-    visible: ColumnElement[bool] | None,
-    shown: ShownSource | None,
+    reads: ReportReads, day: date, oblasts: Oblasts, shown: ShownSource
 ) -> tuple[SectorDay, ...]:
     """Coverage of every oblast on ``day`` (Kyiv), with its baseline over the days before.
 
     Reads declared windows, impediment reports and incidents from a day before the baseline
     period (the local-day shift in ``local_day_coverage`` moves times by up to 3 hours) to the
-    end of the day, within the reader's scope, and places them in oblasts. For a reader
-    (``shown``) the incidents are those shown to them, at their shown times and positions.
+    end of the day, within the reader's scope, and places them in oblasts. The incidents are
+    those ``shown``, at their shown times and positions.
     """
     start = day_window(day - timedelta(days=BASELINE_DAYS + 1))[0].timestamp()
     end = day_window(day)[1].timestamp()
-    rows: dict[str, FloatColumns] = coverage_columns(
-        conn, start, end, visible_reports=visible, with_incidents=shown is None
-    )
+    rows = reads.coverage(start, end)
     src, w0, w1, wx, wy = rows["windows"]
     it, ix, iy = rows["impediments"]
-    ct, cx, cy = rows["incidents"]
-    if shown is not None:
-        seen = shown.incidents(start, end, detail=False).incidents
-        ct, cx, cy = seen.observed_at_s, seen.lon, seen.lat
+    seen = shown.incidents(start, end, detail=False).incidents
     data = CoverageInput(
         sectors=oblasts.iso,
         window_sector=_sector_of(oblasts, wx, wy),
@@ -244,8 +193,8 @@ def _coverage(
         window_end_s=w1,
         impediment_sector=_sector_of(oblasts, ix, iy),
         impediment_s=it,
-        incident_sector=_sector_of(oblasts, cx, cy),
-        incident_s=ct,
+        incident_sector=_sector_of(oblasts, seen.lon, seen.lat),
+        incident_s=seen.observed_at_s,
     )
     return local_day_coverage(data, day, MISSION_TZ)
 
@@ -257,7 +206,7 @@ def _placed_incidents(incidents: IncidentColumns, oblasts: Oblasts) -> IncidentC
 
 
 def build_daily_report(
-    store: Store,
+    reads: ReportReads,
     day: date,
     out_dir: Path,
     *,
@@ -265,77 +214,60 @@ def build_daily_report(
     oblasts: Oblasts | None = None,
     book: AgreementBook | None = None,
     now: datetime | None = None,
-    visible_reports: ColumnElement[bool] | None = None,
     shown: ShownSource | None = None,
+    step: Callable[[str], None] | None = None,
 ) -> DailyReportFiles:
     """Write ``report.html``, ``report.md``, ``map.png`` and ``trend.png`` for ``day`` (a Kyiv day).
 
-    ``regions`` limits the report to oblasts (ISO 3166-2 codes or names; unknown ones raise
-    ``InputError``). ``book`` (the stored agreement versions, compiled) may be passed in when
-    several reports are written in a row; it is built from the store otherwise.
+    ``reads`` (``reporting.reads.ReportReads``) is the store as the reader may see it: raw
+    counts, lists, map and trend use its visible reports only, and nothing of a hidden report
+    (source, text, position) reaches the files. ``regions`` limits the report to oblasts (ISO
+    3166-2 codes or names; unknown ones raise ``InputError``). ``book`` (the stored agreement
+    versions, compiled: ``agreement_book``) names the rules and zones; without it the report
+    says no agreement is loaded.
 
-    ``visible_reports`` is the reader's releasability: a SQLAlchemy boolean clause over
-    ``ceasefire.store.schema.reports`` (``None``: every report). Every query of the report
-    goes through ``ceasefire.store.queries.ReportScope`` with it: raw counts, lists, map and
-    trend use visible reports only; an incident counts when one of its reports is visible,
-    and a violation when its incident counts; impediments that flag coverage are visible
-    reports too. Nothing of a hidden report (source, text, position) reaches the files.
-
-    ``shown`` (the reader's incidents as shown to them, ``ShownSource``) is what the HQ passes
-    for a reader: then every incident and violation figure — the incidents-and-coverage
-    table, the rules-and-zones table, the weapons in violation, the map's colours and the
-    trend's violations — counts the incidents shown to the reader on the day of their shown
-    time, at their shown position, with the rule judgments shown (a tearline's, judged again
-    at its position), each judgment tied to the incident's earliest visible report; the
-    three violation totals (summary and incidents table, rules table, trend) then agree.
-    Without it (the system's own view) incidents are whole, as described above.
+    Every incident and violation figure (summary, narrative, incidents-and-coverage table,
+    rules-and-zones table, the map's colours, the trend's violations) counts the incidents
+    of ``shown`` (default ``reads.system_view()``, the stored incidents whole; the HQ passes
+    a reader's ``api.shown.ReaderView``) on the day of their shown time, at their shown
+    position, with their rule judgments: one set of totals, ``summary.totals``. For the
+    system view those are the violations ``ceasefire violations`` lists for the day's
+    window. ``step`` is told what is being done (the CLI's progress line).
     """
+    tell = step or (lambda _what: None)
+    shown = shown if shown is not None else reads.system_view()
     oblasts = oblasts or Oblasts.default()
     region_codes = oblasts.select(regions) if regions else None
     region_labels = (
         tuple(oblasts.names[int(c)] for c in region_codes) if region_codes is not None else ()
     )
-    if book is None:
-        book = agreement_book(store)
     version = _version_for(book, day) if book is not None else None
     start, end = day_window(day)
-    visible = visible_reports
-    with engine_of(store).connect() as conn:
-        today = _place(
-            fetch_window(conn, start, end, with_violations=shown is None, visible_reports=visible),
-            oblasts,
-            version,
-        )
-        day_shown: ShownIncidents | None = None
-        if shown is not None:
-            day_shown = shown.incidents(start.timestamp(), end.timestamp(), first_reports=True)
-            tied = day_shown.for_window_reports(today.reports.row_id)
-            today = dataclasses.replace(today, violations=tied)
-        before = day_window(day - timedelta(days=1))[0]
-        previous = _place(
-            fetch_window(
-                conn,
-                before,
-                start,
-                with_violations=False,
-                with_notes=False,
-                visible_reports=visible,
-            ),
-            oblasts,
-            None,
-        )
-        incidents = _placed_incidents(
-            day_shown.incidents
-            if day_shown is not None
-            else fetch_incidents(conn, start, end, visible_reports=visible),
-            oblasts,
-        )
-        coverage = _coverage(conn, day, oblasts, visible, shown)
-        if region_codes is not None:
-            days = tuple(day - timedelta(days=TREND_DAYS - 1 - k) for k in range(TREND_DAYS))
-            series = _regional_series(conn, days, oblasts, region_codes, visible, shown=shown)
-        else:
-            series = _series(conn, day, today, visible, shown)
+    tell("reading the day's reports")
+    today = _place(reads.window(start, end), oblasts, version)
+    tell("reading the day's incidents and violations")
+    day_shown = shown.incidents(start.timestamp(), end.timestamp())
+    # A report of the day may belong to an incident that began the day before (its rules
+    # count there); it still shows as in violation on the map and in the weapons lists.
+    before = day_window(day - timedelta(days=1))[0]
+    since_before = shown.incidents(before.timestamp(), start.timestamp())
+    row_id = today.reports.row_id
+    links = reads.incident_links(row_id)
+    tied = tie_to_reports(day_shown, row_id, links)
+    tied_before = tie_to_reports(since_before, row_id, links)
+    today = dataclasses.replace(today, violations=tied.concatenate(tied_before))
+    day_shown = dataclasses.replace(
+        day_shown, incidents=_placed_incidents(day_shown.incidents, oblasts)
+    )
+    previous = _place(reads.window(before, start, with_notes=False), oblasts, None)
+    tell("coverage of the day and its baseline")
+    coverage = _coverage(reads, day, oblasts, shown)
+    tell("the 30-day trend")
+    if region_codes is not None:
+        days = tuple(day - timedelta(days=TREND_DAYS - 1 - k) for k in range(TREND_DAYS))
+        series = _regional_series(reads, days, oblasts, region_codes, shown)
+    else:
+        series = _series(reads, day, today, shown)
     policy = withdrawal_policy(version.agreement.rules) if version else WithdrawalPolicy()
     summary = summarise_day(
         day,
@@ -347,7 +279,7 @@ def build_daily_report(
         policy=policy,
         region_codes=region_codes,
         region_labels=region_labels,
-        incidents=incidents,
+        shown=day_shown,
         coverage=coverage,
         oblast_iso=oblasts.iso,
     )
@@ -356,6 +288,7 @@ def build_daily_report(
         if version
         else "no agreement loaded"
     )
+    tell("drawing the map and the trend")
     html = render_daily(summary, out_dir, oblasts=oblasts, version=version, label=label, now=now)
     return DailyReportFiles(day=day, html=html, markdown=out_dir / "report.md", summary=summary)
 

@@ -1,7 +1,7 @@
 """The daily report's content, section by section, in the order of the SMM daily report.
 
-Summary → ceasefire violations per oblast and category → incidents, violations and coverage
-per oblast → change against the previous day →
+Summary → notable incidents per region → fire observed per oblast and category →
+incidents, violations and coverage per oblast → change against the previous day →
 violations by rule and zone → weapons in violation of withdrawal lines → weapons beyond them
 outside storage sites → storage sites → military presence → restrictions of movement and impeded
 sensors → civilian casualties and damage → map → 30-day trend → method.
@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-import numpy as np
-
-from ceasefire.monitoring.daily import MISSION_TZ, DailySummary, Sighting
+from ceasefire.monitoring.daily import MISSION_TZ, DailySummary
 from ceasefire.monitoring.sectors import FEW_INCIDENTS, QUIET_BUT_DEGRADED, SectorRow
+from ceasefire.monitoring.sightings import Sighting
 from ceasefire.monitoring.tables import CATEGORY_LABELS, FIRE_ORDER, UNLOCATED, CountTable
+from ceasefire.reporting.daily_narrative import narrative_blocks, sighting_details
 from ceasefire.reporting.document import (
     Block,
     Bullets,
@@ -28,11 +28,13 @@ from ceasefire.reporting.document import (
     fmt_delta,
     fmt_int,
 )
+from ceasefire.reporting.places import describe_position
 from ceasefire.reports.model import Category
 
 #: Section anchors, in order; tests check that every one is present.
 DAILY_SECTIONS: tuple[str, ...] = (
     "summary",
+    "notable-by-region",
     "violations-by-oblast",
     "incidents-and-coverage",
     "change",
@@ -75,9 +77,7 @@ def _sighting_rows(sightings: Sequence[Sighting], *, with_rule: bool) -> Table:
         what = CATEGORY_LABELS.get(s.category, s.category.value)
         if s.weapon_class:
             what = f"{what}: {s.weapon_class.replace('_', ' ')}"
-        where = f"{s.lat:.3f}°N {s.lon:.3f}°E" if s.lon is not None and s.lat is not None else "—"
-        if s.place:
-            where = f"{s.place} ({where})"
+        where = describe_position(s.lon, s.lat, s.place)
         row: tuple[str, ...] = (
             s.observed_at.astimezone(MISSION_TZ).strftime("%H:%M"),
             what,
@@ -87,7 +87,7 @@ def _sighting_rows(sightings: Sequence[Sighting], *, with_rule: bool) -> Table:
         )
         if with_rule:
             row = (*row, s.rule_id or "—", s.zone or "—", "certain" if s.certain else "possible")
-        row = (*row, s.source or "—", (s.description or "")[:200])
+        row = (*row, s.source or "—", sighting_details(s))
         rows.append(row)
     numeric = tuple(h == "Count" for h in headers)
     return Table(headers=headers, rows=tuple(rows), numeric=numeric)
@@ -176,55 +176,40 @@ def _incidents_and_coverage(s: DailySummary) -> tuple[Block, ...]:
 
 
 def _summary(s: DailySummary) -> tuple[Block, ...]:
-    total, before = s.fire.total, s.fire_previous.total
+    """The headline figures, all from ``s.totals`` (the tables below add up to them)."""
+    t = s.totals
     explosions = int(s.fire.column_totals()[FIRE_ORDER.index(Category.EXPLOSION)])
     items = [
-        f"{fmt_int(total)} ceasefire violations observed (sum of counts of explosions, projectiles "
-        f"in flight, muzzle flashes, illumination flares, bursts and shots), including "
-        f"{fmt_int(explosions)} explosions; previous day {fmt_int(before)} "
-        f"({fmt_delta(total - before)}).",
+        f"{fmt_int(t.violations)} violations of the agreement's rules "
+        f"({fmt_int(t.certain)} certain, {fmt_int(t.violations - t.certain)} possible) by "
+        f"{fmt_int(t.incidents_in_violation)} of the day's {fmt_int(t.incidents)} incidents; "
+        "by severity 5 to 1: " + ", ".join(fmt_int(n) for n in reversed(t.by_severity)) + ".",
+        f'{fmt_int(t.fire)} instances of fire observed (the SMM\'s "ceasefire violations": '
+        "the counts of explosions, projectiles in flight, muzzle flashes, flares, bursts and "
+        f"shots), including {fmt_int(explosions)} explosions; previous day "
+        f"{fmt_int(t.fire_previous)} ({fmt_delta(t.fire - t.fire_previous)}); "
+        f"{fmt_int(t.fire_incidents)} incidents of fire.",
     ]
-    per_oblast = s.fire.row_totals()
-    prev_oblast = s.fire_previous.row_totals()
-    for i in np.argsort(-per_oblast, kind="stable")[:4]:
-        if per_oblast[i]:
-            items.append(
-                f"{s.fire.rows[i]}: {fmt_int(int(per_oblast[i]))} "
-                f"(previous day {fmt_int(int(prev_oblast[i]))})."
-            )
-    t = s.sectors.total
-    items.append(
-        f"{fmt_int(t.incidents)} incidents (fused events; {fmt_int(t.fire_incidents)} of fire) "
-        f"against {fmt_int(t.reports)} observation reports; {fmt_int(t.incidents_in_violation)} "
-        f"incidents broke a rule ({fmt_int(t.violations)} violations)."
-    )
     degraded = [r.sector for r in s.sectors.rows if r.degraded]
+    hours = s.sectors.total.observer_hours
     coverage = (
-        f"Coverage: {_hours(t.observer_hours)} observer-hours declared"
-        if t.observer_hours is not None
+        f"Coverage: {_hours(hours)} observer-hours declared"
+        if hours is not None
         else "Coverage: no observer windows declared for the day"
     )
     items.append(
         f"{coverage}; degraded in {fmt_int(len(degraded))} oblast(s)"
         + (f" ({', '.join(degraded)})." if degraded else ".")
     )
-    for name in s.sectors.quiet_but_degraded:
-        items.append(f"{name}: {QUIET_BUT_DEGRADED}.")
-    n_rules = sum(r.certain + r.possible for r in s.rules)
+    items.extend(f"{name}: {QUIET_BUT_DEGRADED}." for name in s.sectors.quiet_but_degraded)
     items.append(
-        f"{fmt_int(n_rules)} rule violations recorded against the agreement "
-        f"({fmt_int(sum(r.certain for r in s.rules))} certain)."
-    )
-    n_weapons = len(s.weapons_in_violation) + s.truncated.get("weapons_in_violation", 0)
-    items.append(f"Weapons in violation of withdrawal lines: {fmt_int(n_weapons)} sighting(s).")
-    items.append(
-        f"{fmt_int(s.access.total)} restrictions of movement or impeded sensors; "
-        f"{fmt_int(s.civilian.total)} reports of civilian casualties or damage "
-        f"(sum of counts)."
+        f"Weapons in violation of withdrawal lines: {fmt_int(t.weapons_in_violation)} "
+        f"sighting(s); {fmt_int(t.restrictions)} restrictions of movement or impeded sensors; "
+        f"{fmt_int(t.civilian)} civilian casualties or damage (sum of counts)."
     )
     items.append(
-        f"Based on {fmt_int(s.n_reports)} observation reports "
-        f"(previous day {fmt_int(s.n_reports_previous)})."
+        f"Based on {fmt_int(t.reports)} observation reports "
+        f"(previous day {fmt_int(t.reports_previous)})."
     )
     return (Bullets(tuple(items)),)
 
@@ -280,26 +265,28 @@ def _rules(s: DailySummary) -> tuple[Block, ...]:
             r.zone or "anywhere",
             fmt_int(r.certain),
             fmt_int(r.possible),
-            fmt_int(r.observed),
+            fmt_int(r.certain + r.possible),
         )
         for r in s.rules
     )
+    t = s.totals
     total = (
         "Total",
         "",
         "",
         "",
-        fmt_int(sum(r.certain for r in s.rules)),
-        fmt_int(sum(r.possible for r in s.rules)),
-        fmt_int(sum(r.observed for r in s.rules)),
+        fmt_int(t.certain),
+        fmt_int(t.violations - t.certain),
+        fmt_int(t.violations),
     )
     return (
         Paragraph(
-            "A violation is one report breaking one rule; 'possible' means the report's "
-            "location uncertainty crosses the zone's edge. 'Observed' sums the reports' counts."
+            'A violation is one incident breaking one rule (the records "ceasefire violations" '
+            "lists); 'possible' means the incident's location uncertainty crosses the zone's "
+            "edge."
         ),
         Table(
-            ("Rule", "Article", "Severity", "Zone", "Certain", "Possible", "Observed"),
+            ("Rule", "Article", "Severity", "Zone", "Certain", "Possible", "Violations"),
             (*rows, total),
             (False, False, True, False, True, True, True),
             True,
@@ -347,9 +334,10 @@ def build_daily_document(
     )
     sections = (
         Section("summary", "Summary", _summary(s)),
+        Section("notable-by-region", "Notable incidents by region", narrative_blocks(s)),
         Section(
             "violations-by-oblast",
-            "Ceasefire violations by oblast and category",
+            "Fire observed by oblast and category",
             (
                 Paragraph(
                     'Sum of the counts in each report ("42 explosions" adds 42). The incidents '

@@ -30,6 +30,7 @@ from ceasefire.reports.parse import ReportFormat
 from ceasefire.scenarios import scenario_dir
 from ceasefire.settings import Settings
 from ceasefire.store.base import Store, open_store
+from ceasefire.store.report_reads import SqlReportReads
 from ceasefire.store.stores import stores_for
 
 DB_FILE = "ceasefire.db"
@@ -146,9 +147,10 @@ def load_coalition(store: Store, scenario: DemoScenario) -> bool:
 def write_day_reports(store: Store, directory: Path, days: list[date]) -> tuple[Path, ...]:
     """One daily report per day (duplicates skipped), each in ``reports/<day>/``."""
     book = agreement_book(store)
+    reads = SqlReportReads.of(store)
     paths = []
     for day in dict.fromkeys(days):
-        files = build_daily_report(store, day, directory / "reports" / day.isoformat(), book=book)
+        files = build_daily_report(reads, day, directory / "reports" / day.isoformat(), book=book)
         paths.append(files.html)
     return tuple(paths)
 
@@ -197,7 +199,7 @@ def run_demo(
         )
         if windows:
             log(f"{windows:,} coverage windows declared (who watched where and when)")
-        wanted = [latest_day(store)]
+        wanted = [latest_day(SqlReportReads.of(store))]
         if scenario is DemoScenario.MINSK_2015:
             starts = [v.in_force_from for v in store.agreement_versions() if v.in_force_from]
             since = min(starts) if starts else None

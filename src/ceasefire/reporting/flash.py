@@ -12,13 +12,12 @@ from ceasefire.monitoring.daily import MISSION_TZ, MapPoints
 from ceasefire.monitoring.flash import FlashSummary, summarise_incident
 from ceasefire.monitoring.oblasts import Oblasts
 from ceasefire.monitoring.tables import UNLOCATED
+from ceasefire.pipeline.agreements import AgreementBook
 from ceasefire.reporting.charts import render_map
-from ceasefire.reporting.daily import agreement_book
 from ceasefire.reporting.document import Bullets, Document, Figure, Paragraph, Section, Table
 from ceasefire.reporting.layers import map_layers
+from ceasefire.reporting.reads import ReportReads
 from ceasefire.reporting.render import write_document
-from ceasefire.store.base import Store
-from ceasefire.store.stores import stores_for
 
 #: Half-size of the local map around the incident, degrees of latitude (≈ 55 km).
 LOCAL_MAP_HALF_DEG = 0.5
@@ -27,21 +26,26 @@ FLASH_SECTIONS: tuple[str, ...] = ("summary", "rules", "reports", "map")
 
 
 def build_flash_report(
-    store: Store, incident_id: int, out_dir: Path, *, oblasts: Oblasts | None = None
+    reads: ReportReads,
+    incident_id: int,
+    out_dir: Path,
+    *,
+    book: AgreementBook | None = None,
+    oblasts: Oblasts | None = None,
 ) -> Path:
     """Write ``report.html``/``report.md``/``map.png`` for one incident; returns the HTML path.
 
-    ``NotFoundError`` when the incident does not exist.
+    ``NotFoundError`` when the incident does not exist. ``book`` (``daily.agreement_book``)
+    draws the agreement's line and zones on the map.
     """
     oblasts = oblasts or Oblasts.default()
-    incident, lines, violations = stores_for(store).incidents.flash(incident_id)
+    incident, lines, violations = reads.incident(incident_id)
     oblast = UNLOCATED
     if incident.lon is not None and incident.lat is not None:
         code = int(oblasts.assign(np.asarray([incident.lon]), np.asarray([incident.lat]))[0])
         oblast = oblasts.names[code] if code >= 0 else UNLOCATED
     summary = summarise_incident(incident, lines, violations, oblast=oblast)
     layers = map_layers(oblasts, None)
-    book = agreement_book(store)
     if book is not None:
         at = np.asarray([incident.observed_at.timestamp()])
         version = book.versions[int(book.assign(at)[0])]

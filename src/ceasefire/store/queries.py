@@ -34,7 +34,6 @@ from sqlalchemy import (
     case,
     exists,
     false,
-    func,
     select,
     true,
 )
@@ -43,18 +42,19 @@ from ceasefire.errors import NotFoundError, StoreError
 from ceasefire.monitoring.columns import (
     CATEGORIES,
     WEAPON_CLASSES,
+    RawWindow,
     ReportNote,
     ViolationColumns,
     WindowReports,
 )
 from ceasefire.monitoring.flash import FlashIncident, FlashReportLine, FlashViolation
-from ceasefire.monitoring.sectors import IncidentColumns
 from ceasefire.reports.model import Category
 from ceasefire.store import schema
 
 #: Categories whose reports a daily report lists one by one (their notes are fetched).
 NOTED_CATEGORIES: tuple[Category, ...] = (
     Category.HEAVY_WEAPON,
+    Category.ARMOUR,
     Category.MOVEMENT_RESTRICTION,
     Category.SENSOR_IMPEDED,
     Category.ATTACK_ON_MONITORS,
@@ -130,16 +130,6 @@ class ReportScope:
         return and_(v.c.active.is_(True), self.incidents(i.c.pk))
 
 
-@dataclass(frozen=True, slots=True)
-class RawWindow:
-    """A window's reports before the oblast and storage-site columns are computed."""
-
-    reports: WindowReports
-    violations: ViolationColumns
-    uncertainty_m: np.ndarray[Any, np.dtype[np.float64]]
-    agreement_version_pk: np.ndarray[Any, np.dtype[np.int64]]
-
-
 def _fetch_all(conn: Connection, stmt: Select[Any]) -> list[tuple[Any, ...]]:
     """Run a Core ``select`` on the DBAPI cursor and return plain tuples.
 
@@ -200,6 +190,10 @@ def fetch_window(
             case((noted, r.c.source), else_=None),
             case((noted, r.c.place), else_=None),
             case((noted, r.c.description), else_=None),
+            case((noted, r.c.source_type), else_=None),
+            case((noted, r.c.location_form), else_=None),
+            case((noted, r.c.party), else_=None),
+            case((noted, r.c.distance_to_line_km), else_=None),
         )
         if with_notes
         else ()
@@ -225,9 +219,19 @@ def fetch_window(
     pk = np.asarray(cols[0], dtype=np.int64)
     notes: dict[int, ReportNote] = {}
     if with_notes:
-        for k, (source, place, text) in enumerate(zip(cols[9], cols[10], cols[11], strict=True)):
+        for k, (source, place, text, kind, form, party, km) in enumerate(
+            zip(*cols[9:16], strict=True)
+        ):
             if source is not None:
-                notes[k] = ReportNote(source=source, place=place, description=text)
+                notes[k] = ReportNote(
+                    source=source,
+                    place=place,
+                    description=text,
+                    source_type=kind,
+                    location_form=form,
+                    party=party,
+                    distance_to_line_km=None if km is None else float(km),
+                )
     reports = WindowReports(
         row_id=pk,
         observed_at_s=np.asarray(cols[1], dtype=np.float64),
@@ -322,64 +326,6 @@ def _fetch_violations(
         rule_ids=rule_ids,
         rule_articles=tuple(str(articles.get(x, "")) for x in rule_ids),
         zone_ids=tuple(zone_of),
-    )
-
-
-def fetch_incidents(
-    conn: Connection,
-    start: datetime,
-    end: datetime,
-    *,
-    visible_reports: ColumnElement[bool] | None = None,
-) -> IncidentColumns:
-    """Active incidents of ``[start, end)`` (by the incident's ``observed_at``) that the
-    reader may count, with their active violations (records, and those certain).
-
-    An incident's day is its own time (the fused event's start), so an event reported by a
-    post before midnight and by OSINT the next morning is one incident of the first day. The
-    ``oblast`` column comes back as ``-1``: the caller places the fused location.
-    """
-    scope = ReportScope(visible_reports)
-    i, v = schema.incidents, schema.violations
-    s0, s1 = start.timestamp(), end.timestamp()
-    per_incident = (
-        select(
-            v.c.incident_pk,
-            func.count().label("n"),
-            func.sum(case((v.c.certainty == "certain", 1), else_=0)).label("certain"),
-        )
-        .where(v.c.observed_at >= s0, v.c.observed_at < s1, v.c.active.is_(True))
-        .group_by(v.c.incident_pk)
-        .subquery()
-    )
-    rows = _fetch_all(
-        conn,
-        select(
-            i.c.pk,
-            i.c.observed_at,
-            case(_CATEGORY_CODE, value=i.c.category, else_=-1),
-            i.c.lon,
-            i.c.lat,
-            func.coalesce(per_incident.c.n, 0),
-            func.coalesce(per_incident.c.certain, 0),
-        )
-        .outerjoin(per_incident, per_incident.c.incident_pk == i.c.pk)
-        .where(i.c.observed_at >= s0, i.c.observed_at < s1, scope.incidents(i.c.pk)),
-    )
-    rows.sort(key=_first)
-    if not rows:
-        return IncidentColumns.empty()
-    cols = list(zip(*rows, strict=True))
-    n = len(rows)
-    return IncidentColumns(
-        incident_id=np.asarray(cols[0], dtype=np.int64),
-        observed_at_s=np.asarray(cols[1], dtype=np.float64),
-        category=np.asarray(cols[2], dtype=np.int16),
-        lon=np.asarray(cols[3], dtype=np.float64),
-        lat=np.asarray(cols[4], dtype=np.float64),
-        oblast=np.full(n, -1, dtype=np.int16),
-        violations=np.asarray(cols[5], dtype=np.int64),
-        certain=np.asarray(cols[6], dtype=np.int64),
     )
 
 

@@ -17,6 +17,7 @@ from ceasefire.assessment.attribution_service import AttributionStore
 from ceasefire.errors import StoreError
 from ceasefire.guarantees.ports import GuaranteesStore
 from ceasefire.ledger.ports import LedgerStore
+from ceasefire.reporting.reads import ReportReads
 from ceasefire.settings import Settings
 from ceasefire.store.access_port import SqlAccess
 from ceasefire.store.attribution_sql import SqlAttributions
@@ -36,6 +37,7 @@ from ceasefire.store.ports import (
 )
 from ceasefire.store.queries import engine_of
 from ceasefire.store.read_port import SqlReadModel, SqlStream
+from ceasefire.store.report_reads import SqlReportReads
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,11 @@ class Stores:
         """The attribution workflow's port; ``visible`` is the caller's per-viewer cache of
         releasability conditions (built from the stored labels when None)."""
         return SqlAttributions(self._engine, visible=visible)
+
+    def report_reads(self, visible: ReportFilter | None = None) -> ReportReads:
+        """The daily and flash reports' reads, limited to ``visible`` (None: the system's
+        whole view)."""
+        return SqlReportReads(self._engine, visible)
 
     def has_table(self, name: str) -> bool:
         """Whether the schema has table ``name`` (a command's "run ``init`` first")."""
