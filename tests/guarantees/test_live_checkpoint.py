@@ -160,13 +160,20 @@ def test_the_state_round_trips(facts: list[MonitoringFact], at: datetime | None)
 
 
 def _document(**changes: object) -> bytes:
-    row = orjson.loads(zlib.decompress(encode_state([_one()], START)))
-    row.update(changes)
-    return zlib.compress(orjson.dumps(row), 1)
+    document = orjson.loads(zlib.decompress(encode_state([_one()], START)))
+    document.update(changes)
+    return zlib.compress(orjson.dumps(document), 1)
 
 
 def _one() -> MonitoringFact:
     return MonitoringFact("I-1", START, START, Category.EXPLOSION)
+
+
+def _columns(**changes: object) -> dict[str, object]:
+    document = orjson.loads(zlib.decompress(encode_state([_one()], START)))
+    columns = document["facts"]
+    assert isinstance(columns, dict)
+    return columns | changes
 
 
 @pytest.mark.parametrize(
@@ -175,11 +182,14 @@ def _one() -> MonitoringFact:
         (_document(format=CHECKPOINT_FORMAT - 1), "format"),
         (_document(format=CHECKPOINT_FORMAT + 1), "format"),
         (_document(kind="something else"), "kind"),
-        (_document(fields=list(FACT_FIELDS[:-1])), "fields"),
-        (_document(facts={"I-1": 1}), "facts"),
-        (_document(facts=[["I-1"]]), "values"),
+        (_document(facts={k: v for k, v in _columns().items() if k != "target"}), "fields"),
+        (_document(facts=_columns(extra=[1])), "fields"),
+        (_document(facts=[["I-1"]]), "fields"),
+        (_document(facts=_columns(id=["I-1", "I-2"])), "values"),  # lengths differ
+        (_document(facts=_columns(id="I-1")), "values"),
         (_document(at="2027-01-01T00:00:00"), "values"),  # naive: no offset
-        (_document(facts=[[None] * len(FACT_FIELDS)]), "values"),
+        (_document(facts=_columns(observed_at=["2027-01-01T00:00:00"])), "values"),
+        (_document(facts={k: [None] for k in FACT_FIELDS}), "values"),
         (zlib.compress(orjson.dumps([KIND, CHECKPOINT_FORMAT]), 1), "kind"),
         (b"", "readable"),
     ],
@@ -190,17 +200,26 @@ def test_a_checkpoint_breaking_a_rule_is_refused_naming_it(blob: bytes, rule: st
     assert raised.value.rule == rule
 
 
-def test_a_bad_value_in_a_fact_is_refused() -> None:
-    row = orjson.loads(orjson.dumps(encode_state_row()))
-    for index, bad in [(3, "no-such-category"), (4, "7"), (21, 1.5), (22, 1), (9, "z1")]:
-        broken = list(row)
-        broken[index] = bad
-        with pytest.raises(InputError, match="checkpoint"):
-            decode_state(_document(facts=[broken]))
-
-
-def encode_state_row() -> list[object]:
-    document = orjson.loads(zlib.decompress(encode_state([_one()], START)))
-    row = document["facts"][0]
-    assert isinstance(row, list)
-    return row
+@pytest.mark.parametrize(
+    ("field", "bad"),
+    [
+        ("category", "no-such-category"),
+        ("weapon_class", "no-such-weapon"),
+        ("verification", 2),
+        ("count", "7"),
+        ("count", True),
+        ("revision", 1.5),
+        ("first_hand", 1),
+        ("zone_ids", "z1"),
+        ("zone_ids", [1]),
+        ("report_ids", [None]),
+        ("lon", "37.5"),
+        ("remedied_at", "yesterday"),
+        ("id", None),
+    ],
+)
+def test_a_bad_value_in_a_fact_is_refused(field: str, bad: object) -> None:
+    blob = _document(facts=_columns(**{field: [bad]}))
+    with pytest.raises(InputError, match="checkpoint") as raised:
+        decode_state(blob)
+    assert raised.value.rule == "values"

@@ -193,11 +193,17 @@ class LiveEvaluator:
         for fact in facts:
             grouped.setdefault(fact.id, []).append(fact)
         for fact_id, revisions in grouped.items():
-            state.facts[fact_id] = tuple(sorted(revisions, key=lambda f: f.revision))
+            if len(revisions) > 1:
+                revisions.sort(key=_revision)
+            state.facts[fact_id] = tuple(revisions)
         if at is not None:
             live._rebuild(at)
             state.at = at
         return live
+
+
+def _revision(fact: MonitoringFact) -> int:
+    return fact.revision
 
 
 def _in_order(facts: Sequence[MonitoringFact]) -> list[MonitoringFact]:
