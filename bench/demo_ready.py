@@ -23,6 +23,8 @@ import time
 import urllib.error
 import urllib.request
 
+#: Issue 17's must-hold: ``make demo`` answers within this many seconds.
+MUST_HOLD_S = 60.0
 #: Seconds after which a demo that has not answered counts as failed.
 TIMEOUT_S = 400.0
 POLL_S = 0.2
@@ -69,12 +71,16 @@ def main() -> None:
     times = [ready_s() for _ in range(runs)]
     for k, t in enumerate(times, 1):
         tree = os.environ.get("PYTHONPATH", "")
-        print(f"run {k}: make demo -> /healthz in {t:.1f} s (PYTHONPATH={tree})")
+        print(
+            f"run {k}: make demo -> /healthz in {t:.1f} s, {t / MUST_HOLD_S:.2f}x the "
+            f"{MUST_HOLD_S:.0f} s must-hold (PYTHONPATH={tree}; shared machine: load varies)"
+        )
     print(
         json.dumps(
             {
                 "ready_s": [round(t, 1) for t in times],
                 "median_s": round(statistics.median(times), 1),
+                "ratio_to_must_hold": round(statistics.median(times) / MUST_HOLD_S, 2),
             }
         )
     )
