@@ -109,8 +109,8 @@ def test_checkpoint_migration_matches_the_metadata(db: str) -> None:
 def test_checkpoint_round_trip_and_refusal() -> None:
     live = LiveEvaluator(parse_instruments(GUARANTEES))
     live.apply(FactDelta(), at=START)
-    again = LiveEvaluator.restore(live.checkpoint())
+    again = LiveEvaluator.restore(live.checkpoint(), live.instruments)
     assert again.at == START
     assert again.alerts == live.alerts
     with pytest.raises(InputError, match="checkpoint"):
-        LiveEvaluator.restore(b"not a checkpoint")
+        LiveEvaluator.restore(b"not a checkpoint", live.instruments)

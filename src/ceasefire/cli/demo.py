@@ -6,6 +6,7 @@ The last line printed is the path of a ``report.html`` (``make demo`` relies on 
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -107,10 +108,16 @@ def serve_demo(db_url: str, directory: Path, *, host: str, port: int, speed: flo
     ]
     typer.echo("\n".join(lines), err=True)
     simulated = directory / "simulation" / "reports.ndjson"
-    if simulated.is_file():
+
+    def start_feed() -> None:
+        # Reading the next day out of the whole simulation takes seconds: the HQ serves
+        # meanwhile, with what is stored; the feed starts (and says so) once it is read.
         feed = LiveFeed(state, next_day_reports(simulated), speed=speed)
         feed.start()
         typer.echo(
             f"live feed: {len(feed.pending):,} reports of the next day at {speed:g}x", err=True
         )
+
+    if simulated.is_file():
+        threading.Thread(target=start_feed, name="live-feed-read", daemon=True).start()
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -18,17 +18,16 @@ Either way its alerts equal those of :func:`~ceasefire.guarantees.evaluate.repla
 same facts at the same instant (tested on both backends, across a checkpoint): the evaluator
 does not depend on how the facts are batched, and a rebuild *is* that replay.
 
-:meth:`LiveEvaluator.checkpoint` gives its whole state as bytes the store keeps
+:meth:`LiveEvaluator.checkpoint` gives its state as bytes the store keeps
 (``store/guarantee_checkpoints.py``); :meth:`LiveEvaluator.restore` takes them back. The bytes
-are a pickle: only a checkpoint this code wrote to the mission's own database is ever
-restored (the database is trusted with far more than this), and a checkpoint of another
-format version is refused, so the caller rebuilds from the store instead.
+are plain versioned JSON (``live_checkpoint``): the facts held and the instant, never a
+pickle, since they are read back from a shared database. Restoring replays those facts
+from memory; a checkpoint of another format, or one that does not parse, is refused, so the
+caller rebuilds from the store instead.
 """
 
 from __future__ import annotations
 
-import pickle
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,10 +36,8 @@ from ceasefire.errors import InputError
 from ceasefire.guarantees.alerts import Alert
 from ceasefire.guarantees.evaluate import TriggerEvaluator
 from ceasefire.guarantees.facts import MonitoringFact
+from ceasefire.guarantees.live_checkpoint import decode_state, encode_state
 from ceasefire.guarantees.model import InstrumentSet
-
-#: Bumped whenever the pickled state's shape changes: older checkpoints are then refused.
-CHECKPOINT_FORMAT = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +75,9 @@ class _MovingClock:
 
 @dataclass(slots=True)
 class _State:
-    """Everything a checkpoint holds."""
+    """The evaluator's state: what a checkpoint holds (``facts``, ``at``), the instruments
+    the caller gives back, and the evaluator rebuilt from them."""
 
-    format: int
     instruments: InstrumentSet
     facts: dict[str, tuple[MonitoringFact, ...]] = field(default_factory=dict)
     at: datetime | None = None
@@ -98,7 +95,7 @@ class LiveEvaluator:
     """
 
     def __init__(self, instruments: InstrumentSet) -> None:
-        self._state = _State(CHECKPOINT_FORMAT, instruments)
+        self._state = _State(instruments)
 
     @property
     def instruments(self) -> InstrumentSet:
@@ -180,22 +177,33 @@ class LiveEvaluator:
         state.evaluator.ingest(self.facts())
 
     def checkpoint(self) -> bytes:
-        """The whole state, compressed (a few MB for the 30-day demo)."""
-        return zlib.compress(pickle.dumps(self._state, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        """The facts held and :attr:`at`, as compressed plain JSON (``live_checkpoint``)."""
+        return encode_state(self.facts(), self._state.at)
 
     @classmethod
-    def restore(cls, blob: bytes) -> LiveEvaluator:
-        """The evaluator a :meth:`checkpoint` saved; InputError when the bytes are not one of
-        this format (the caller then rebuilds from the store)."""
-        try:
-            state = pickle.loads(zlib.decompress(blob))
-        except (zlib.error, pickle.UnpicklingError, EOFError, AttributeError) as exc:
-            raise InputError("checkpoint", "readable", f"not a live checkpoint: {exc}") from exc
-        if not isinstance(state, _State) or state.format != CHECKPOINT_FORMAT:
-            raise InputError("checkpoint", "format", f"not format {CHECKPOINT_FORMAT}")
-        live = cls(state.instruments)
-        live._state = state
+    def restore(cls, blob: bytes, instruments: InstrumentSet) -> LiveEvaluator:
+        """The evaluator a :meth:`checkpoint` saved, over ``instruments`` (the caller checks
+        they are the file and ratifications it was taken with): its facts replayed from
+        memory up to its instant. InputError when the bytes are not a checkpoint of this
+        format (the caller then rebuilds from the store); nothing in them is executed."""
+        facts, at = decode_state(blob)
+        live = cls(instruments)
+        state = live._state
+        grouped: dict[str, list[MonitoringFact]] = {}
+        for fact in facts:
+            grouped.setdefault(fact.id, []).append(fact)
+        for fact_id, revisions in grouped.items():
+            if len(revisions) > 1:
+                revisions.sort(key=_revision)
+            state.facts[fact_id] = tuple(revisions)
+        if at is not None:
+            live._rebuild(at)
+            state.at = at
         return live
+
+
+def _revision(fact: MonitoringFact) -> int:
+    return fact.revision
 
 
 def _in_order(facts: Sequence[MonitoringFact]) -> list[MonitoringFact]:

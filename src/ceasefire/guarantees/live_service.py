@@ -18,9 +18,9 @@
    records move, and an evaluation mark (the record's horizon, which ``status`` and
    ``obligations`` count up to);
 4. checkpoint every ``checkpoint_every_s``, or when ``CHECKPOINT_EVERY_CHANGES`` were
-   created since the last one (a pickle of ~2 MB takes ~0.5 s on the demo store: not after
-   every ingest). A process that dies loses only the work since then: the next
-   one restores the checkpoint and is told everything after its marks again.
+   logged since the last one (plain JSON, ``live_checkpoint``: not after every ingest).
+   A process that dies loses only the work since then: the next one restores the
+   checkpoint and is told everything after its marks again.
 
 The record is written before the checkpoint, so a crash in between only re-names alerts
 that are already recorded (skipped by id).
@@ -28,6 +28,7 @@ that are already recorded (skipped by id).
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -53,6 +54,8 @@ from ceasefire.guarantees.refresh import (
     read_facts,
     record_alerts,
 )
+
+_log = logging.getLogger(__name__)
 
 #: Seconds between checkpoints of a live evaluator that keeps running.
 CHECKPOINT_EVERY_S = 300.0
@@ -159,9 +162,10 @@ def _resume(
         marks.ratifications,
     ):
         try:
-            evaluator = LiveEvaluator.restore(saved.state)
-        except InputError:
-            evaluator = None  # another format: rebuilt below
+            evaluator = LiveEvaluator.restore(saved.state, load_instrument_set(store))
+        except InputError as exc:
+            _log.warning("checkpoint %s refused, rebuilt from history: %s", saved.token, exc)
+            evaluator = None
         if evaluator is not None:
             return LiveGuarantees(
                 evaluator, saved.marks, saved.token, monotonic(), saved.marks.change_seq
