@@ -63,10 +63,16 @@ def create_app(
         settings=settings, store=store, engine=engine_of(store), clock=clock or SystemClock()
     )
     state.groups()  # seed the release groups before the first request
+    if settings.bus:
+        from ceasefire.bus.intake import BusPublisher  # noqa: PLC0415 - only with a bus
+
+        state.publisher = BusPublisher(settings.bus)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        if state.publisher is not None:
+            await state.publisher.close()
         store.close()
 
     app = FastAPI(

@@ -18,6 +18,7 @@ from ceasefire.store.read_model_read import new_signatures
 from ceasefire.store.schema import agreement_versions
 
 if TYPE_CHECKING:
+    from ceasefire.bus.intake import BusPublisher
     from ceasefire.pipeline.agreements import AgreementBook
     from ceasefire.reports.gazetteer import Gazetteer
 
@@ -92,6 +93,8 @@ class HQState:
     clock: Clock
     #: SQLite has one writer: ingests and analyst actions from many requests queue here.
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: intake on the bus (``settings.bus``): submissions are published, not ingested here
+    publisher: BusPublisher | None = None
     #: live streams open per user (``routes_stream``)
     streams: StreamSlots = field(default_factory=lambda: StreamSlots(cap=MAX_STREAMS_PER_USER))
     _groups: dict[str, frozenset[str]] | None = None

@@ -29,6 +29,7 @@ from ceasefire.cli import serve as serve_cli
 from ceasefire.cli import simulate as simulate_cli
 from ceasefire.cli import store as store_cli
 from ceasefire.cli import users as users_cli
+from ceasefire.cli import worker as worker_cli
 
 app = typer.Typer(
     name="ceasefire",
@@ -63,6 +64,7 @@ app.command("export")(export_cli.export)
 app.add_typer(cot_cli.app)
 app.add_typer(users_cli.app)
 app.add_typer(store_cli.app)
+app.add_typer(worker_cli.app)
 
 
 @app.callback()

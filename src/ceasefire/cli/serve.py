@@ -7,6 +7,8 @@ from typing import Annotated
 import typer
 
 from ceasefire.cli.context import settings_of
+from ceasefire.cli.monitoring_common import fail
+from ceasefire.errors import InputError
 
 
 def serve(
@@ -14,19 +16,32 @@ def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
     workers: Annotated[int, typer.Option("--workers", help="Server processes.")] = 1,
+    bus: Annotated[
+        str | None,
+        typer.Option(
+            "--bus",
+            help="Publish submitted reports to this NATS JetStream (default: $CEASEFIRE_BUS) "
+            "for the workers, instead of ingesting them here.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HQ: HTTP API (OpenAPI at /openapi.json) and the web COP at /."""
     import uvicorn  # noqa: PLC0415 - heavy
 
     from ceasefire.api.app import prepare_store  # noqa: PLC0415
 
-    settings = settings_of(ctx)
+    try:
+        settings = settings_of(ctx).with_bus(bus)
+    except InputError as exc:
+        fail(exc)
     prepare_store(settings)
     if workers > 1:
         # each worker process builds its own app from the environment
         import os  # noqa: PLC0415
 
         os.environ["CEASEFIRE_DB"] = settings.db
+        if settings.bus:
+            os.environ["CEASEFIRE_BUS"] = settings.bus
         uvicorn.run(
             "ceasefire.api.factory:app_from_env",
             factory=True,
@@ -38,5 +53,6 @@ def serve(
         return
     from ceasefire.api.app import create_app  # noqa: PLC0415
 
-    typer.echo(f"HQ on http://{host}:{port}/ (database {settings.db})")
+    on_bus = f", intake on the bus {settings.bus}" if settings.bus else ""
+    typer.echo(f"HQ on http://{host}:{port}/ (database {settings.db}{on_bus})")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
