@@ -256,39 +256,52 @@ async def run_worker(
     while not stop.is_set():
         try:
             messages = await subscription.fetch(config.batch, timeout=config.fetch_timeout_s)
-        except NatsTimeout:
+        except (TimeoutError, NatsTimeout):  # nats-py raises either when none came
             continue
         except NatsError as error:  # the server restarting: the client reconnects by itself
             log.info("fetch failed (%s); trying again", error)
             await asyncio.sleep(0.5)
             continue
         for message in messages:
-            deliveries = message.metadata.num_delivered
-            if deliveries >= MAX_DELIVERIES:
-                looping = RuntimeError(f"delivered {deliveries} times without being settled")
-                log.warning("poison message: %s", looping)
-                await poison(message, looping)
-                await message.term()
-                done += 1
-                continue
             try:
-                await _with_heartbeat(message, handle(message), config.ack_wait_s)
-            except Deferred:
-                await message.nak(delay=0.5)
-                continue
-            except Exception as error:  # noqa: BLE001 - any failure is retried, then quarantined
-                if deliveries >= config.max_deliver:
-                    log.warning("poison message after %d deliveries: %s", deliveries, error)
-                    await poison(message, error)
-                    await message.term()
-                    done += 1
-                else:
-                    log.info("message failed (delivery %d): %s", deliveries, error)
-                    await message.nak(delay=min(0.2 * deliveries, 2.0))
-                continue
-            await message.ack_sync()
-            done += 1
+                done += await _settle(message, config, handle, poison)
+            except (NatsError, TimeoutError) as error:
+                # the server went away between the work and its acknowledgement: the work is
+                # committed and idempotent, the message comes back and is settled then
+                log.info("could not settle a message (%s); it will come back", error)
     return done
+
+
+async def _settle(
+    message: Msg, config: WorkerConfig, handle: Handler, poison: PoisonHandler
+) -> int:
+    """Handle one message and acknowledge, defer, retry or quarantine it; 1 if settled."""
+    deliveries = message.metadata.num_delivered
+    if deliveries >= MAX_DELIVERIES:
+        looping = RuntimeError(f"delivered {deliveries} times without being settled")
+        log.warning("poison message: %s", looping)
+        await poison(message, looping)
+        await message.term()
+        return 1
+    try:
+        await _with_heartbeat(message, handle(message), config.ack_wait_s)
+    except Deferred as why:
+        log.info("deferred: %s", why)
+        await message.nak(delay=0.5)
+        return 0
+    except (NatsError, TimeoutError):
+        raise  # the bus, not the message: no delivery counted against it
+    except Exception as error:  # noqa: BLE001 - any failure is retried, then quarantined
+        if deliveries >= config.max_deliver:
+            log.warning("poison message after %d deliveries: %s", deliveries, error)
+            await poison(message, error)
+            await message.term()
+            return 1
+        log.info("message failed (delivery %d): %s", deliveries, error)
+        await message.nak(delay=min(0.2 * deliveries, 2.0))
+        return 0
+    await message.ack_sync()
+    return 1
 
 
 async def _with_heartbeat(message: Msg, work: Awaitable[None], ack_wait_s: float) -> None:

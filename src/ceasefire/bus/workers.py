@@ -3,9 +3,9 @@
 ``prepare``: any number of instances share one durable consumer of the intake stream. Each
 takes one message at a time, prepares it (parse, validate, locate, place, judge: pure, in
 parallel with the other instances), then **waits for its turn**: until every earlier message
-of the stream is settled (the consumer's acknowledgement floor has reached the message just
-before). Only then does it admit and write the batch, in one transaction, acknowledge it,
-and publish a ``written`` event for the fuser.
+of the stream is settled, as the store records it (``store/bus_intake.py``). Only then does it
+admit and write the batch, in one transaction, publish a ``written`` event for the fuser,
+record the message settled, and acknowledge it.
 
 Why turns: admission depends on what was stored before (an amendment needs its original, a
 key re-used with other content is quarantined, the first one stored wins). A single process
@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from sqlalchemy import Engine
 
 from ceasefire.bus.jetstream import (
     ACK_WAIT_S,
@@ -53,10 +54,11 @@ from ceasefire.pipeline.fuse import HasEngine
 from ceasefire.pipeline.steps import settle
 from ceasefire.reports.gazetteer import Gazetteer
 from ceasefire.store.base import Store
+from ceasefire.store.bus_intake import all_done_before, is_done, record_done
 
 log = logging.getLogger(__name__)
 
-#: Seconds between two looks at the consumer's acknowledgement floor while waiting a turn.
+#: Seconds between two looks at the settled messages while waiting a turn.
 TURN_POLL_S = 0.05
 #: Header of a ``written`` event: how many reports the batch added (0: nothing to refresh).
 ACCEPTED_HEADER = "Ceasefire-Accepted"
@@ -79,42 +81,72 @@ class WorkerSetup:
         return self.ack_wait_s + 5.0
 
 
-async def wait_for_turn(
-    js: JetStreamContext, names: BusNames, durable: str, message: Msg, *, patience_s: float
-) -> None:
-    """Return once every message before ``message`` in the stream is settled; ``Deferred``
-    when the floor has not moved for ``patience_s``."""
-    seq = message.metadata.sequence.stream
-    loop = asyncio.get_running_loop()
-    floor_seen, since = -1, loop.time()
-    while True:
-        info = await js.consumer_info(names.intake_stream, durable)
-        floor = info.ack_floor.stream_seq if info.ack_floor else 0
-        if (floor or 0) >= seq - 1:
-            return
-        if floor != floor_seen:
-            floor_seen, since = floor or 0, loop.time()
-        elif loop.time() - since > patience_s:
-            raise Deferred(f"message {seq}: the floor stayed at {floor} for {patience_s} s")
-        await asyncio.sleep(TURN_POLL_S)
+@dataclass(frozen=True, slots=True)
+class Turns:
+    """The turns of one intake stream, kept in the store (``store/bus_intake.py``)."""
+
+    engine: Engine
+    epoch: str
+    patience_s: float
+
+    async def wait(self, js: JetStreamContext, names: BusNames, message: Msg) -> None:
+        """Return once every message before ``message`` in the stream is settled in the
+        store; ``Deferred`` when none more was for ``patience_s`` (its holder may have died:
+        give this one back and fetch, so someone takes the holder's message when it returns).
+        """
+        seq = message.metadata.sequence.stream
+        loop = asyncio.get_running_loop()
+        since = loop.time()
+        while True:
+            info = await js.stream_info(names.intake_stream)
+            first = int(info.state.first_seq or 1)
+            if await asyncio.to_thread(
+                all_done_before, self.engine, epoch=self.epoch, first_seq=first, seq=seq
+            ):
+                return
+            if loop.time() - since > self.patience_s:
+                raise Deferred(
+                    f"message {seq}: an earlier one is unsettled after {self.patience_s} s"
+                )
+            await asyncio.sleep(TURN_POLL_S)
+
+    def done(self, message: Msg, outcome: str, clock: Clock) -> None:
+        record_done(
+            self.engine,
+            epoch=self.epoch,
+            seq=message.metadata.sequence.stream,
+            content_id=(message.headers or {}).get("Nats-Msg-Id", "-"),
+            outcome=outcome,
+            at=clock.now().isoformat(),
+        )
+
+    def already(self, message: Msg) -> bool:
+        return is_done(self.engine, epoch=self.epoch, seq=message.metadata.sequence.stream)
 
 
 async def run_prepare(setup: WorkerSetup, *, stop: asyncio.Event) -> int:
     """The ``prepare`` worker until ``stop``; the number of messages it settled."""
+    store = setup.store
+    if not isinstance(store, HasEngine):
+        raise TypeError("the prepare worker needs a store with an engine")
     client = await connect(setup.bus_url)
     js = client.jetstream()
-    names, store, clock = setup.names, setup.store, setup.clock
+    names, clock = setup.names, setup.clock
     await ensure_intake_stream(js, names)
     await ensure_work_stream(js, names)
+    created = (await js.stream_info(names.intake_stream)).created
+    turns = Turns(store.engine, str(created or "-"), setup.turn_patience_s)
     config = WorkerConfig(durable="prepare", batch=1, ack_wait_s=setup.ack_wait_s)
     subscription = await ensure_consumer(js, names, config)
     gazetteer = Gazetteer.default()
 
     async def handle(message: Msg) -> None:
+        if await asyncio.to_thread(turns.already, message):
+            return  # settled before, by a worker that died before acknowledging it
         batch = from_message(message.headers, message.data)
         book = await asyncio.to_thread(AgreementBook.from_store, store)
         chunks = await asyncio.to_thread(prepare_batch, batch, book=book, gazetteer=gazetteer)
-        await wait_for_turn(js, names, "prepare", message, patience_s=setup.turn_patience_s)
+        await turns.wait(js, names, message)
         summary = await asyncio.to_thread(write_batch, store, batch, chunks, clock=clock)
         seq = message.metadata.sequence.stream
         await publish_patiently(
@@ -124,6 +156,7 @@ async def run_prepare(setup: WorkerSetup, *, stop: asyncio.Event) -> int:
             stream=names.work_stream,
             headers={"Nats-Msg-Id": f"written:{seq}", ACCEPTED_HEADER: str(summary.accepted)},
         )
+        await asyncio.to_thread(turns.done, message, "written", clock)
 
     async def poison(message: Msg, error: BaseException) -> None:
         await asyncio.to_thread(
@@ -134,6 +167,7 @@ async def run_prepare(setup: WorkerSetup, *, stop: asyncio.Event) -> int:
             f"{type(error).__name__}: {error}",
             clock=clock,
         )
+        await asyncio.to_thread(turns.done, message, "poison", clock)
 
     try:
         return await run_worker(subscription, config, handle, poison, stop=stop)

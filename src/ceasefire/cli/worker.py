@@ -50,7 +50,8 @@ def _run(ctx: typer.Context, kind: Kind, bus: str | None, ack_wait_s: float) -> 
         fail(exc)
     if not settings.bus:
         fail(InputError("bus", "required", "give --bus nats://… or set CEASEFIRE_BUS"))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("ceasefire").setLevel(logging.INFO)
     with cli_store(ctx) as store:
         setup = WorkerSetup(settings.bus, store, SystemClock(), ack_wait_s=ack_wait_s)
         typer.echo(f"worker {kind.value}: bus {settings.bus}, database {settings.db}", err=True)

@@ -12,7 +12,7 @@ a crash, or a stream replayed into an empty store, gives the same rows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from ceasefire.pipeline.steps import (
     IngestSummary,
     prepared_chunks,
     report_format,
+    settle,
     write_prepared,
 )
 from ceasefire.reports.gazetteer import Gazetteer
@@ -86,6 +87,24 @@ def write_batch(
     finally:
         store.finish_ingest_run(run_pk, clock.now(), status=status)
     return summary
+
+
+def ingest_batches(
+    store: Store, batches: Sequence[IntakeBatch], *, gazetteer: Gazetteer, clock: Clock
+) -> IngestSummary:
+    """The stream's batches in stream order in this process, then fusion and the guarantees
+    once: what the workers do, without a bus. It is the reference the workers' store must
+    equal (tests/bus/test_workers.py) and the in-process path of bench/bus.py."""
+    book = AgreementBook.from_store(store)
+    total = IngestSummary()
+    for batch in batches:
+        done = write_batch(
+            store, batch, prepare_batch(batch, book=book, gazetteer=gazetteer), clock=clock
+        )
+        total = total.plus(done.counts())
+    if isinstance(store, HasEngine):
+        settle(store, book, clock=clock, fuse=True, refresh=total.accepted > 0)
+    return total
 
 
 def quarantine_message(
