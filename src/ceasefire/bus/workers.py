@@ -59,7 +59,7 @@ from ceasefire.store.bus_intake import all_done_before, is_done, record_done
 log = logging.getLogger(__name__)
 
 #: Seconds between two looks at the settled messages while waiting a turn.
-TURN_POLL_S = 0.05
+TURN_POLL_S = 0.1
 #: Header of a ``written`` event: how many reports the batch added (0: nothing to refresh).
 ACCEPTED_HEADER = "Ceasefire-Accepted"
 
@@ -76,8 +76,8 @@ class WorkerSetup:
 
     @property
     def turn_patience_s(self) -> float:
-        """Seconds without any progress of the floor before a waiting worker gives its
-        message back: longer than a dead holder's message takes to come back."""
+        """Seconds a worker waits for its turn before it gives its message back: longer
+        than a dead holder's message takes to come back (``ack_wait_s``)."""
         return self.ack_wait_s + 5.0
 
 
