@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from nats_process import NatsProcess
+from nats_process import NatsProcess, free_port
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
@@ -164,3 +164,15 @@ def test_a_post_with_a_bus_is_answered_202_once_on_the_stream_as_the_caller(
     assert (batch.raw, batch.input_name, batch.principal) == (body, "api", "FRA")
     assert batch.account_pk == account.user.pk
     assert stored_reports(mini_db) == 0
+
+
+def test_ingest_with_a_bus_that_does_not_answer_fails_clearly_and_accepts_nothing(
+    mini_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ceasefire.bus.intake.PUBLISH_PATIENCE_S", 1.0)
+    path = tmp_path / "one.ndjson"
+    path.write_bytes(orjson.dumps(REPORT) + b"\n")
+    silent = f"nats://127.0.0.1:{free_port()}"
+    result = CliRunner().invoke(cli, ["--db", mini_db, "ingest", "--bus", silent, str(path)])
+    assert result.exit_code == 2
+    assert f"error: bus: no NATS server at {silent} within 1 s" in result.output

@@ -15,9 +15,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from nats.aio.client import Client
+from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
 
-from ceasefire.bus.jetstream import BusNames, connect, ensure_intake_stream, publish_batches
-from ceasefire.bus.message import split_input
+from ceasefire.bus.jetstream import (
+    PUBLISH_PATIENCE_S,
+    BusNames,
+    connect,
+    ensure_intake_stream,
+    publish_batches,
+)
+from ceasefire.bus.message import IntakeBatch, split_input
+from ceasefire.errors import BusUnavailableError
 
 #: What an answered submission says: the workers will decide, later.
 ACCEPTED = "accepted for processing"
@@ -89,16 +98,28 @@ async def publish_inputs(
         for item in inputs
     ]
     js = client.jetstream()
-    await ensure_intake_stream(js, names)
     answers = []
-    for name, batches in planned:
-        published = await publish_batches(js, names, batches)
-        parts = tuple(
-            AcceptedPart(b.content_id(), f"{b.part[0]}/{b.part[1]}", p.duplicate)
-            for b, p in zip(batches, published, strict=True)
-        )
-        answers.append(AcceptedInput(name, parts))
+    try:
+        await ensure_intake_stream(js, names)
+        for name, batches in planned:
+            answers.append(await _publish_one(js, names, name, batches))
+    except (NatsError, TimeoutError) as error:
+        raise BusUnavailableError(
+            f"bus: the intake stream did not store the input ({type(error).__name__}: {error}); "
+            "nothing after the inputs answered was accepted"
+        ) from error
     return answers
+
+
+async def _publish_one(
+    js: JetStreamContext, names: BusNames, name: str, batches: Sequence[IntakeBatch]
+) -> AcceptedInput:
+    published = await publish_batches(js, names, batches)
+    parts = tuple(
+        AcceptedPart(b.content_id(), f"{b.part[0]}/{b.part[1]}", p.duplicate)
+        for b, p in zip(batches, published, strict=True)
+    )
+    return AcceptedInput(name, parts)
 
 
 def publish_inputs_blocking(
@@ -114,7 +135,7 @@ def publish_inputs_blocking(
     """``publish_inputs`` from synchronous code (the CLI): connect, publish, close."""
 
     async def run() -> list[AcceptedInput]:
-        client = await connect(url)
+        client = await connect(url, patience_s=PUBLISH_PATIENCE_S)
         try:
             return await publish_inputs(
                 client,
@@ -146,7 +167,7 @@ class BusPublisher:
     ) -> AcceptedInput:
         async with self._lock:
             if self._client is None:
-                self._client = await connect(self.url)
+                self._client = await connect(self.url, patience_s=PUBLISH_PATIENCE_S)
         (answer,) = await publish_inputs(
             self._client,
             [item],

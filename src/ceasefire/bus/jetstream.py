@@ -36,6 +36,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, PubAck, StorageType, StreamCo
 from nats.js.errors import NotFoundError, ServiceUnavailableError
 
 from ceasefire.bus.message import MAX_PART_BYTES, IntakeBatch, to_headers
+from ceasefire.errors import BusUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +87,22 @@ class BusNames:
         return f"{self.prefix.lower()}.work.>"
 
 
-async def connect(url: str) -> Client:
-    """A client that keeps trying to reconnect (a restarted server is found again)."""
-    return await nats.connect(
+async def connect(url: str, *, patience_s: float | None = None) -> Client:
+    """A client that keeps trying to reconnect (a restarted server is found again).
+
+    nats-py keeps trying the first connection too: ``patience_s`` bounds that wait
+    (``BusUnavailableError`` after it), for a publisher that has someone waiting for its
+    answer; a worker (``None``) waits for the server as long as it takes.
+    """
+    opening = nats.connect(
         url, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=5
     )
+    if patience_s is None:
+        return await opening
+    try:
+        return await asyncio.wait_for(opening, patience_s)
+    except TimeoutError:
+        raise BusUnavailableError(f"bus: no NATS server at {url} within {patience_s:g} s") from None
 
 
 async def ensure_intake_stream(js: JetStreamContext, names: BusNames) -> None:
