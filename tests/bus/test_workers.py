@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -69,7 +70,7 @@ def two_dbs(backend: str, databases: Databases, tmp_path: Path) -> Iterator[tupl
 
 
 @pytest.fixture
-def nats(tmp_path: Path) -> Iterator[object]:
+def nats(tmp_path: Path) -> Iterator[Any]:
     server = soak.NatsServer(tmp_path / "nats")
     server.start()
     yield server
@@ -88,11 +89,11 @@ def _assert_equal(got: str, expected: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["postgres"])
 async def test_workers_killed_at_random_and_nats_restarted_equal_one_clean_run(
-    two_dbs: tuple[str, str], nats: object, batches: list[IntakeBatch], tmp_path: Path
+    two_dbs: tuple[str, str], nats: Any, batches: list[IntakeBatch], tmp_path: Path
 ) -> None:
     clean, bus = two_dbs
     soak.clean_run(clean, batches)
-    fleet = soak.Fleet(bus, nats.url, tmp_path)  # type: ignore[attr-defined]
+    fleet = soak.Fleet(bus, nats.url, tmp_path)
     seed = random.randrange(1 << 30)
     try:
         _, chaos = await soak.run_bus(
@@ -115,12 +116,12 @@ async def test_workers_killed_at_random_and_nats_restarted_equal_one_clean_run(
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["postgres"])
 async def test_reports_sent_while_every_worker_is_down_are_processed_when_one_returns(
-    two_dbs: tuple[str, str], nats: object, batches: list[IntakeBatch], tmp_path: Path
+    two_dbs: tuple[str, str], nats: Any, batches: list[IntakeBatch], tmp_path: Path
 ) -> None:
     clean, bus = two_dbs
     first, later = batches[:5], batches[5:8]
     soak.clean_run(clean, first + later)
-    url = nats.url  # type: ignore[attr-defined]
+    url = nats.url
     fleet = soak.Fleet(bus, url, tmp_path)
     for name in soak.WORKERS:
         fleet.start(name)
