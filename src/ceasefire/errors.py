@@ -47,6 +47,11 @@ class WriteConflictError(StoreError):
     work decided again against the store (the duplicates now known) will succeed."""
 
 
+class BusUnavailableError(CeasefireError):
+    """The bus (NATS JetStream) did not take a submission in time: nothing was accepted,
+    and the sender keeps its input and tries again."""
+
+
 class AuthError(CeasefireError):
     """No valid credentials: a missing, unknown or expired token, or a wrong password."""
 

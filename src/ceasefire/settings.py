@@ -6,6 +6,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ceasefire.errors import InputError
+
 DEFAULT_DB_FILE = "ceasefire.db"
 
 
@@ -21,9 +23,18 @@ class Settings(BaseSettings):
     db: str = f"sqlite:///{DEFAULT_DB_FILE}"
     #: reports per ingest transaction (``pipeline.ingest.DEFAULT_CHUNK_SIZE`` says why)
     ingest_batch_size: int = 100_000
-    #: NATS URL of the bus (``nats://host:4222``, several comma-separated for a cluster);
-    #: ``None``: no bus, everything in process (the laptop default)
+    #: NATS JetStream URL (``nats://host:4222``, several comma-separated for a cluster): intake
+    #: goes to the bus and workers process it, live streams are woken by it (docs/bus.md);
+    #: ``None``, the laptop default: everything in process, no bus.
     bus: str | None = None
+
+    def with_bus(self, bus: str | None) -> Settings:
+        """These settings with an explicit ``--bus`` winning over ``CEASEFIRE_BUS``."""
+        if not bus:
+            return self
+        if not bus.startswith(("nats://", "tls://")):
+            raise InputError("bus", "nats_url", f"{bus!r} is not a nats:// or tls:// URL")
+        return self.model_copy(update={"bus": bus})
 
     @classmethod
     def from_cli(cls, db: str | None) -> Settings:

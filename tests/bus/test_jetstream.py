@@ -63,14 +63,18 @@ async def drain(
     until: int,
 ) -> int:
     """Run one worker until the stream's first ``until`` messages are settled (at most 20 s);
-    how many it settled."""
+    how many it settled.
+
+    Settled: the acknowledgement floor is at ``until`` (a message sent back with a delay is
+    neither pending nor awaiting its ack while it waits, so those counts alone do not say).
+    """
     stop = asyncio.Event()
     subscription = await ensure_consumer(js, names, config)
     task = asyncio.create_task(run_worker(subscription, config, handle, poison, stop=stop))
     for _ in range(200):
         info = await js.consumer_info(names.intake_stream, config.durable)
-        delivered = info.delivered.stream_seq or 0
-        if not info.num_ack_pending and not info.num_pending and delivered >= until:
+        floor = info.ack_floor.stream_seq if info.ack_floor else 0
+        if not info.num_ack_pending and (floor or 0) >= until:
             break
         await asyncio.sleep(0.1)
     stop.set()

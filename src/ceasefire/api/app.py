@@ -60,6 +60,10 @@ def create_app(
     stores.store.init_schema()
     state = HQState(settings=settings, stores=stores, clock=clock or SystemClock())
     state.groups()  # seed the release groups before the first request
+    if settings.bus:
+        from ceasefire.bus.intake import BusPublisher  # noqa: PLC0415 - only with a bus
+
+        state.publisher = BusPublisher(settings.bus)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -70,6 +74,8 @@ def create_app(
         yield
         if bus is not None:
             await bus.stop()
+        if state.publisher is not None:
+            await state.publisher.close()
         stores.close()
 
     app = FastAPI(

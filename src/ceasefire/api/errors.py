@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ceasefire.errors import (
     AuthError,
+    BusUnavailableError,
     CeasefireError,
     ForbiddenError,
     InputError,
@@ -32,6 +33,8 @@ def _status_of(exc: CeasefireError) -> tuple[int, str]:
         return 403, "forbidden"
     if isinstance(exc, ThrottledError):
         return 429, "throttled"
+    if isinstance(exc, BusUnavailableError):
+        return 503, "bus_unavailable"
     if isinstance(exc, NotFoundError):
         return 404, "not_found"
     if isinstance(exc, InputError):

@@ -9,7 +9,6 @@ fusion, triggers, ledger). The browsers see them through the live stream.
 
 from __future__ import annotations
 
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -91,18 +90,15 @@ class LiveFeed:
                 k = end
 
     def _ingest(self, lines: list[bytes]) -> None:
-        from ceasefire.pipeline.ingest import ingest_files  # noqa: PLC0415 - heavy
+        from ceasefire.pipeline.ingest import ingest_bytes  # noqa: PLC0415 - heavy
         from ceasefire.reports.parse import ReportFormat  # noqa: PLC0415
 
-        with tempfile.TemporaryDirectory(prefix="cf-live-") as tmp:
-            path = Path(tmp) / "live.ndjson"
-            path.write_bytes(b"\n".join(lines) + b"\n")
-            with self.state.write_lock:
-                ingest_files(
-                    self.state.store,
-                    [path],
-                    fmt=ReportFormat.NDJSON,
-                    gazetteer=self.state.gazetteer(),
-                    clock=self.state.clock,
-                    parallel=False,
-                )
+        with self.state.write_lock:
+            ingest_bytes(
+                self.state.store,
+                b"\n".join(lines) + b"\n",
+                fmt=ReportFormat.NDJSON,
+                input_name="live.ndjson",
+                gazetteer=self.state.gazetteer(),
+                clock=self.state.clock,
+            )

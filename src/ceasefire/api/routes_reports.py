@@ -1,8 +1,12 @@
 """Observation reports: submit (one, or a batch as NDJSON) and list what the caller may see.
 
 Submissions go through the same parser, validation, quarantine and fusion as
-``ceasefire ingest``: the body is written to a temporary NDJSON file and ingested, so a bad
+``ceasefire ingest``, from the body's bytes (``pipeline.ingest.ingest_bytes``), so a bad
 line is quarantined whole with its field and rule, and a re-sent report changes nothing.
+
+With a bus (``CEASEFIRE_BUS``), the body is published to the intake stream instead, and the
+answer (202) comes once the stream has stored it: "accepted for processing" with the content
+ids, not counts, since the ``prepare`` workers decide later (docs/bus.md).
 
 Every report is recorded as the caller's, in the key scope of the caller's nation (or
 organisation): the answer depends only on that scope, never on another nation's reports, and
@@ -12,8 +16,6 @@ an amendment of a report the caller may not change is answered as one of an unkn
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
@@ -23,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from ceasefire.access.model import Role, User
 from ceasefire.api.auth import CurrentUser, hq, require
 from ceasefire.api.params import Page
-from ceasefire.api.schemas import IngestOut, ReportPage
+from ceasefire.api.schemas import IngestOut, IntakeAcceptedOut, ReportPage
 from ceasefire.api.state import HQState
 from ceasefire.api.views import encode_cursor, json_response
 from ceasefire.errors import InputError
@@ -71,25 +73,22 @@ def _ndjson(body: bytes, content_type: str) -> bytes:
 
 
 def _ingest(state: HQState, lines: bytes, user: User) -> dict[str, Any]:
-    from ceasefire.pipeline.ingest import Quarantined, ingest_files  # noqa: PLC0415 - heavy
+    from ceasefire.pipeline.ingest import Quarantined, ingest_bytes  # noqa: PLC0415 - heavy
     from ceasefire.reports.parse import ReportFormat  # noqa: PLC0415
 
     quarantined: list[Quarantined] = []
-    with tempfile.TemporaryDirectory(prefix="cf-post-") as tmp:
-        path = Path(tmp) / "submitted.ndjson"
-        path.write_bytes(lines)
-        with state.write_lock:
-            submitter = state.stores.access.submitter_of(user)
-            summary = ingest_files(
-                state.store,
-                [path],
-                fmt=ReportFormat.NDJSON,
-                gazetteer=state.gazetteer(),
-                clock=state.clock,
-                parallel=False,
-                submitter=submitter,
-                quarantined=quarantined,
-            )
+    with state.write_lock:
+        submitter = state.stores.access.submitter_of(user)
+        summary = ingest_bytes(
+            state.store,
+            lines,
+            fmt=ReportFormat.NDJSON,
+            input_name="api",
+            gazetteer=state.gazetteer(),
+            clock=state.clock,
+            submitter=submitter,
+            quarantined=quarantined,
+        )
     # what this request quarantined, not what the table newly stored: an identical line
     # quarantined before is answered the same as a first one
     rejected = [
@@ -104,7 +103,12 @@ def _ingest(state: HQState, lines: bytes, user: User) -> dict[str, Any]:
     }
 
 
-@router.post("/reports", response_model=IngestOut, openapi_extra=_SUBMIT_DOC)
+@router.post(
+    "/reports",
+    response_model=IngestOut,
+    responses={202: {"model": IntakeAcceptedOut, "description": "on the bus, not yet processed"}},
+    openapi_extra=_SUBMIT_DOC,
+)
 async def submit_reports(request: Request, state: HQ, user: Monitor) -> Response:
     """Submit one report (JSON) or a batch (NDJSON); bad lines are quarantined, not lost."""
     body = await request.body()
@@ -113,6 +117,18 @@ async def submit_reports(request: Request, state: HQ, user: Monitor) -> Response
     if not body.strip():
         raise InputError("body", "required", "no report in the request body")
     lines = _ndjson(body, request.headers.get("content-type", ""))
+    if state.publisher is not None:
+        from ceasefire.bus.intake import IntakeInput  # noqa: PLC0415 - only with a bus
+
+        answer = await state.publisher.publish(
+            IntakeInput(lines, "api", "ndjson"),
+            principal=user.principal,
+            account_pk=user.pk,
+            received_at=state.clock.now(),
+        )
+        response = json_response(answer.as_json())
+        response.status_code = 202
+        return response
     result = await run_in_threadpool(_ingest, state, lines, user)
     return json_response(result)
 

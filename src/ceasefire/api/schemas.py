@@ -191,6 +191,20 @@ class IngestOut(BaseModel):
     rejected: list[RejectedOut]
 
 
+class IntakeBatchOut(BaseModel):
+    content_id: str
+    part: str
+    duplicate: bool
+
+
+class IntakeAcceptedOut(BaseModel):
+    """The answer of a submission published to the bus: stored, not yet processed."""
+
+    status: str
+    input: str
+    batches: list[IntakeBatchOut]
+
+
 class DayCountOut(BaseModel):
     date: str
     reports: int

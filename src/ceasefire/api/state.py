@@ -16,6 +16,7 @@ from ceasefire.store.stores import Stores
 
 if TYPE_CHECKING:
     from ceasefire.api.live_bus import LiveWake
+    from ceasefire.bus.intake import BusPublisher
     from ceasefire.pipeline.agreements import AgreementBook
     from ceasefire.reports.gazetteer import Gazetteer
 
@@ -90,6 +91,8 @@ class HQState:
     clock: Clock
     #: SQLite has one writer: ingests and analyst actions from many requests queue here.
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: intake on the bus (``settings.bus``): submissions are published, not ingested here
+    publisher: BusPublisher | None = None
     #: live streams open per user (``routes_stream``)
     streams: StreamSlots = field(default_factory=lambda: StreamSlots(cap=MAX_STREAMS_PER_USER))
     #: with a bus: what wakes the live streams (``api/live_bus.py``); ``None``: they poll

@@ -16,8 +16,9 @@ from typing import Annotated
 import typer
 
 from ceasefire.cli.context import settings_of
-from ceasefire.cli.monitoring_common import cli_stores, echo_json
+from ceasefire.cli.monitoring_common import cli_stores, echo_json, fail
 from ceasefire.cli.progress import progress_on_stderr
+from ceasefire.errors import CeasefireError, InputError
 
 #: Called after each chunk with the file and the records it read (as ``pipeline.ingest``).
 ProgressCallback = Callable[[Path, int], None]
@@ -96,12 +97,31 @@ def ingest(  # noqa: PLR0917 - one parameter per option
             "(historical files, for backtests).",
         ),
     ] = ReceivedChoice.CLOCK,
+    bus: Annotated[
+        str | None,
+        typer.Option(
+            "--bus",
+            help="Publish to this NATS JetStream (default: $CEASEFIRE_BUS) for the workers, "
+            "instead of ingesting here.",
+        ),
+    ] = None,
 ) -> None:
     """Ingest observation report files and print what happened to them.
 
     Counts: read, accepted, duplicates, amended, withdrawn, quarantined. Several ingests may
     run at once on PostgreSQL (a chunk another writer got to first is decided again: "retried").
+    With a bus, the files are published and the answer is "accepted for processing" with
+    each batch's content id, once the stream has stored it; the workers decide the counts.
     """
+    try:
+        settings = settings_of(ctx).with_bus(bus)
+    except InputError as exc:
+        fail(exc)
+    if settings.bus:
+        if received_at is ReceivedChoice.OBSERVED:
+            fail(InputError("received-at", "not_on_bus", "observed is for in-process replays"))
+        _publish(ctx, settings.bus, files, fmt, as_user, as_json=as_json)
+        return
     # deferred: parsers and geometry load only for the commands that need them
     from ceasefire.pipeline.ingest import check_inputs, ingest_files  # noqa: PLC0415
     from ceasefire.pipeline.receipt import ReceiptTime  # noqa: PLC0415
@@ -139,3 +159,48 @@ def ingest(  # noqa: PLR0917 - one parameter per option
     typer.echo(f"guarantee alerts fired {summary.alerts:,}")
     if counts["quarantined"]:
         typer.echo("see `ceasefire quarantine` for the rejected reports, with field and rule")
+
+
+def _publish(
+    ctx: typer.Context,
+    url: str,
+    files: list[Path],
+    fmt: FormatChoice,
+    as_user: str | None,
+    *,
+    as_json: bool,
+) -> None:
+    """``ingest --bus``: publish every file (checked first) and print what the stream took."""
+    from ceasefire.bus.intake import IntakeInput, publish_inputs_blocking  # noqa: PLC0415
+    from ceasefire.clock import SystemClock  # noqa: PLC0415
+    from ceasefire.pipeline.ingest import check_inputs  # noqa: PLC0415
+    from ceasefire.reports.parse import ReportFormat  # noqa: PLC0415
+    from ceasefire.store.base import SYSTEM_SUBMITTER  # noqa: PLC0415
+
+    chosen = None if fmt is FormatChoice.AUTO else ReportFormat(fmt.value)
+    try:
+        formats = check_inputs(files, chosen)
+        submitter = SYSTEM_SUBMITTER
+        if as_user is not None:  # the account and its scope come from the database
+            with cli_stores(ctx) as stores:
+                submitter = stores.access.submitter_named(as_user)
+        inputs = [IntakeInput(path.read_bytes(), path.name, f.value) for path, f in formats.items()]
+        answers = publish_inputs_blocking(
+            url,
+            inputs,
+            principal=submitter.principal,
+            account_pk=submitter.user_pk,
+            received_at=SystemClock().now(),
+        )
+    except CeasefireError as exc:
+        fail(exc)
+    if as_json:
+        echo_json({"inputs": [answer.as_json() for answer in answers]})
+        return
+    for answer in answers:
+        for part in answer.parts:
+            again = " (a re-send: already on the stream)" if part.duplicate else ""
+            typer.echo(
+                f"{answer.input_name} part {part.part}: accepted for processing, "
+                f"content id {part.content_id}{again}"
+            )

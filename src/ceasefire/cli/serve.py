@@ -7,6 +7,8 @@ from typing import Annotated
 import typer
 
 from ceasefire.cli.context import settings_of
+from ceasefire.cli.monitoring_common import fail
+from ceasefire.errors import InputError
 
 #: Seconds a stopping server gives open requests before it ends them: live streams never end
 #: by themselves, and without a limit SIGTERM (or ``ceasefire up``'s Ctrl-C) waited forever.
@@ -22,8 +24,9 @@ def serve(
         str | None,
         typer.Option(
             "--bus",
-            help="NATS URL: live streams are woken by the notify worker's change messages "
-            "instead of polling the database (default: $CEASEFIRE_BUS).",
+            help="NATS URL (default: $CEASEFIRE_BUS): submitted reports are published to the "
+            "bus for the workers instead of ingested here, and live streams are woken by the "
+            "notify worker's change messages instead of polling the database.",
             show_default=False,
         ),
     ] = None,
@@ -33,9 +36,10 @@ def serve(
 
     from ceasefire.api.app import prepare_store  # noqa: PLC0415
 
-    settings = settings_of(ctx)
-    if bus:
-        settings = settings.model_copy(update={"bus": bus})
+    try:
+        settings = settings_of(ctx).with_bus(bus)
+    except InputError as exc:
+        fail(exc)
     prepare_store(settings)
     if workers > 1:
         # each worker process builds its own app from the environment
@@ -56,7 +60,7 @@ def serve(
         return
     from ceasefire.api.app import create_app  # noqa: PLC0415
 
-    woken = f", live streams from {settings.bus}" if settings.bus else ""
+    woken = f", intake and live streams on the bus {settings.bus}" if settings.bus else ""
     typer.echo(f"HQ on http://{host}:{port}/ (database {settings.db}{woken})")
     uvicorn.run(
         create_app(settings),

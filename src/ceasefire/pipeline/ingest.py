@@ -8,8 +8,12 @@ position). The chunks store reports only: an incident per report, judged and wri
 fusion to supersede most of them, was the ingest's largest throw-away write (issue 14). For
 large inputs the first step runs in a forked worker process one chunk ahead of the writer, so
 the two cores of a laptop parse and write at the same time; the results are identical either
-way. The steps are separate functions (``prepare_chunk``, ``admit_chunk``,
-``Store.write_chunk``, ``fuse_incidents``) so that a bus worker can run each on its own.
+way.
+
+``ingest_files`` streams files from disk and ``ingest_bytes`` takes one input in memory (an
+API body); both are thin callers of the steps in ``pipeline.steps`` (``prepare_chunk``,
+``admit_chunk``, ``Store.write_chunk``, ``fuse_incidents``), which the bus workers
+(``bus.workers``) run each on its own.
 
 Several writers (PostgreSQL): processes may ingest into one database at once, even the same
 files. A chunk whose reports another writer committed first is decided again and re-written
@@ -32,29 +36,40 @@ import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from ceasefire.clock import Clock, SystemClock
-from ceasefire.errors import CeasefireError, WriteConflictError
-from ceasefire.guarantees.live_service import LIVE
-from ceasefire.pipeline.admit import COUNT_KEYS, admit_chunk
+from ceasefire.errors import CeasefireError
 from ceasefire.pipeline.agreements import AgreementBook
-from ceasefire.pipeline.fuse import HasEngine, fuse_incidents
+from ceasefire.pipeline.fuse import HasEngine
 from ceasefire.pipeline.prepare import PreparedChunk, prepare_chunk
 from ceasefire.pipeline.receipt import ReceiptTime, stamp_received_as_observed
+from ceasefire.pipeline.steps import (
+    MAX_WRITE_ATTEMPTS,
+    IngestSummary,
+    Quarantined,
+    prepared_chunks,
+    settle,
+    write_prepared,
+)
 from ceasefire.reports.gazetteer import Gazetteer
 from ceasefire.reports.parse import ReportFormat, detect_format, read_reports
-from ceasefire.store.base import SYSTEM_SUBMITTER, ChunkWrite, Store, Submitter
-from ceasefire.store.changes import FUSION_LOCK, one_at_a_time
-from ceasefire.store.guarantee_facts import guarantees_loaded
-from ceasefire.store.guarantees_sql import SqlGuarantees
+from ceasefire.store.base import SYSTEM_SUBMITTER, Store, Submitter
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "MAX_WRITE_ATTEMPTS",
+    "IngestSummary",
+    "Quarantined",
+    "check_inputs",
+    "ingest_bytes",
+    "ingest_files",
+]
 
 #: Called after each chunk with the file and the number of records it read.
 Progress = Callable[[Path, int], None]
-#: A quarantined record as its sender is told: ``(line, field, rule, message)``.
-Quarantined = tuple[int | None, str, str, str]
 
 #: Reports per chunk (one transaction). Each chunk rewrites most pages of the time-ordered
 #: indexes (reports arrive in any time order), so fewer, larger chunks write less: on 1,000,000
@@ -62,44 +77,8 @@ Quarantined = tuple[int | None, str, str, str]
 #: writer's peak memory at 0.53, 0.70 and 1.10 GB (the worker's about as much again). 100,000
 #: keeps a laptop's memory in mind; ``CEASEFIRE_INGEST_BATCH_SIZE`` sets it per run.
 DEFAULT_CHUNK_SIZE = 100_000
-#: Attempts at one chunk when other writers keep committing its reports first (each failed
-#: attempt means another writer committed). In bench/writers.py, four writers of one
-#: 50,000-report chunk each, on files overlapping by half, retried 5 times in all.
-MAX_WRITE_ATTEMPTS = 20
 #: Inputs at least this large (bytes, all files) are prepared in a worker process.
 PARALLEL_MIN_BYTES = 16 << 20
-
-
-@dataclass(frozen=True, slots=True)
-class IngestSummary:
-    """What an ingest did, in records; ``read`` = accepted + duplicates + quarantined.
-
-    ``amended`` and ``withdrawn`` count accepted reports that amend or withdraw an earlier one.
-    """
-
-    read: int = 0
-    accepted: int = 0
-    duplicates: int = 0
-    amended: int = 0
-    withdrawn: int = 0
-    quarantined: int = 0
-    files: tuple[str, ...] = field(default=())
-    #: Guarantee alerts newly fired by this ingest (0 when no guarantees are loaded).
-    alerts: int = 0
-    #: Chunks decided and written again because another writer committed some of their
-    #: reports first (PostgreSQL with several writers; always 0 on SQLite).
-    retried: int = 0
-
-    def counts(self) -> dict[str, int]:
-        """The six counts by name (the ``--json`` keys, without ``files``)."""
-        data = asdict(self)
-        return {key: int(data[key]) for key in COUNT_KEYS}
-
-    def plus(self, counts: dict[str, int]) -> IngestSummary:
-        """This summary with a chunk's counts added."""
-        mine = self.counts()
-        merged = {key: mine[key] + counts.get(key, 0) for key in COUNT_KEYS}
-        return IngestSummary(**merged, files=self.files, alerts=self.alerts, retried=self.retried)
 
 
 def check_inputs(paths: Sequence[Path], fmt: ReportFormat | None) -> dict[Path, ReportFormat]:
@@ -195,27 +174,26 @@ def ingest_files(
     gc.disable()
     try:
         chunks = _forked(plan) if parallel else plan.chunks()
-        for chunk in chunks:
-            write, counts, retries = _store_chunk(chunk, store, run_pk, clock, submitter)
-            if quarantined is not None:
-                quarantined.extend(_answers(write.quarantine_rows))
-            summary = summary.plus(counts)
-            summary = dataclasses.replace(summary, retried=summary.retried + retries)
+
+        def advance(source_file: str, read: int) -> None:
             if progress is not None:
-                progress(Path(chunk.source_file), counts["read"])
+                progress(Path(source_file), read)
+
+        summary = write_prepared(
+            store,
+            chunks,
+            run_pk=run_pk,
+            received_at=clock.now,
+            submitter=submitter,
+            summary=summary,
+            quarantined=quarantined,
+            progress=advance,
+        )
         if isinstance(store, HasEngine):
             if received_at is ReceiptTime.OBSERVED:
                 stamp_received_as_observed(store.engine, run_pk)
-            with one_at_a_time(store.engine, FUSION_LOCK):
-                if fuse:
-                    _fuse_patiently(store, plan.book, clock=clock)
-                if summary.accepted and guarantees_loaded(store.engine):
-                    fired = LIVE.refresh(
-                        store.engine.url.render_as_string(),
-                        SqlGuarantees(store.engine),
-                        clock=clock,
-                    ).new.alerts
-                    summary = dataclasses.replace(summary, alerts=fired)
+            alerts = settle(store, plan.book, clock=clock, fuse=fuse, refresh=summary.accepted > 0)
+            summary = dataclasses.replace(summary, alerts=alerts)
         status = "done"
     finally:
         if collecting:
@@ -224,54 +202,51 @@ def ingest_files(
     return summary
 
 
-def _store_chunk(
-    chunk: PreparedChunk, store: Store, run_pk: int, clock: Clock, submitter: Submitter
-) -> tuple[ChunkWrite, dict[str, int], int]:
-    """Decide ``chunk`` against the store and write it; the write, its counts and how many
-    times it was decided again.
-
-    With several writers (PostgreSQL), another may commit one of the chunk's reports between
-    the decision and the commit: the write then fails whole (``WriteConflictError``) and the
-    chunk is decided again, now finding those reports stored (duplicates, or amendment
-    targets). Each retry follows another writer's commit, so the attempts are bounded.
-    """
-    for attempt in range(MAX_WRITE_ATTEMPTS):
-        write, counts = admit_chunk(
-            chunk, store=store, run_pk=run_pk, received_at=clock.now(), submitter=submitter
+def ingest_bytes(
+    store: Store,
+    raw: bytes,
+    *,
+    fmt: ReportFormat,
+    input_name: str,
+    gazetteer: Gazetteer,
+    clock: Clock | None = None,
+    submitter: Submitter = SYSTEM_SUBMITTER,
+    quarantined: list[Quarantined] | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    fuse: bool = True,
+) -> IngestSummary:
+    """``ingest_files`` for one input already in memory (an API body, a live feed's lines):
+    the same steps, no temporary file. ``input_name`` is what the quarantine and the run
+    record as its source (``api``, say)."""
+    clock = clock or SystemClock()
+    book = AgreementBook.from_store(store)
+    run_pk = store.start_ingest_run([input_name], clock.now())
+    status = "failed"
+    try:
+        chunks = prepared_chunks(
+            raw,
+            fmt=fmt,
+            source_file=input_name,
+            book=book,
+            gazetteer=gazetteer,
+            chunk_size=chunk_size,
         )
-        try:
-            store.write_chunk(write)
-        except WriteConflictError:
-            if attempt + 1 == MAX_WRITE_ATTEMPTS:
-                raise
-            continue
-        return write, counts, attempt
-    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
-
-
-def _fuse_patiently(store: HasEngine, book: AgreementBook, *, clock: Clock) -> None:
-    """Fuse; on a write conflict with another writer (a deadlock PostgreSQL broke by
-    rolling fusion back), fuse again: fusion decides from what is stored, so a retry after
-    the other writer's commit is the run that would have happened after it."""
-    for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
-        try:
-            fuse_incidents(store, book, clock=clock)
-            return
-        except WriteConflictError:
-            if attempt == MAX_WRITE_ATTEMPTS:
-                raise
-
-
-def _answers(rows: Sequence[tuple[object, ...]]) -> Iterator[Quarantined]:
-    """``(line, field, rule, message)`` of quarantine rows (``QUARANTINE_ROW_FIELDS`` order)."""
-    for row in rows:
-        line_no = row[3]
-        yield (
-            line_no if isinstance(line_no, int) else None,
-            str(row[4]),
-            str(row[5]),
-            str(row[6]),
+        summary = write_prepared(
+            store,
+            chunks,
+            run_pk=run_pk,
+            received_at=clock.now,
+            submitter=submitter,
+            summary=IngestSummary(files=(input_name,)),
+            quarantined=quarantined,
         )
+        if isinstance(store, HasEngine):
+            alerts = settle(store, book, clock=clock, fuse=fuse, refresh=summary.accepted > 0)
+            summary = dataclasses.replace(summary, alerts=alerts)
+        status = "done"
+    finally:
+        store.finish_ingest_run(run_pk, clock.now(), status=status)
+    return summary
 
 
 def _forked(plan: _Plan) -> Iterator[PreparedChunk]:

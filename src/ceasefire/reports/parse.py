@@ -12,9 +12,11 @@ and then at the content: a CSV header with UCDP's or ACLED's signature columns i
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
+from typing import BinaryIO
 
 from ceasefire.errors import CeasefireError, UnknownFormatError
 from ceasefire.reports import acled, ucdp
@@ -37,7 +39,10 @@ __all__ = [
     "ReportFileError",
     "ReportFormat",
     "detect_format",
+    "detect_format_of",
     "parse_report",
+    "read_report_bytes",
+    "read_report_stream",
     "read_reports",
 ]
 
@@ -70,7 +75,19 @@ def detect_format(path: Path) -> ReportFormat:
         return ReportFormat.NDJSON
     if suffix == ".geojson":
         return ReportFormat.GEOJSON
-    head = _head(path)
+    return detect_format_of(_head(path), name=str(path), suffix=suffix)
+
+
+def detect_format_of(head: bytes, *, name: str, suffix: str = "") -> ReportFormat:
+    """The format of an input from its first bytes (and its name's ``suffix``, lower case,
+    with the dot): the content rules of ``detect_format``, for inputs that are bytes, not
+    files (an API body, a bus message). ``name`` only names the input in the error.
+    """
+    if suffix in (".ndjson", ".jsonl"):
+        return ReportFormat.NDJSON
+    if suffix == ".geojson":
+        return ReportFormat.GEOJSON
+    head = head[:_SNIFF_BYTES]
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"{"):
         if b'"FeatureCollection"' in head or (suffix == ".json" and b'"features"' in head):
@@ -85,7 +102,7 @@ def detect_format(path: Path) -> ReportFormat:
     if {"id", "source", "category"} <= columns:
         return ReportFormat.CSV
     raise UnknownFormatError(
-        f"{path}: not NDJSON, GeoJSON, a report CSV, UCDP GED or ACLED (give --format)"
+        f"{name}: not NDJSON, GeoJSON, a report CSV, UCDP GED or ACLED (give --format)"
     )
 
 
@@ -103,25 +120,41 @@ def read_reports(
         raise ValueError("chunk_size must be at least 1")
     if fmt is None:
         fmt = detect_format(path)
-    fmt = ReportFormat(fmt)
     try:
         stream = path.open("rb")
     except OSError as exc:
         raise ReportFileError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     with stream:
         try:
-            if fmt is ReportFormat.NDJSON:
-                yield from read_ndjson(stream, chunk_size=chunk_size)
-            elif fmt is ReportFormat.CSV:
-                yield from read_csv_reports(stream, chunk_size=chunk_size)
-            elif fmt is ReportFormat.GEOJSON:
-                yield from read_geojson(stream.read(), chunk_size=chunk_size)
-            elif fmt is ReportFormat.UCDP:
-                yield from ucdp.read_ucdp(stream, chunk_size=chunk_size)
-            else:
-                yield from acled.read_acled(stream, chunk_size=chunk_size)
+            yield from read_report_stream(stream, fmt=ReportFormat(fmt), chunk_size=chunk_size)
         except OSError as exc:
             raise ReportFileError(f"{path}: read failed: {exc.strerror or exc}") from exc
+
+
+def read_report_stream(
+    stream: BinaryIO, *, fmt: ReportFormat, chunk_size: int = 50_000
+) -> Iterator[ParsedChunk]:
+    """``read_reports`` for an open binary stream of known format: what a file, an API body
+    and a bus message have in common (the parsers never need a path)."""
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    if fmt is ReportFormat.NDJSON:
+        yield from read_ndjson(stream, chunk_size=chunk_size)
+    elif fmt is ReportFormat.CSV:
+        yield from read_csv_reports(stream, chunk_size=chunk_size)
+    elif fmt is ReportFormat.GEOJSON:
+        yield from read_geojson(stream.read(), chunk_size=chunk_size)
+    elif fmt is ReportFormat.UCDP:
+        yield from ucdp.read_ucdp(stream, chunk_size=chunk_size)
+    else:
+        yield from acled.read_acled(stream, chunk_size=chunk_size)
+
+
+def read_report_bytes(
+    raw: bytes, *, fmt: ReportFormat, chunk_size: int = 50_000
+) -> Iterator[ParsedChunk]:
+    """``read_report_stream`` over bytes already in memory (an API body, a bus message)."""
+    return read_report_stream(io.BytesIO(raw), fmt=fmt, chunk_size=chunk_size)
 
 
 def _head(path: Path) -> bytes:

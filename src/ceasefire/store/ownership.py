@@ -81,6 +81,22 @@ def submitter_named(engine: Engine, name: str | None) -> Submitter:
         return submitter_of(conn, found[0])
 
 
+def submitter_of_account(engine: Engine, principal: str, user_pk: int | None) -> Submitter:
+    """The ``Submitter`` of a batch that names its scope and account (a bus message, whose
+    publisher authenticated the account): the HQ itself without an account; otherwise the
+    account, delegated or not as ``report_delegations`` says now."""
+    if user_pk is None:
+        return Submitter(principal)
+    with engine.connect() as conn:
+        delegated = conn.execute(
+            select(report_delegations.c.user_pk).where(
+                report_delegations.c.principal == principal,
+                report_delegations.c.user_pk == user_pk,
+            )
+        ).first()
+    return Submitter(principal, user_pk, delegate=delegated is not None)
+
+
 def set_delegation(
     engine: Engine, *, principal: str, name: str, granted: bool, now: datetime
 ) -> bool:

@@ -10,6 +10,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 
 import ceasefire.store.access  # registers the HQ access tables
+import ceasefire.store.bus_intake  # registers the bus intake turns
 import ceasefire.store.changes  # registers the change log
 import ceasefire.store.coalition  # registers the coalition tables
 import ceasefire.store.fusion  # registers the fusion tables
