@@ -12,9 +12,10 @@
    join the existing group, among those holding one of their gate neighbours and none of
    their source (a stream's tick: or the tick before it) and within the gate of its fused
    position, the one closest in space and time (the spatial Mahalanobis distance plus the
-   time difference's, against the mean of the group's span centres); else they start a
-   group. Time only ranks the candidates: in a burst, a post's report of the second shell
-   gates with both groups, and joins the one it follows, not the one with more reports. Canonical
+   time difference's times ``Timing.weight``, against the mean of the group's span
+   centres); else they start a group. Time only ranks the candidates: in a burst, a post's
+   report of the second shell gates with both groups, and joins the one it follows, not the
+   one with more reports. Canonical
    order makes the split deterministic; only unclean components pay for this Python loop.
 """
 
@@ -84,6 +85,7 @@ def split_components(
     gauss: Gaussians,
     chi2: float,
     refine_passes: int = 0,
+    timing: Timing | None = None,
 ) -> IntArray:
     """Final group of each of ``rows`` (given as the group's canonically first row).
 
@@ -91,7 +93,8 @@ def split_components(
     them (any superset is fine: edges leaving ``rows`` are ignored); ``rank`` is each row's
     canonical position (smaller = first), indexed by row; ``stream`` marks rows whose source
     reports as a stream, indexed by row; ``refine_passes`` bounds the passes of ``_refine``
-    over each split component (0: the greedy split alone).
+    over each split component (0: the greedy split alone); ``timing`` how the split weighs
+    time (``Timing``; default: as much as space, no swaps).
     """
     order = np.lexsort((rank[rows], labels))
     rows, labels = rows[order], labels[order]
@@ -119,6 +122,7 @@ def split_components(
     repeated[comp_of[src_sorted][1:][same]] = True
     weight = repeat_weight(comp_of, source[rows], stream[rows])
     consistent = clique | _consistent(rows, comp_of, starts.size, gauss, chi2, weight)
+    timing = timing or Timing()
     dirty = np.flatnonzero(~consistent | repeated)
     if dirty.size == 0:
         return _unsort(group, order)
@@ -133,7 +137,7 @@ def split_components(
     for c in dirty.tolist():
         lo = int(starts[c])
         hi = lo + int(sizes[c])
-        group[lo:hi] = _greedy(table, lo, hi, neighbours, chi2, refine_passes)
+        group[lo:hi] = _greedy(table, lo, hi, neighbours, (chi2, timing), refine_passes)
     return _unsort(group, order)
 
 
@@ -174,6 +178,17 @@ def _consistent(  # noqa: PLR0917 - the component's rows and how to weigh them
     worst = np.zeros(n_comp)
     np.maximum.at(worst, comp_of, m)
     return np.asarray(worst <= chi2)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How the split weighs time: ``weight`` multiplies the time term of a report's cost
+    against a group (1: a time difference of one sigma costs as much as one unit of the
+    spatial Mahalanobis distance); ``swaps``: the refinement also exchanges two reports of
+    one source between groups (``_refine``)."""
+
+    weight: float = 1.0
+    swaps: bool = False
 
 
 @dataclass(frozen=True)
@@ -239,7 +254,12 @@ def _table(  # noqa: PLR0917 - one column of the table each
 
 
 def _greedy(  # noqa: PLR0917 - the component, its neighbours and the gate
-    table: _Table, lo: int, hi: int, neighbours: Neighbours, chi2: float, refine_passes: int
+    table: _Table,
+    lo: int,
+    hi: int,
+    neighbours: Neighbours,
+    gate: tuple[float, Timing],
+    refine_passes: int,
 ) -> list[int]:
     """Split one component (rows ``lo:hi`` of ``table``, in canonical order) like a tracker
     associates measurements: each report joins the group, among those holding one of its
@@ -249,6 +269,7 @@ def _greedy(  # noqa: PLR0917 - the component, its neighbours and the gate
     of that source's ticks there (the stream goes on); it then adds no information, as
     ``repeat_weight`` would have it. Returns each member's group anchor (the group's first
     member)."""
+    chi2, timing = gate
     group_of: dict[int, int] = {}
     state: list[list[float]] = []  # per group: Ixx, Ixy, Iyy, bx, by, 1/var t, t/var t
     sources: list[set[int]] = []
@@ -280,7 +301,7 @@ def _greedy(  # noqa: PLR0917 - the component, its neighbours and the gate
             if cost > chi2:
                 continue
             if g not in going_on:  # a stream goes on in time: rank others by time too
-                cost += (t - bt / it) ** 2 / (tvar + 1.0 / it)
+                cost += timing.weight * (t - bt / it) ** 2 / (tvar + 1.0 / it)
             if cost < best_cost:
                 best, best_cost = g, cost
         if best < 0:
@@ -306,7 +327,7 @@ def _greedy(  # noqa: PLR0917 - the component, its neighbours and the gate
     if refine_passes and len(state) > 1:
         gidx = [group_of[table.row[k]] for k in range(lo, hi)]
         span = _Span(table, lo, hi, neighbours)
-        gidx = _refine(span, chi2, (gidx, state, sources), refine_passes)
+        gidx = _refine(span, gate, (gidx, state, sources), refine_passes, timing.swaps)
         first: dict[int, int] = {}
         for k, g in enumerate(gidx):
             first.setdefault(g, table.row[lo + k])
@@ -326,9 +347,10 @@ class _Span:
 
 def _refine(
     span: _Span,
-    chi2: float,
+    gate: tuple[float, Timing],
     split: tuple[list[int], list[list[float]], list[set[int]]],
     passes: int,
+    swaps: bool = False,
 ) -> list[int]:
     """Improve the greedy split by moving single reports between its groups while that
     lowers their cost. ``split`` is the greedy's: the group of each row of ``span``, each
@@ -349,6 +371,7 @@ def _refine(
     the passes are bounded rather than run to a fixed point.
     """
     table, lo, hi, neighbours = span.table, span.lo, span.hi, span.neighbours
+    chi2, timing = gate
     gidx, st, srcs = split
     members = [0] * len(st)
     for g in gidx:
@@ -382,8 +405,34 @@ def _refine(
         m = (syy * dx * dx - 2 * sxy * dx * dy + sxx * dy * dy) / (sxx * syy - sxy * sxy)
         if m > chi2:
             return np.inf
-        return float(m + (table.t[k] - bt / it) ** 2 / (table.tvar[k] + 1.0 / it))
+        return float(m + timing.weight * (table.t[k] - bt / it) ** 2 / (table.tvar[k] + 1.0 / it))
 
+    def swap(i: int) -> bool:
+        """Exchange report ``i`` with a report of its source in another group when that
+        lowers their summed cost: one post reporting two shells of a burst, each report in
+        the other's group, is a mistake no single move can undo (a group holds a source
+        once)."""
+        k, g = lo + i, gidx[i]
+        for j in twins[i]:
+            h, kj = gidx[j], lo + j
+            if h == g or members[g] < 2 or members[h] < 2:
+                continue
+            shift(g, k, -1.0)
+            shift(h, kj, -1.0)
+            if cost(g, kj) + cost(h, k) < cost(g, k) + cost(h, kj) - 1e-9:
+                shift(g, kj, 1.0)
+                shift(h, k, 1.0)
+                gidx[i], gidx[j] = h, g
+                return True
+            shift(g, k, 1.0)
+            shift(h, kj, 1.0)
+        return False
+
+    by_source: dict[int, list[int]] = {}
+    for i in range(hi - lo):
+        if swaps and not table.stream[lo + i]:
+            by_source.setdefault(table.source[lo + i], []).append(i)
+    twins = [[j for j in by_source.get(table.source[lo + i], []) if j != i] for i in range(hi - lo)]
     for _ in range(passes):
         moved = False
         for i in range(hi - lo):
@@ -395,19 +444,21 @@ def _refine(
             others = {gidx[j] for j in near[i]}
             others.discard(g)
             others = {h for h in others if src not in srcs[h]}
-            if not others:  # nowhere else to go: skip the cost of taking it out
-                continue
-            shift(g, k, -1.0)
-            best, best_cost = g, cost(g, k)
-            for h in sorted(others):
-                c = cost(h, k)
-                if c < best_cost - 1e-9:
-                    best, best_cost = h, c
-            shift(best, k, 1.0)
+            best = g
+            if others:
+                shift(g, k, -1.0)
+                best_cost = cost(g, k)
+                for h in sorted(others):
+                    c = cost(h, k)
+                    if c < best_cost - 1e-9:
+                        best, best_cost = h, c
+                shift(best, k, 1.0)
             if best != g:
                 srcs[g].discard(src)
                 srcs[best].add(src)
                 gidx[i] = best
+                moved = True
+            elif twins[i] and swap(i):
                 moved = True
         if not moved:
             break

@@ -19,7 +19,13 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from ceasefire.fusion.cluster import Gaussians, components, repeat_weight, split_components
+from ceasefire.fusion.cluster import (
+    Gaussians,
+    Timing,
+    components,
+    repeat_weight,
+    split_components,
+)
 from ceasefire.fusion.counts import count_estimates, stream_totals
 from ceasefire.fusion.gating import (
     N_FAMILY_CODES,
@@ -268,6 +274,7 @@ class FusionEngine:
             ),
             chi2=self.params.gate_chi2,
             refine_passes=self.params.refine_passes,
+            timing=Timing(self.params.time_weight, self.params.refine_swaps),
         )
         self._group[members] = anchors
         changed = self._build(members, anchors)

@@ -131,6 +131,14 @@ class FusionParams:
     ``refine_passes``: passes that move single reports between the groups of a component the
     greedy had to split, while that lowers their cost (``cluster._refine``; 0: off). Issue
     18: pairwise F1 0.966 -> 0.975 on paris-2026, 0.80 -> 0.88 on the minsk-2015 surge.
+    ``time_weight``: weight of the time term in the split's cost of a report against a group
+    (greedy and refinement; the gate is unchanged). In a dense burst two groups are often
+    about as close in space, and the time difference decides: 1 (until issue 18 point 2)
+    let a few hundred metres outweigh minutes. 10 chosen on scenarios2 seeds 1001-1003
+    (bursts F1 0.710 -> 0.746, paris-2026 5 days unchanged); held-out in docs/fusion.md.
+    ``refine_swaps``: the refinement also exchanges two reports of one source between
+    groups (``cluster._refine``). Off: it helped bursts but cost uav_satellite F1 on the
+    tuning seeds (docs/fusion.md).
     """
 
     gate_chi2: float = 13.8
@@ -140,6 +148,8 @@ class FusionParams:
     range_sigma: float = 0.2
     locate_iterations: int = 8
     refine_passes: int = 3
+    time_weight: float = 10.0
+    refine_swaps: bool = False
 
 
 @dataclass(frozen=True)
