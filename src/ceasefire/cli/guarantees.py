@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ceasefire.cli.monitoring_common import cli_store, echo_json, fail, iso_z, parse_when
+from ceasefire.cli.progress import steps_on_stderr
 from ceasefire.clock import SystemClock
 from ceasefire.errors import CeasefireError
 from ceasefire.scenarios import scenario_dir
@@ -96,11 +97,13 @@ def evaluate(ctx: typer.Context, until: AtOption = None, as_json: JsonOption = F
 
     at = parse_when(until, "--at", end_of_day=True)
     clock = SystemClock()
-    with guarantees_store(ctx) as record:
+    with guarantees_store(ctx) as record, steps_on_stderr("guarantees evaluate") as step:
+        step("evaluating the triggers")
         if at is None:
             _, summary = catch_up(record, clock=clock)
         else:
             summary = refresh_guarantees(record, clock=clock, until=at)
+        step("counting the record")
         moment = default_moment(record, at)
         counts = count_record(record.read_alerts(), record.read_obligations(), moment)
     if as_json:
