@@ -135,7 +135,7 @@ def test_a_post_with_a_bus_is_answered_202_once_on_the_stream_as_the_caller(
 ) -> None:
     app = create_app(Settings(db=mini_db, bus=nats.url))
     account = create_account(
-        app.state.hq.engine,
+        app.state.hq.stores.access,
         name="fra-monitor",
         nation="FRA",
         organisation=None,
