@@ -164,4 +164,4 @@ def test_a_day_of_the_largest_counts_sums_exactly(tmp_path: Path, fresh_db: str)
         app, ["--db", db, "report", "daily", "--date", "2026-03-10", "--out", str(tmp_path / "d")]
     )
     assert result.exit_code == 0, result.output
-    assert f"{n * MAX_COUNT:,} ceasefire violations observed" in result.output
+    assert f"{n * MAX_COUNT:,} instances of fire observed" in result.output
