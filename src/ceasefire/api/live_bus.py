@@ -98,6 +98,7 @@ async def follow_changes(url: str, wake: LiveWake, *, prefix: str = "CEASEFIRE")
     async def heard(_: Msg) -> None:
         wake.bump()
 
+    subscribed = False
     try:
         js = client.jetstream()
         await ensure_changes_stream(js, names)
@@ -109,9 +110,10 @@ async def follow_changes(url: str, wake: LiveWake, *, prefix: str = "CEASEFIRE")
                 ordered_consumer=True,
                 deliver_policy=DeliverPolicy.NEW,
             )
-    except BaseException:
-        await client.close()
-        raise
+        subscribed = True
+    finally:
+        if not subscribed:  # failed or cancelled half-way: the connection is not kept
+            await client.close()
     log.info("live streams follow %s on %s", names.stream, url)
     return client
 
